@@ -1,0 +1,90 @@
+// Package metrics exposes a plugin process's decisions and phase latencies
+// to Prometheus. The endpoint is off unless an address is configured; the
+// counters are always kept (they cost an atomic add).
+package metrics
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Registry holds one plugin process's metrics.
+type Registry struct {
+	reg       *prometheus.Registry
+	decisions *prometheus.CounterVec
+	phases    *prometheus.HistogramVec
+	panics    *prometheus.CounterVec
+}
+
+// New returns a registry whose metrics carry plugin as a constant label.
+func New(plugin string) *Registry {
+	reg := prometheus.NewRegistry()
+	labels := prometheus.Labels{"plugin": plugin}
+	r := &Registry{
+		reg: reg,
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name:        "warden_decisions_total",
+			Help:        "Security decisions by outcome and reason code.",
+			ConstLabels: labels,
+		}, []string{"decision", "reason"}),
+		phases: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:        "warden_phase_duration_seconds",
+			Help:        "Time spent in a plugin phase handler, PDK round trips included.",
+			ConstLabels: labels,
+			Buckets:     []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}, []string{"phase"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name:        "warden_panics_total",
+			Help:        "Panics recovered in phase handlers.",
+			ConstLabels: labels,
+		}, []string{"phase"}),
+	}
+	reg.MustRegister(r.decisions, r.phases, r.panics,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return r
+}
+
+// Registerer lets a plugin add metrics of its own.
+func (r *Registry) Registerer() prometheus.Registerer { return r.reg }
+
+// Decision counts one decision.
+func (r *Registry) Decision(decision, reason string) {
+	r.decisions.WithLabelValues(decision, reason).Inc()
+}
+
+// Phase records how long a phase handler took.
+func (r *Registry) Phase(phase string, d time.Duration) {
+	r.phases.WithLabelValues(phase).Observe(d.Seconds())
+}
+
+// Panic counts one recovered panic.
+func (r *Registry) Panic(phase string) { r.panics.WithLabelValues(phase).Inc() }
+
+// Handler serves the metrics in Prometheus' text format.
+func (r *Registry) Handler() http.Handler {
+	return promhttp.HandlerFor(r.reg, promhttp.HandlerOpts{})
+}
+
+// Serve listens on addr and serves /metrics until the listener fails. It
+// returns once listening, with the bound address.
+func (r *Registry) Serve(addr string) (net.Addr, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", r.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			_ = err // the process keeps serving Kong without metrics
+		}
+	}()
+	return ln.Addr(), nil
+}

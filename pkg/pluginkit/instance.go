@@ -1,0 +1,137 @@
+package pluginkit
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/Kong/go-pdk"
+
+	"github.com/warden-gw/warden/pkg/audit"
+	"github.com/warden-gw/warden/pkg/config"
+	"github.com/warden-gw/warden/pkg/respond"
+)
+
+// Reason codes the runtime itself audits.
+const (
+	ReasonConfigInvalid = "config_invalid"
+	ReasonPanic         = "panic"
+	ReasonInternal      = "internal_error"
+)
+
+// instance is one plugin instance: one config Kong started with
+// cmd_start_instance. go-pdk decodes the config into it with
+// json.Unmarshal (go-pdk server/instance.go StartInstance), which is where
+// the whole config lifecycle runs, once.
+type instance struct {
+	rt      *processRuntime
+	compile func(raw []byte) (any, error)
+
+	pluginID string
+	handler  any
+	err      error // why the config was refused; the instance fails closed
+
+	panicked [4]atomic.Bool // a stack was logged for this phase
+	errLog   rateLog
+}
+
+// UnmarshalJSON runs decode, defaults, Validate and compile. It never
+// fails: go-pdk would turn an error into a failed cmd_start_instance, which
+// Kong retries and logs on every request (kong/runloop/plugin_servers/
+// plugin.lua get_instance_id). Instead the instance keeps the error,
+// logs it once here, and answers every request with a generic 500.
+func (in *instance) UnmarshalJSON(raw []byte) error {
+	var meta struct {
+		PluginID string `json:"__plugin_id"`
+	}
+	_ = json.Unmarshal(raw, &meta)
+	in.pluginID = meta.PluginID
+	in.handler, in.err = in.safeCompile(raw)
+	if in.err != nil {
+		in.rt.logf("instance %s: config refused, every request will answer 500: %s",
+			in.pluginID, config.Summary(in.err))
+	}
+	return nil
+}
+
+func (in *instance) safeCompile(raw []byte) (h any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			in.rt.logf("instance %s: panic compiling config: %v\n%s", in.pluginID, r, debug.Stack())
+			h, err = nil, fmt.Errorf("compiling config panicked")
+		}
+	}()
+	return in.compile(raw)
+}
+
+var phaseIndex = map[string]int{PhaseRewrite: 0, PhaseAccess: 1, PhaseResponse: 2, PhaseLog: 3}
+
+// run handles one event. Whatever happens in the handler, the request
+// either gets the handler's decision or fails closed with a generic 500;
+// no panic escapes to go-pdk, which recovers nothing and would take the
+// whole plugin server down.
+func (in *instance) run(phase string, p *pdk.PDK) {
+	k := newKong(in, phase, p)
+	defer func() {
+		if r := recover(); r != nil {
+			in.rt.metrics.Panic(phase)
+			if !in.panicked[phaseIndex[phase]].Swap(true) {
+				in.rt.logf("instance %s: panic in %s phase: %v\n%s", in.pluginID, phase, r, debug.Stack())
+			}
+			k.failClosed(ReasonPanic)
+		}
+		in.rt.metrics.Phase(phase, time.Since(k.start))
+	}()
+	if in.err != nil {
+		k.failClosed(ReasonConfigInvalid)
+		return
+	}
+	var err error
+	switch phase {
+	case PhaseRewrite:
+		err = in.handler.(Rewriter).Rewrite(k)
+	case PhaseAccess:
+		err = in.handler.(Accesser).Access(k)
+	case PhaseResponse:
+		err = in.handler.(Responder).Response(k)
+	case PhaseLog:
+		err = in.handler.(Logger).Log(k)
+	}
+	if err != nil {
+		in.errLog.printf(in.rt, "instance %s: %s phase failed closed: %v", in.pluginID, phase, err)
+		k.failClosed(ReasonInternal)
+	}
+}
+
+// failClosed answers 500 with a generic body (except in the log phase,
+// where the response is gone) and audits the error.
+func (k *Kong) failClosed(reason string) {
+	if k.Phase != PhaseLog && !k.exited {
+		k.Exit(respond.Internal())
+	}
+	k.Audit(audit.Event{Decision: audit.Error, Reason: reason, Status: 500})
+}
+
+// rateLog logs at most one line per interval, counting what it drops, so
+// a failing dependency cannot flood Kong's error log.
+type rateLog struct {
+	last    atomic.Int64
+	dropped atomic.Int64
+}
+
+const rateLogInterval = 10 * time.Second
+
+func (r *rateLog) printf(rt *processRuntime, format string, args ...any) {
+	now := time.Now().UnixNano()
+	last := r.last.Load()
+	if now-last < int64(rateLogInterval) || !r.last.CompareAndSwap(last, now) {
+		r.dropped.Add(1)
+		return
+	}
+	if n := r.dropped.Swap(0); n > 0 {
+		format += fmt.Sprintf(" (%d similar lines suppressed)", n)
+	}
+	rt.logf(format, args...)
+}

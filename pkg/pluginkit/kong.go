@@ -1,0 +1,263 @@
+package pluginkit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/Kong/go-pdk"
+	"github.com/Kong/go-pdk/server/kong_plugin_protocol"
+
+	"github.com/warden-gw/warden/pkg/audit"
+	"github.com/warden-gw/warden/pkg/identity"
+	"github.com/warden-gw/warden/pkg/respond"
+)
+
+// ErrBodyTooLarge is returned by RawBody for a body over the limit.
+var ErrBodyTooLarge = errors.New("request body too large")
+
+// maxHeaders is the most headers Kong's PDK returns in one call
+// (kong/pdk/request.lua MAX_HEADERS). Asking for the maximum keeps a client
+// from hiding a header behind 100 others (the default).
+const maxHeaders = 1000
+
+// Kong is one phase event of one request. Every method that talks to Kong
+// is a socket round trip, so values are fetched once and cached for the
+// event; handlers should read what they need through these helpers.
+type Kong struct {
+	// PDK is go-pdk's handle, for calls the helpers do not cover.
+	PDK   *pdk.PDK
+	Phase string
+
+	in     *instance
+	start  time.Time
+	exited bool
+
+	headers    map[string][]string
+	headersErr error
+	haveHdrs   bool
+
+	ids *requestIDs
+}
+
+func newKong(in *instance, phase string, p *pdk.PDK) *Kong {
+	return &Kong{PDK: p, Phase: phase, in: in, start: time.Now()}
+}
+
+// Exit answers the client with r instead of the upstream (or, in the
+// response phase, instead of the upstream's answer). Later plugins and the
+// upstream do not run.
+func (k *Kong) Exit(r respond.Response) {
+	k.exited = true
+	k.PDK.Response.Exit(r.Status, r.Body, r.Headers)
+}
+
+// Exited reports whether Exit was called in this event.
+func (k *Kong) Exited() bool { return k.exited }
+
+// Headers returns all request headers, names lower-cased, in one call.
+func (k *Kong) Headers() (map[string][]string, error) {
+	if !k.haveHdrs {
+		k.headers, k.headersErr = k.PDK.Request.GetHeaders(maxHeaders)
+		k.haveHdrs = true
+	}
+	return k.headers, k.headersErr
+}
+
+// Header returns the values of one request header. It reads all headers
+// once (one call) and answers later lookups from the cache.
+func (k *Kong) Header(name string) ([]string, error) {
+	h, err := k.Headers()
+	if err != nil {
+		return nil, err
+	}
+	return h[strings.ToLower(name)], nil
+}
+
+// RawBody returns the request body, refusing one larger than max bytes
+// with ErrBodyTooLarge. Kong hands a body nginx spooled to disk over as a
+// file path (kong/runloop/plugin_servers/rpc/pb_rpc.lua RawBodyResult);
+// go-pdk would read such a file whole, so this reads it with the limit.
+func (k *Kong) RawBody(max int64) ([]byte, error) {
+	var out kong_plugin_protocol.RawBodyResult
+	if err := k.PDK.Request.Ask("kong.request.get_raw_body", nil, &out); err != nil {
+		return nil, fmt.Errorf("reading request body: %w", err)
+	}
+	switch kind := out.Kind.(type) {
+	case *kong_plugin_protocol.RawBodyResult_Content:
+		if int64(len(kind.Content)) > max {
+			return nil, ErrBodyTooLarge
+		}
+		return kind.Content, nil
+	case *kong_plugin_protocol.RawBodyResult_BodyFilepath:
+		return readLimited(kind.BodyFilepath, max)
+	case *kong_plugin_protocol.RawBodyResult_Error:
+		return nil, fmt.Errorf("reading request body: %s", kind.Error)
+	}
+	return nil, nil
+}
+
+func readLimited(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading spooled request body: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > max {
+		return nil, ErrBodyTooLarge
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading spooled request body: %w", err)
+	}
+	if int64(len(b)) > max {
+		return nil, ErrBodyTooLarge
+	}
+	return b, nil
+}
+
+// Identity returns who made the request: the identity warden-auth stored
+// (one call), or else the consumer one of Kong's own auth plugins
+// authenticated, with the groups Kong's group-aware plugins share. ok is
+// false when the request is anonymous.
+func (k *Kong) Identity() (id identity.Identity, ok bool, err error) {
+	v, err := k.PDK.Ctx.GetSharedAny(identity.SharedKey)
+	if err != nil {
+		return id, false, fmt.Errorf("reading identity: %w", err)
+	}
+	if id, ok, err = identity.FromShared(v); ok || err != nil {
+		return id, ok, err
+	}
+	c, err := k.PDK.Client.GetConsumer()
+	if err != nil {
+		return id, false, fmt.Errorf("reading consumer: %w", err)
+	}
+	if c.Id == "" {
+		return id, false, nil
+	}
+	id = identity.Identity{
+		Subject:          c.Username,
+		ConsumerID:       c.Id,
+		ConsumerUsername: c.Username,
+		ConsumerCustomID: c.CustomId,
+		Method:           identity.MethodKong,
+	}
+	if id.Subject == "" {
+		id.Subject = c.CustomId
+	}
+	groups, err := k.PDK.Ctx.GetSharedAny(identity.GroupsSharedKey)
+	if err != nil {
+		return id, false, fmt.Errorf("reading authenticated groups: %w", err)
+	}
+	if id.Groups, err = identity.Strings(groups); err != nil {
+		return id, false, fmt.Errorf("reading authenticated groups: %w", err)
+	}
+	return id, true, nil
+}
+
+// SetIdentity stores id for later plugins (one call).
+func (k *Kong) SetIdentity(id identity.Identity) error {
+	if err := k.PDK.Ctx.SetShared(identity.SharedKey, id.Shared()); err != nil {
+		return fmt.Errorf("storing identity: %w", err)
+	}
+	return nil
+}
+
+// Logf writes a line to the plugin server's stderr, which Kong copies into
+// its error log. It costs no PDK call. Never pass a secret.
+func (k *Kong) Logf(format string, args ...any) { k.in.rt.logf(format, args...) }
+
+// Audit records a security decision: one JSON line (see package audit) and
+// a metric. It fills the plugin name, latency and, depending on the
+// process's audit level, the request, route and service ids (three calls,
+// made once per event and only when an event is written).
+func (k *Kong) Audit(e audit.Event) {
+	rt := k.in.rt
+	rt.metrics.Decision(string(e.Decision), e.Reason)
+	if !rt.auditLevel.wants(e.Decision) {
+		return
+	}
+	e.Plugin = rt.name
+	e.LatencyUS = time.Since(k.start).Microseconds()
+	ids := k.requestIDs()
+	e.RequestID, e.RouteID, e.ServiceID = ids.request, ids.route, ids.service
+	rt.audit.Write(e)
+}
+
+type requestIDs struct{ request, route, service string }
+
+// requestIDs reads the ids for audit events. In the log phase Kong serves
+// saved data from a timer where nginx variables are gone, so the ids come
+// from kong.log.serialize (one call, kong/runloop/plugin_servers/plugin.lua
+// exposed_api); elsewhere from $kong_request_id and the router.
+func (k *Kong) requestIDs() requestIDs {
+	if k.ids != nil {
+		return *k.ids
+	}
+	k.ids = &requestIDs{}
+	if k.Phase == PhaseLog {
+		s, err := k.PDK.Log.Serialize()
+		if err == nil {
+			var v struct {
+				Request struct {
+					ID string `json:"id"`
+				} `json:"request"`
+				Route struct {
+					ID string `json:"id"`
+				} `json:"route"`
+				Service struct {
+					ID string `json:"id"`
+				} `json:"service"`
+			}
+			if json.Unmarshal([]byte(s), &v) == nil {
+				*k.ids = requestIDs{v.Request.ID, v.Route.ID, v.Service.ID}
+			}
+		}
+		return *k.ids
+	}
+	// kong/templates/nginx_kong.lua defines $kong_request_id.
+	k.ids.request, _ = k.PDK.Nginx.GetVar("kong_request_id")
+	if r, err := k.PDK.Router.GetRoute(); err == nil {
+		k.ids.route = r.Id
+	}
+	if s, err := k.PDK.Router.GetService(); err == nil {
+		k.ids.service = s.Id
+	}
+	return *k.ids
+}
+
+// auditLevel selects which decisions become audit lines.
+type auditLevel int
+
+const (
+	auditAll auditLevel = iota
+	auditDeny
+	auditOff
+)
+
+func parseAuditLevel(s string) (auditLevel, error) {
+	switch strings.ToLower(s) {
+	case "", "all":
+		return auditAll, nil
+	case "deny":
+		return auditDeny, nil
+	case "off":
+		return auditOff, nil
+	}
+	return 0, fmt.Errorf("audit level %s: want all, deny or off", strconv.Quote(s))
+}
+
+func (l auditLevel) wants(d audit.Decision) bool {
+	switch l {
+	case auditAll:
+		return true
+	case auditDeny:
+		return d != audit.Allow
+	}
+	return false
+}

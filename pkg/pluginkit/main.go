@@ -1,0 +1,174 @@
+package pluginkit
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"github.com/Kong/go-pdk/server"
+
+	"github.com/warden-gw/warden/pkg/audit"
+	"github.com/warden-gw/warden/pkg/config"
+	"github.com/warden-gw/warden/pkg/metrics"
+	"github.com/warden-gw/warden/pkg/schema"
+)
+
+// processRuntime is what all instances of a plugin process share.
+type processRuntime struct {
+	name       string
+	logger     *log.Logger
+	audit      *audit.Sink
+	metrics    *metrics.Registry
+	auditLevel auditLevel
+}
+
+func (rt *processRuntime) logf(format string, args ...any) {
+	rt.logger.Printf(format, args...)
+}
+
+// Main runs the plugin server and exits the process when it stops. It is
+// all a plugin's main function calls.
+func Main[C, H any](p Plugin[C, H]) {
+	if err := Run(p, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", p.Name, err)
+		os.Exit(1)
+	}
+}
+
+// Run parses args, then either writes the dump to stdout (-dump) or serves
+// Kong on the plugin socket until that fails. go-pdk owns the socket
+// protocol; its flags (-kong-prefix, -dump, -help) are registered on the
+// default flag set, so ours go there too.
+func Run[C, H any](p Plugin[C, H], args []string, stdout, stderr io.Writer) error {
+	if err := p.check(); err != nil {
+		return err
+	}
+	fs := flag.CommandLine
+	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on this address (env "+envName(p.Name, "METRICS_ADDR")+")")
+	auditFile := fs.String("audit-file", "", "also append audit events to this file (env WARDEN_AUDIT_FILE)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.Lookup("dump").Value.String() == "true" {
+		return Dump(p, stdout)
+	}
+	rt, err := newProcessRuntime(p.Name, stderr, envOr(*metricsAddr, envName(p.Name, "METRICS_ADDR")), envOr(*auditFile, "WARDEN_AUDIT_FILE"))
+	if err != nil {
+		return err
+	}
+	mask, _ := phasesOf(reflect.TypeFor[H]())
+	compile := func(raw []byte) (any, error) {
+		cfg, err := config.Load[C](raw)
+		if err != nil {
+			return nil, err
+		}
+		return p.New(cfg)
+	}
+	constructor := func() any {
+		return wrap(mask, &instance{rt: rt, compile: compile})
+	}
+	// StartServer parses the default flag set again; every flag is known.
+	return server.StartServer(constructor, p.Version, p.Priority)
+}
+
+func newProcessRuntime(name string, stderr io.Writer, metricsAddr, auditFile string) (*processRuntime, error) {
+	level, err := parseAuditLevel(os.Getenv("WARDEN_AUDIT"))
+	if err != nil {
+		return nil, fmt.Errorf("WARDEN_AUDIT: %w", err)
+	}
+	rt := &processRuntime{
+		name:       name,
+		logger:     log.New(stderr, name+": ", log.LstdFlags),
+		audit:      audit.NewSink(stderr),
+		metrics:    metrics.New(name),
+		auditLevel: level,
+	}
+	if auditFile != "" {
+		if err := rt.audit.OpenFile(auditFile); err != nil {
+			return nil, fmt.Errorf("audit file: %w", err)
+		}
+	}
+	if metricsAddr != "" {
+		addr, err := rt.metrics.Serve(metricsAddr)
+		if err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+		rt.logf("metrics on http://%s/metrics", addr)
+	}
+	return rt, nil
+}
+
+// PluginInfo is one entry of the dump's Plugins list, in go-pdk's field
+// order and names (go-pdk server/rpc.go pluginInfo), which Kong reads in
+// kong/runloop/plugin_servers/process.lua.
+type PluginInfo struct {
+	Name     string
+	Phases   []string
+	Version  string
+	Priority int
+	Schema   schema.Plugin
+}
+
+// DumpInfo is what `<plugin> -dump` writes (go-pdk server/os.go serverInfo).
+type DumpInfo struct {
+	Protocol   string
+	SocketPath string
+	Plugins    []PluginInfo
+}
+
+// Info returns the plugin's dump entry.
+func Info[C, H any](p Plugin[C, H]) (PluginInfo, error) {
+	sch, err := schema.ForPlugin(p.Name, reflect.TypeFor[C]())
+	if err != nil {
+		return PluginInfo{}, err
+	}
+	_, phases := phasesOf(reflect.TypeFor[H]())
+	return PluginInfo{Name: p.Name, Phases: phases, Version: p.Version, Priority: p.Priority, Schema: sch}, nil
+}
+
+// Dump writes the JSON Kong's query command reads.
+func Dump[C, H any](p Plugin[C, H], w io.Writer) error {
+	info, err := Info(p)
+	if err != nil {
+		return err
+	}
+	prefix := flag.CommandLine.Lookup("kong-prefix").Value.String()
+	d := DumpInfo{
+		Protocol:   "ProtoBuf:1",
+		SocketPath: filepath.Join(prefix, socketName(p.Name)+".socket"),
+		Plugins:    []PluginInfo{info},
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(d)
+}
+
+// socketName is the name go-pdk listens under: the executable's base name
+// (go-pdk server/os.go getSocketPath), which should be the plugin name.
+func socketName(name string) string {
+	if exe, err := os.Executable(); err == nil {
+		return filepath.Base(exe)
+	}
+	return name
+}
+
+func envName(plugin, suffix string) string {
+	return strings.ToUpper(strings.ReplaceAll(plugin, "-", "_")) + "_" + suffix
+}
+
+func envOr(v, env string) string {
+	if v != "" {
+		return v
+	}
+	return os.Getenv(env)
+}
+
+// Logf writes a line to stderr, prefixed with the process's plugin name,
+// for use outside request handling (compile steps). Never pass a secret.
+func Logf(format string, args ...any) { log.Printf(format, args...) }
