@@ -88,3 +88,6 @@ func (p Plugin[C, H]) check() error {
 	}
 	return nil
 }
+
+// Version is the Warden release every plugin reports to Kong.
+const Version = "0.1.0"
