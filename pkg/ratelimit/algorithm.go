@@ -1,0 +1,102 @@
+package ratelimit
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Algorithm names a counting method.
+type Algorithm string
+
+// The algorithms.
+const (
+	// SlidingWindow weighs the previous fixed window's count by its
+	// overlap with a window sliding up to now: smooth at boundaries,
+	// approximate within about a percent for steady traffic.
+	SlidingWindow Algorithm = "sliding_window"
+	// FixedWindow counts per window aligned to the epoch, as Kong's
+	// rate-limiting does: exact, but allows up to twice the rate across a
+	// window boundary.
+	FixedWindow Algorithm = "fixed_window"
+	// GCRA spaces requests evenly (one unit per period/rate) and allows a
+	// burst: exact, and no boundary effect.
+	GCRA Algorithm = "gcra"
+)
+
+// ParseAlgorithm returns the algorithm named s.
+func ParseAlgorithm(s string) (Algorithm, error) {
+	switch a := Algorithm(s); a {
+	case SlidingWindow, FixedWindow, GCRA:
+		return a, nil
+	}
+	return "", fmt.Errorf("unknown algorithm %q", s)
+}
+
+func (a Algorithm) script() *redis.Script {
+	switch a {
+	case FixedWindow:
+		return fixedScript
+	case GCRA:
+		return gcraScript
+	}
+	return slidingScript
+}
+
+// code is the short tag of an algorithm in key names, so switching the
+// algorithm of an instance never reads another algorithm's state.
+func (a Algorithm) code() string {
+	switch a {
+	case FixedWindow:
+		return "f"
+	case GCRA:
+		return "g"
+	}
+	return "s"
+}
+
+// LimitState is where one limit stands after a decision.
+type LimitState struct {
+	Limit Limit
+	// Remaining is how many units are left.
+	Remaining int64
+	// Reset is how long until the window resets (fixed and sliding
+	// windows: the end of the current window; GCRA: until the full burst
+	// is available again).
+	Reset time.Duration
+	// RetryAfter is how long until a refused request could pass, zero when
+	// this limit did not refuse.
+	RetryAfter time.Duration
+}
+
+// Result is the outcome of deciding all limits of one request.
+type Result struct {
+	Allowed bool
+	States  []LimitState
+}
+
+// RetryAfter is the longest wait any refusing limit asks for.
+func (r Result) RetryAfter() time.Duration {
+	var d time.Duration
+	for _, s := range r.States {
+		d = max(d, s.RetryAfter)
+	}
+	return d
+}
+
+// Tightest returns the most restrictive limit: the fewest remaining
+// units, ties going to the longer window, the choice Kong makes for its
+// RateLimit-* headers (kong/plugins/rate-limiting/handler.lua access).
+func (r Result) Tightest() (LimitState, bool) {
+	if len(r.States) == 0 {
+		return LimitState{}, false
+	}
+	best := r.States[0]
+	for _, s := range r.States[1:] {
+		if s.Remaining < best.Remaining || (s.Remaining == best.Remaining && s.Limit.Period > best.Limit.Period) {
+			best = s
+		}
+	}
+	return best, true
+}

@@ -1,0 +1,171 @@
+package ratelimit
+
+import "github.com/redis/go-redis/v9"
+
+// The three scripts share one calling convention so one Go function
+// builds the arguments and one parses the reply:
+//
+//	KEYS[i]  the state of limit i; all keys of one identifier carry the
+//	         same {hash tag}, so Redis Cluster runs the script on one node
+//	ARGV[1]  time offset in microseconds added to Redis TIME (tests only;
+//	         always 0 in production)
+//	ARGV[2]  cost of this request
+//	ARGV[3]  "1" when a refused request consumes quota too
+//	ARGV[4+3(i-1)..]  limit i: rate, period in microseconds, burst
+//
+// The reply is a flat list: allowed (0 or 1), then for each limit its
+// remaining units, the microseconds until it resets, and the microseconds
+// until a refused request could pass (0 when this limit allowed it).
+//
+// A script decides every limit before writing anything: a request refused
+// by one limit consumes none (unless ARGV[3] says so). Redis TIME is the
+// only clock, so every gateway node agrees. Redis 7 replicates a script's
+// effects, not the script, which is what makes TIME usable before writes;
+// redis.replicate_commands asks the same of Redis 3.2 to 6.
+
+// luaPrelude reads the shared arguments.
+const luaPrelude = `
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2]) + tonumber(ARGV[1])
+local cost = tonumber(ARGV[2])
+local count_rejected = ARGV[3] == '1'
+local n = #KEYS
+local allowed = 1
+local reply = {0}
+`
+
+// slidingScript is the sliding-window counter: a counter for the current
+// fixed window and one for the previous, the previous weighted by how much
+// of it still overlaps the sliding window (Cloudflare's approximation).
+// State per key: hash {w = window index, c = current count, p = previous}.
+var slidingScript = redis.NewScript(luaPrelude + `
+local st = {}
+for i = 1, n do
+  local limit = tonumber(ARGV[1 + 3 * i])
+  local period = tonumber(ARGV[2 + 3 * i])
+  local win = math.floor(now / period)
+  local elapsed = now - win * period
+  local h = redis.call('HMGET', KEYS[i], 'w', 'c', 'p')
+  local w, c, p = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
+  if w == win - 1 then
+    p, c = c, 0
+  elseif w ~= win then
+    p, c = 0, 0
+  end
+  local weight = p * (period - elapsed) / period
+  local ok = weight + c + cost <= limit
+  if not ok then allowed = 0 end
+  st[i] = {limit, period, win, elapsed, c, p, weight, ok}
+end
+local consume = allowed == 1 or count_rejected
+reply[1] = allowed
+for i = 1, n do
+  local s = st[i]
+  local limit, period, win, elapsed, c, p, weight, ok = s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]
+  local retry = 0
+  if not ok then
+    if cost > limit then
+      retry = 2 * period - elapsed
+    elseif c + cost <= limit then
+      retry = math.ceil(period - elapsed - (limit - c - cost) * period / p)
+    else
+      local e = math.ceil(period - (limit - cost) * period / c)
+      if e < 0 then e = 0 end
+      retry = period - elapsed + e
+    end
+    if retry < 1 then retry = 1 end
+  end
+  if consume then
+    c = c + cost
+    redis.call('HSET', KEYS[i], 'w', win, 'c', c, 'p', p)
+    redis.call('PEXPIRE', KEYS[i], math.ceil((2 * period - elapsed) / 1000) + 1000)
+  end
+  local rem = math.floor(limit - weight - c)
+  if rem < 0 then rem = 0 end
+  reply[#reply + 1] = rem
+  reply[#reply + 1] = period - elapsed
+  reply[#reply + 1] = retry
+end
+return reply
+`)
+
+// fixedScript is the fixed window: one counter per window, windows aligned
+// to multiples of the period since the Unix epoch, as Kong's rate-limiting
+// aligns them (kong/tools/timestamp.lua get_timestamps). State per key:
+// hash {w = window index, c = count}.
+var fixedScript = redis.NewScript(luaPrelude + `
+local st = {}
+for i = 1, n do
+  local limit = tonumber(ARGV[1 + 3 * i])
+  local period = tonumber(ARGV[2 + 3 * i])
+  local win = math.floor(now / period)
+  local elapsed = now - win * period
+  local h = redis.call('HMGET', KEYS[i], 'w', 'c')
+  local c = 0
+  if tonumber(h[1]) == win then c = tonumber(h[2]) or 0 end
+  local ok = c + cost <= limit
+  if not ok then allowed = 0 end
+  st[i] = {limit, period, win, elapsed, c, ok}
+end
+local consume = allowed == 1 or count_rejected
+reply[1] = allowed
+for i = 1, n do
+  local s = st[i]
+  local limit, period, win, elapsed, c, ok = s[1], s[2], s[3], s[4], s[5], s[6]
+  local retry = 0
+  if not ok then retry = period - elapsed end
+  if consume then
+    c = c + cost
+    redis.call('HSET', KEYS[i], 'w', win, 'c', c)
+    redis.call('PEXPIRE', KEYS[i], math.ceil((period - elapsed) / 1000) + 1000)
+  end
+  local rem = limit - c
+  if rem < 0 then rem = 0 end
+  reply[#reply + 1] = rem
+  reply[#reply + 1] = period - elapsed
+  reply[#reply + 1] = retry
+end
+return reply
+`)
+
+// gcraScript is the generic cell rate algorithm: per key the theoretical
+// arrival time (TAT) in microseconds; one unit is emitted every
+// period/rate, and up to burst units may be taken at once.
+var gcraScript = redis.NewScript(luaPrelude + `
+local st = {}
+for i = 1, n do
+  local limit = tonumber(ARGV[1 + 3 * i])
+  local period = tonumber(ARGV[2 + 3 * i])
+  local burst = tonumber(ARGV[3 + 3 * i])
+  local interval = period / limit
+  local tat = tonumber(redis.call('GET', KEYS[i])) or now
+  if tat < now then tat = now end
+  local new_tat = tat + cost * interval
+  local allow_at = new_tat - burst * interval
+  local ok = allow_at <= now
+  if not ok then allowed = 0 end
+  st[i] = {interval, burst, tat, new_tat, allow_at, ok}
+end
+local consume = allowed == 1 or count_rejected
+reply[1] = allowed
+for i = 1, n do
+  local s = st[i]
+  local interval, burst, tat, new_tat, allow_at, ok = s[1], s[2], s[3], s[4], s[5], s[6]
+  local retry = 0
+  if not ok then
+    retry = math.ceil(allow_at - now)
+    if cost > burst then retry = math.ceil(new_tat - now) end
+  end
+  if consume then
+    tat = new_tat
+    redis.call('SET', KEYS[i], tat, 'PX', math.ceil((tat - now) / 1000) + 1000)
+  end
+  local rem = math.floor(burst - (tat - now) / interval + 1e-9)
+  if rem < 0 then rem = 0 end
+  reply[#reply + 1] = rem
+  reply[#reply + 1] = math.ceil(tat - now)
+  reply[#reply + 1] = retry
+end
+return reply
+`)
