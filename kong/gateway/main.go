@@ -1,0 +1,62 @@
+// Command gateway runs the Kong-protocol harness as a standalone proxy:
+// it starts the plugin servers named in a DB-less kong.yml and proxies
+// plain HTTP to the configured services until interrupted.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/warden-gw/warden/kong/harness"
+)
+
+type resolveFlag map[string]string
+
+func (r resolveFlag) String() string { return fmt.Sprint(map[string]string(r)) }
+
+func (r resolveFlag) Set(v string) error {
+	host, ip, ok := strings.Cut(v, "=")
+	if !ok || host == "" || ip == "" {
+		return fmt.Errorf("want host=ip, got %q", v)
+	}
+	r[host] = ip
+	return nil
+}
+
+func main() {
+	resolve := resolveFlag{}
+	config := flag.String("config", "kong/kong.yml", "DB-less kong.yml")
+	plugins := flag.String("plugins", "bin", "directory holding the plugin binaries")
+	listen := flag.String("listen", "127.0.0.1:8000", "proxy listen address")
+	prefix := flag.String("prefix", "", "Kong prefix for plugin sockets (a temp dir when empty)")
+	flag.Var(resolve, "resolve", "host=ip override for upstream hosts (repeatable)")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	g, err := harness.Start(ctx, harness.Options{ConfigPath: *config, PluginDir: *plugins, Listen: *listen, Prefix: *prefix, Resolve: resolve})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(1)
+	}
+	for _, p := range g.Plugins() {
+		var where []string
+		for _, e := range g.Enabled() {
+			if e.Name == p.Name {
+				where = append(where, e.Scope())
+			}
+		}
+		fmt.Printf("plugin %s %s priority %d phases %s enabled on %s\n", p.Name, p.Version, p.Priority, strings.Join(p.Phases, ","), strings.Join(where, "; "))
+	}
+	fmt.Printf("listening on %s\n", g.URL())
+	<-ctx.Done()
+	if err := g.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway: closing:", err)
+		os.Exit(1)
+	}
+}
