@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,12 +37,21 @@ func Load[C any](raw []byte) (*C, error) {
 	return c, nil
 }
 
+// KongKeys are the keys Kong adds to the top level of every plugin config
+// it hands to a plugin, besides those starting with "__" (__seq__,
+// __plugin_id, __key__, __ws_id): kong/runloop/plugins_iterator.lua
+// get_config.
+var KongKeys = []string{"route_id", "service_id", "consumer_id", "plugin_instance_name"}
+
+// RefsKey is where Kong keeps, in any record, the vault references it
+// resolved: {"$refs": {"secret": "{vault://env/NAME}"}}.
+const RefsKey = "$refs"
+
 // Decode fills dst (a pointer to a struct) from raw JSON. Every struct is
 // defaulted (schema.Defaulter) before the values present are applied; a
 // JSON null keeps the default, as Kong sends null for unset fields. Keys
-// Kong adds to every config (those starting with "__": __seq__,
-// __plugin_id, __key__, __ws_id) are ignored at the top level; any other
-// unknown key is an error naming it.
+// Kong adds to every config (KongKeys and those starting with "__") are
+// ignored at the top level; any other unknown key is an error naming it.
 func Decode(raw []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -52,16 +62,16 @@ func Decode(raw []byte, dst any) error {
 	if dec.More() {
 		return &FieldError{Msg: "config has trailing data after the JSON document"}
 	}
-	if m, ok := doc.(map[string]any); ok {
-		for k := range m {
-			if strings.HasPrefix(k, "__") {
-				delete(m, k)
-			}
-		}
-	}
 	rv := reflect.ValueOf(dst)
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
 		return fmt.Errorf("config: Decode wants a pointer to a struct, got %T", dst)
+	}
+	if m, ok := doc.(map[string]any); ok {
+		for k := range m {
+			if strings.HasPrefix(k, "__") || (slices.Contains(KongKeys, k) && !hasField(rv.Elem().Type(), k)) {
+				delete(m, k)
+			}
+		}
 	}
 	var errs Errors
 	if doc == nil {
@@ -183,7 +193,9 @@ func assignStruct(v reflect.Value, m map[string]any, path string, errs *Errors) 
 		assign(v.Field(i), raw, joinPath(path, name), errs)
 	}
 	for k := range m {
-		if !seen[k] {
+		// Kong keeps the vault references it resolved in each record
+		// under "$refs" (kong/db/schema/init.lua process_auto_fields).
+		if !seen[k] && k != RefsKey {
 			errs.Add(joinPath(path, k), "unknown field")
 		}
 	}
@@ -216,4 +228,13 @@ func assignInt(v reflect.Value, in any, path string, errs *Errors) {
 		return
 	}
 	v.SetUint(uint64(i))
+}
+
+func hasField(t reflect.Type, name string) bool {
+	for i := 0; i < t.NumField(); i++ {
+		if n, ok := schema.JSONName(t.Field(i)); ok && n == name {
+			return true
+		}
+	}
+	return false
 }

@@ -61,7 +61,7 @@ func TestLoad(t *testing.T) {
 	}{
 		{
 			name: "defaults everywhere, Kong keys ignored",
-			raw:  `{"__seq__": 3, "__plugin_id": "p1", "__key__": "k", "__ws_id": "w"}`,
+			raw:  `{"__seq__": 3, "__plugin_id": "p1", "__key__": "k", "__ws_id": "w", "route_id": "r", "service_id": null, "consumer_id": null, "plugin_instance_name": null}`,
 			want: &conf{Mode: "block", Enabled: true, Limit: 10, Redis: redis{"127.0.0.1", 6379, 50}},
 		},
 		{
@@ -76,7 +76,7 @@ func TestLoad(t *testing.T) {
 		},
 		{
 			name: "array elements and optional record get their own defaults",
-			raw:  `{"rules": [{"path": "/a"}, {"path": "/b", "effect": "deny", "scopes": {}}], "extra": {"host": "h"}, "labels": {"a": "b"}}`,
+			raw:  `{"rules": [{"path": "/a"}, {"path": "/b", "effect": "deny", "scopes": {}}], "extra": {"host": "h", "$refs": {"host": "{vault://env/H}"}}, "$refs": {}, "labels": {"a": "b"}}`,
 			want: &conf{Mode: "block", Enabled: true, Limit: 10, Redis: redis{"127.0.0.1", 6379, 50},
 				Extra:  &redis{"h", 6379, 50},
 				Rules:  []rule{{Path: "/a", Effect: "allow"}, {Path: "/b", Effect: "deny", Scopes: []string{}}},

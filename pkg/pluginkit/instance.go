@@ -29,9 +29,11 @@ type instance struct {
 	rt      *processRuntime
 	compile func(raw []byte) (any, error)
 
-	pluginID string
-	handler  any
-	err      error // why the config was refused; the instance fails closed
+	pluginID  string
+	routeID   string // the route the instance is scoped to, if any
+	serviceID string // the service the instance is scoped to, if any
+	handler   any
+	err       error // why the config was refused; the instance fails closed
 
 	panicked [4]atomic.Bool // a stack was logged for this phase
 	errLog   rateLog
@@ -43,11 +45,15 @@ type instance struct {
 // plugin.lua get_instance_id). Instead the instance keeps the error,
 // logs it once here, and answers every request with a generic 500.
 func (in *instance) UnmarshalJSON(raw []byte) error {
+	// Kong adds the plugin's id and scope to every config
+	// (kong/runloop/plugins_iterator.lua get_config).
 	var meta struct {
-		PluginID string `json:"__plugin_id"`
+		PluginID  string `json:"__plugin_id"`
+		RouteID   string `json:"route_id"`
+		ServiceID string `json:"service_id"`
 	}
 	_ = json.Unmarshal(raw, &meta)
-	in.pluginID = meta.PluginID
+	in.pluginID, in.routeID, in.serviceID = meta.PluginID, meta.RouteID, meta.ServiceID
 	in.handler, in.err = in.safeCompile(raw)
 	if in.err != nil {
 		in.rt.logf("instance %s: config refused, every request will answer 500: %s",
@@ -108,10 +114,11 @@ func (in *instance) run(phase string, p *pdk.PDK) {
 // failClosed answers 500 with a generic body (except in the log phase,
 // where the response is gone) and audits the error.
 func (k *Kong) failClosed(reason string) {
-	if k.Phase != PhaseLog && !k.exited {
-		k.Exit(respond.Internal())
+	if k.Phase == PhaseLog || k.exited {
+		k.Audit(audit.Event{Decision: audit.Error, Reason: reason})
+		return
 	}
-	k.Audit(audit.Event{Decision: audit.Error, Reason: reason, Status: 500})
+	k.Decide(audit.Event{Decision: audit.Error, Reason: reason}, respond.Internal())
 }
 
 // rateLog logs at most one line per interval, counting what it drops, so

@@ -52,9 +52,21 @@ func newKong(in *instance, phase string, p *pdk.PDK) *Kong {
 // Exit answers the client with r instead of the upstream (or, in the
 // response phase, instead of the upstream's answer). Later plugins and the
 // upstream do not run.
+//
+// Exit must be the event's last PDK call: in the access phase Kong's
+// kong.response.exit yields the plugin's coroutine (kong/pdk/response.lua,
+// delayed_response), so the call is never answered and every later call
+// fails. Use Decide to audit and exit in the right order.
 func (k *Kong) Exit(r respond.Response) {
 	k.exited = true
 	k.PDK.Response.Exit(r.Status, r.Body, r.Headers)
+}
+
+// Decide audits e (its Status taken from r) and then answers with r.
+func (k *Kong) Decide(e audit.Event, r respond.Response) {
+	e.Status = r.Status
+	k.Audit(e)
+	k.Exit(r)
 }
 
 // Exited reports whether Exit was called in this event.
@@ -174,8 +186,9 @@ func (k *Kong) Logf(format string, args ...any) { k.in.rt.logf(format, args...) 
 
 // Audit records a security decision: one JSON line (see package audit) and
 // a metric. It fills the plugin name, latency and, depending on the
-// process's audit level, the request, route and service ids (three calls,
-// made once per event and only when an event is written).
+// process's audit level, the request, route and service ids (up to three
+// calls, made once per event and only when an event is written; fewer for
+// an instance scoped to a route or service).
 func (k *Kong) Audit(e audit.Event) {
 	rt := k.in.rt
 	rt.metrics.Decision(string(e.Decision), e.Reason)
@@ -220,13 +233,20 @@ func (k *Kong) requestIDs() requestIDs {
 		}
 		return *k.ids
 	}
-	// kong/templates/nginx_kong.lua defines $kong_request_id.
+	// kong/templates/nginx_kong.lua defines $kong_request_id. An instance
+	// scoped to a route or service only runs there, so its config already
+	// names them and the router need not be asked.
 	k.ids.request, _ = k.PDK.Nginx.GetVar("kong_request_id")
-	if r, err := k.PDK.Router.GetRoute(); err == nil {
-		k.ids.route = r.Id
+	k.ids.route, k.ids.service = k.in.routeID, k.in.serviceID
+	if k.ids.route == "" {
+		if r, err := k.PDK.Router.GetRoute(); err == nil {
+			k.ids.route = r.Id
+		}
 	}
-	if s, err := k.PDK.Router.GetService(); err == nil {
-		k.ids.service = s.Id
+	if k.ids.service == "" {
+		if s, err := k.PDK.Router.GetService(); err == nil {
+			k.ids.service = s.Id
+		}
 	}
 	return *k.ids
 }

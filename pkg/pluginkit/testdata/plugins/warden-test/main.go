@@ -91,8 +91,8 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		return err
 	}
 	if len(hdrs["x-deny"]) > 0 {
-		k.Audit(audit.Event{Decision: audit.Deny, Reason: "test_denied", Status: 401})
-		k.Exit(respond.Error(401, h.cfg.Message, "WWW-Authenticate", `Bearer realm="test"`))
+		k.Decide(audit.Event{Decision: audit.Deny, Reason: "test_denied"},
+			respond.Error(401, h.cfg.Message, "WWW-Authenticate", `Bearer realm="test"`))
 		return nil
 	}
 	if user := hdrs["x-user"]; len(user) > 0 {
