@@ -1,0 +1,42 @@
+// Package archtest enforces Warden's layout: policy lives in pkg/ and never
+// depends on go-pdk, so the same packages serve the plugins, an offline
+// config checker and plain tests. Only the runtime adapter, pkg/pluginkit,
+// talks to Kong.
+package archtest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const (
+	module  = "github.com/warden-gw/warden"
+	adapter = module + "/pkg/pluginkit"
+	gopdk   = "github.com/Kong/go-pdk"
+)
+
+func TestOnlyTheAdapterImportsGoPDK(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, module+"/pkg/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg, deps := fields[0], fields[1:]
+		if pkg == adapter {
+			continue
+		}
+		checked++
+		for _, d := range deps {
+			if d == gopdk || strings.HasPrefix(d, gopdk+"/") {
+				t.Errorf("%s depends on %s: only %s may", pkg, d, adapter)
+				break
+			}
+		}
+	}
+	if checked < 5 {
+		t.Fatalf("checked only %d packages; is the pattern right?", checked)
+	}
+}
