@@ -1,0 +1,337 @@
+package ratelimit
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/warden-gw/warden/pkg/config"
+)
+
+// Defaults.
+const (
+	DefaultAlgorithm     = string(SlidingWindow)
+	DefaultPolicy        = PolicyRedis
+	DefaultLimitBy       = IdentifierConsumer
+	DefaultFallbackBy    = IdentifierIP
+	DefaultCost          = 1
+	DefaultErrorCode     = 429
+	DefaultErrorMessage  = "API rate limit exceeded" // Kong's (kong/plugins/rate-limiting/schema.lua)
+	DefaultOnRedisError  = string(OnErrorLocal)
+	DefaultRedisMode     = RedisStandalone
+	DefaultRedisAddress  = "127.0.0.1:6379"
+	DefaultRedisPoolSize = 20
+	DefaultRedisTimeout  = 50 // ms
+	DefaultKeyPrefix     = "warden:rl:"
+	DefaultBreakerFails  = 3
+	DefaultBreakerCoolMS = 500
+)
+
+// Policies.
+const (
+	PolicyRedis = "redis"
+	PolicyLocal = "local"
+)
+
+// Redis modes.
+const (
+	RedisStandalone = "standalone"
+	RedisSentinel   = "sentinel"
+	RedisCluster    = "cluster"
+)
+
+// Config is the warden-ratelimit plugin configuration.
+type Config struct {
+	// Limits are the rates enforced together; a request passes only if
+	// every one allows it. Required, at most one per window.
+	Limits []LimitConfig `json:"limits" kong:"required,len_min=1,len_max=8" desc:"Rates enforced together, at most one per window: a request passes only if every limit allows it."`
+	// Algorithm is sliding_window (default), fixed_window or gcra.
+	Algorithm string `json:"algorithm" kong:"required,one_of=sliding_window|fixed_window|gcra" desc:"Counting algorithm: sliding_window (smooth, approximate), fixed_window (Kong's), gcra (even spacing with burst)."`
+	// Policy is redis (shared by all gateway nodes, default) or local
+	// (per plugin process, needs no Redis).
+	Policy string `json:"policy" kong:"required,one_of=redis|local" desc:"Where counters live: redis (shared by every gateway node) or local (this plugin process only, no Redis needed)."`
+	// LimitBy names what a counter belongs to; several entries combine
+	// (consumer and ip: one counter per consumer per address). Default
+	// consumer.
+	LimitBy []string `json:"limit_by" kong:"required,len_min=1,len_max=4,one_of=consumer|credential|ip|header|path|service|route|claim" desc:"What a counter belongs to; several entries are combined into one identifier."`
+	// FallbackBy is used when a LimitBy value is missing (an anonymous
+	// request limited by consumer). Default ip.
+	FallbackBy string `json:"fallback_by" kong:"required,one_of=consumer|credential|ip|header|path|service|route|claim" desc:"Identifier used when a limit_by value is missing, for example an anonymous request limited by consumer."`
+	// HeaderName is the request header for the header identifier.
+	HeaderName string `json:"header_name" kong:"len_max=256"`
+	// ClaimName is the identity claim for the claim identifier.
+	ClaimName string `json:"claim_name" kong:"len_max=256"`
+	// Cost is the units one request consumes. Default 1.
+	Cost int `json:"cost" kong:"required,between=1:1000000"`
+	// CountRejected makes refused requests consume quota. Default false.
+	CountRejected bool `json:"count_rejected"`
+	// Tiers scale the limits for matching principals; the first match wins.
+	Tiers []TierConfig `json:"tiers" kong:"len_max=32"`
+	// Namespace separates counters of instances with equal limits and
+	// identifiers; empty means a digest of the limits and identifier
+	// settings, so equal configs on several nodes share counters.
+	Namespace string `json:"namespace" kong:"len_max=64" match:"^[%w%-_.]*$"`
+	// HideClientHeaders sends no rate-limit headers (Retry-After included,
+	// as Kong does).
+	HideClientHeaders bool `json:"hide_client_headers"`
+	// ErrorCode is the status of a refusal. Default 429.
+	ErrorCode int `json:"error_code" kong:"required,between=400:599"`
+	// ErrorMessage is the message of a refusal. Default Kong's.
+	ErrorMessage string `json:"error_message" kong:"required,len_min=1,len_max=512"`
+	// Shadow counts and audits refusals but never refuses.
+	Shadow bool `json:"shadow"`
+	// OnRedisError is allow, deny or local (default): what to decide when
+	// Redis fails or its circuit breaker is open.
+	OnRedisError string `json:"on_redis_error" kong:"required,one_of=allow|deny|local" desc:"Decision when Redis fails or its circuit breaker is open: allow (fail open), deny (fail closed), local (in-process limiter with the same limits)."`
+	// RememberOverLimit refuses identifiers known to be over a limit
+	// without a Redis round trip until they may pass again. Default true.
+	RememberOverLimit bool `json:"remember_over_limit"`
+	// Redis is the connection for policy redis.
+	Redis RedisConfig `json:"redis"`
+}
+
+// LimitConfig is one rate.
+type LimitConfig struct {
+	// Window is second, minute, hour or day.
+	Window string `json:"window" kong:"required,one_of=second|minute|hour|day"`
+	// Limit is the units allowed per window.
+	Limit int `json:"limit" kong:"required,between=1:1000000000"`
+	// Burst is how many units GCRA allows at once; 0 means Limit. Only
+	// for algorithm gcra.
+	Burst int `json:"burst" kong:"between=0:1000000000"`
+}
+
+// TierConfig scales the limits of matching principals.
+type TierConfig struct {
+	// By is what to match: group, role, scope, consumer (username or id)
+	// or claim.
+	By string `json:"by" kong:"required,one_of=group|role|scope|consumer|claim"`
+	// Claim is the claim name when By is claim.
+	Claim string `json:"claim" kong:"len_max=256"`
+	// Value is the group, role, scope, consumer or claim value to match.
+	Value string `json:"value" kong:"required,len_min=1,len_max=256"`
+	// Multiplier scales every limit (and burst): 10 for ten times.
+	Multiplier float64 `json:"multiplier" kong:"required,between=0.001:100000"`
+}
+
+// RedisConfig is how to reach Redis.
+type RedisConfig struct {
+	// Mode is standalone (default), sentinel or cluster.
+	Mode string `json:"mode" kong:"required,one_of=standalone|sentinel|cluster"`
+	// Addresses are host:port: the server (standalone), the sentinels, or
+	// cluster seed nodes. Default 127.0.0.1:6379.
+	Addresses []string `json:"addresses" kong:"required,len_min=1,len_max=16,elem_len_min=3"`
+	// SentinelMaster is the master name for sentinel mode.
+	SentinelMaster string `json:"sentinel_master" kong:"len_max=256"`
+	// SentinelUsername and SentinelPassword authenticate to the sentinels.
+	SentinelUsername string `json:"sentinel_username" kong:"referenceable,len_max=256"`
+	SentinelPassword string `json:"sentinel_password" kong:"referenceable,encrypted,len_max=1024"`
+	// Username and Password are the Redis ACL credentials.
+	Username string `json:"username" kong:"referenceable,len_max=256"`
+	Password string `json:"password" kong:"referenceable,encrypted,len_max=1024"`
+	// Database is the database number (standalone and sentinel).
+	Database int `json:"database" kong:"between=0:1024"`
+	// SSL enables TLS.
+	SSL bool `json:"ssl"`
+	// SSLVerify checks the server certificate. Default true.
+	SSLVerify bool `json:"ssl_verify"`
+	// ServerName is the TLS server name (SNI and verification).
+	ServerName string `json:"server_name" kong:"len_max=256"`
+	// CACert is the PEM of the CAs to trust instead of the system's.
+	CACert string `json:"ca_cert" kong:"referenceable,len_max=65536"`
+	// ClientCert and ClientKey are a PEM client certificate and key.
+	ClientCert string `json:"client_cert" kong:"referenceable,len_max=65536"`
+	ClientKey  string `json:"client_key" kong:"referenceable,encrypted,len_max=65536"`
+	// PoolSize is the connections per node. Default 20.
+	PoolSize int `json:"pool_size" kong:"required,between=1:1000"`
+	// TimeoutMS bounds one decision: connect, write, read. Default 50.
+	TimeoutMS int `json:"timeout_ms" kong:"required,between=1:10000"`
+	// KeyPrefix starts every key. Default "warden:rl:".
+	KeyPrefix string `json:"key_prefix" kong:"required,len_max=64"`
+	// BreakerFailures is how many failures in a row open the circuit
+	// breaker. Default 3.
+	BreakerFailures int `json:"breaker_failures" kong:"required,between=1:1000"`
+	// BreakerCooldownMS is how long an open breaker skips Redis before
+	// probing it again. Default 500.
+	BreakerCooldownMS int `json:"breaker_cooldown_ms" kong:"required,between=10:600000"`
+}
+
+// SetDefaults fills the defaults.
+func (c *Config) SetDefaults() {
+	c.Algorithm = DefaultAlgorithm
+	c.Policy = DefaultPolicy
+	c.LimitBy = []string{DefaultLimitBy}
+	c.FallbackBy = DefaultFallbackBy
+	c.Cost = DefaultCost
+	c.ErrorCode = DefaultErrorCode
+	c.ErrorMessage = DefaultErrorMessage
+	c.OnRedisError = DefaultOnRedisError
+	c.RememberOverLimit = true
+}
+
+// SetDefaults fills the defaults.
+func (r *RedisConfig) SetDefaults() {
+	r.Mode = DefaultRedisMode
+	r.Addresses = []string{DefaultRedisAddress}
+	r.SSLVerify = true
+	r.PoolSize = DefaultRedisPoolSize
+	r.TimeoutMS = DefaultRedisTimeout
+	r.KeyPrefix = DefaultKeyPrefix
+	r.BreakerFailures = DefaultBreakerFails
+	r.BreakerCooldownMS = DefaultBreakerCoolMS
+}
+
+var windows = map[string]time.Duration{
+	"second": time.Second,
+	"minute": time.Minute,
+	"hour":   time.Hour,
+	"day":    24 * time.Hour,
+}
+
+
+func (l LimitConfig) toLimit() Limit {
+	return Limit{Rate: int64(l.Limit), Period: windows[l.Window], Burst: int64(l.Burst)}
+}
+
+// Validate checks the config, naming every bad field.
+func (c *Config) Validate() error {
+	var errs config.Errors
+	if len(c.Limits) == 0 {
+		errs.Add("limits", "at least one limit is required")
+	}
+	seen := map[string]bool{}
+	for i, l := range c.Limits {
+		p := "limits[" + strconv.Itoa(i) + "]"
+		if _, ok := windows[l.Window]; !ok {
+			errs.Add(p+".window", "must be second, minute, hour or day")
+		} else if seen[l.Window] {
+			errs.Add(p+".window", "duplicate window %s", l.Window)
+		}
+		seen[l.Window] = true
+		if l.Limit <= 0 {
+			errs.Add(p+".limit", "must be positive")
+		}
+		if l.Burst < 0 {
+			errs.Add(p+".burst", "must not be negative")
+		}
+		if l.Burst > 0 && c.Algorithm != string(GCRA) {
+			errs.Add(p+".burst", "applies to algorithm gcra only")
+		}
+	}
+	if _, err := ParseAlgorithm(c.Algorithm); err != nil {
+		errs.Add("algorithm", "must be sliding_window, fixed_window or gcra")
+	}
+	if c.Policy != PolicyRedis && c.Policy != PolicyLocal {
+		errs.Add("policy", "must be redis or local")
+	}
+	if len(c.LimitBy) == 0 {
+		errs.Add("limit_by", "at least one identifier is required")
+	}
+	used := map[string]bool{}
+	for i, by := range c.LimitBy {
+		p := "limit_by[" + strconv.Itoa(i) + "]"
+		if !validIdentifier(by) {
+			errs.Add(p, "unknown identifier %q", by)
+		} else if used[by] {
+			errs.Add(p, "duplicate identifier %s", by)
+		}
+		used[by] = true
+	}
+	if !validIdentifier(c.FallbackBy) {
+		errs.Add("fallback_by", "unknown identifier %q", c.FallbackBy)
+	}
+	used[c.FallbackBy] = true
+	if used[IdentifierHeader] && c.HeaderName == "" {
+		errs.Add("header_name", "required when limiting by header")
+	}
+	if used[IdentifierClaim] && c.ClaimName == "" {
+		errs.Add("claim_name", "required when limiting by claim")
+	}
+	if c.Cost < 1 {
+		errs.Add("cost", "must be at least 1")
+	}
+	for i, t := range c.Tiers {
+		p := "tiers[" + strconv.Itoa(i) + "]"
+		if !slices.Contains([]string{"group", "role", "scope", "consumer", "claim"}, t.By) {
+			errs.Add(p+".by", "must be group, role, scope, consumer or claim")
+		}
+		if t.By == "claim" && t.Claim == "" {
+			errs.Add(p+".claim", "required when by is claim")
+		}
+		if t.By != "claim" && t.Claim != "" {
+			errs.Add(p+".claim", "only for by claim")
+		}
+		if t.Value == "" {
+			errs.Add(p+".value", "required")
+		}
+		if !(t.Multiplier > 0) || t.Multiplier > 100000 {
+			errs.Add(p+".multiplier", "must be above 0 and at most 100000")
+		}
+	}
+	if c.ErrorCode < 400 || c.ErrorCode > 599 {
+		errs.Add("error_code", "must be between 400 and 599")
+	}
+	if c.ErrorMessage == "" {
+		errs.Add("error_message", "required")
+	}
+	switch OnError(c.OnRedisError) {
+	case OnErrorAllow, OnErrorDeny, OnErrorLocal:
+	default:
+		errs.Add("on_redis_error", "must be allow, deny or local")
+	}
+	if c.Policy == PolicyRedis {
+		errs.Check("redis", c.Redis.Validate())
+	}
+	return errs.Err()
+}
+
+// Validate checks the Redis settings. Messages never contain secrets.
+func (r *RedisConfig) Validate() error {
+	var errs config.Errors
+	switch r.Mode {
+	case RedisStandalone:
+		if len(r.Addresses) != 1 {
+			errs.Add("addresses", "standalone mode takes exactly one address")
+		}
+	case RedisSentinel:
+		if r.SentinelMaster == "" {
+			errs.Add("sentinel_master", "required in sentinel mode")
+		}
+	case RedisCluster:
+		if r.Database != 0 {
+			errs.Add("database", "Redis Cluster has only database 0")
+		}
+	default:
+		errs.Add("mode", "must be standalone, sentinel or cluster")
+	}
+	if len(r.Addresses) == 0 {
+		errs.Add("addresses", "at least one address is required")
+	}
+	for i, a := range r.Addresses {
+		host, port, err := net.SplitHostPort(a)
+		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+			errs.Add(fmt.Sprintf("addresses[%d]", i), "must be host:port")
+		}
+	}
+	if (r.ClientCert == "") != (r.ClientKey == "") {
+		errs.Add("client_key", "client_cert and client_key go together")
+	}
+	if !r.SSL && (r.CACert != "" || r.ClientCert != "" || r.ServerName != "") {
+		errs.Add("ssl", "must be true when TLS settings are given")
+	}
+	if r.PoolSize < 1 {
+		errs.Add("pool_size", "must be at least 1")
+	}
+	if r.TimeoutMS < 1 {
+		errs.Add("timeout_ms", "must be at least 1")
+	}
+	if r.BreakerFailures < 1 {
+		errs.Add("breaker_failures", "must be at least 1")
+	}
+	if r.BreakerCooldownMS < 10 {
+		errs.Add("breaker_cooldown_ms", "must be at least 10")
+	}
+	return errs.Err()
+}

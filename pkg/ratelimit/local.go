@@ -1,0 +1,203 @@
+package ratelimit
+
+import (
+	"hash/maphash"
+	"math"
+	"sync"
+	"time"
+)
+
+// Local decides limits in process memory with the same algorithms and
+// the same all-or-nothing rule as the Redis scripts. It serves
+// `policy: local` and the `on_redis_error: local` fallback; its counts are
+// per plugin process, not shared between gateway nodes.
+type Local struct {
+	algorithm Algorithm
+	now       func() time.Time
+	maxKeys   int
+	seed      maphash.Seed
+	shards    [localShards]localShard
+}
+
+const localShards = 32
+
+// DefaultLocalMaxKeys bounds the identifiers a Local limiter remembers.
+const DefaultLocalMaxKeys = 100_000
+
+type localShard struct {
+	mu      sync.Mutex
+	entries map[string]*localEntry
+}
+
+type localEntry struct {
+	slots   []slot
+	expires int64 // µs; the entry is garbage after this
+}
+
+// slot is one limit's state: window index, current and previous counts
+// for the windows, theoretical arrival time for GCRA.
+type slot struct {
+	w    int64
+	c, p float64
+	tat  float64
+}
+
+// NewLocal returns an in-process limiter remembering at most maxKeys
+// identifiers (DefaultLocalMaxKeys if maxKeys <= 0); now is its clock
+// (time.Now if nil).
+func NewLocal(alg Algorithm, maxKeys int, now func() time.Time) *Local {
+	if maxKeys <= 0 {
+		maxKeys = DefaultLocalMaxKeys
+	}
+	if now == nil {
+		now = time.Now
+	}
+	l := &Local{algorithm: alg, now: now, maxKeys: maxKeys, seed: maphash.MakeSeed()}
+	for i := range l.shards {
+		l.shards[i].entries = map[string]*localEntry{}
+	}
+	return l
+}
+
+// Decide decides all limits of identifier, as Redis.Decide does.
+func (l *Local) Decide(identifier string, limits []Limit, cost int64, countRejected bool) Result {
+	now := float64(l.now().UnixMicro())
+	sh := &l.shards[maphash.String(l.seed, identifier)%localShards]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e := sh.entries[identifier]
+	if e == nil || len(e.slots) != len(limits) {
+		sh.evict(int64(now), l.maxKeys/localShards)
+		e = &localEntry{slots: make([]slot, len(limits))}
+		sh.entries[identifier] = e
+	}
+	res, keep := l.step(e.slots, limits, float64(cost), countRejected, now)
+	e.expires = int64(now + keep)
+	return res
+}
+
+// evict makes room for one entry: expired entries go first, then any
+// (map order is random), so hostile identifiers cannot grow memory.
+func (sh *localShard) evict(now int64, max int) {
+	if len(sh.entries) < max {
+		return
+	}
+	for k, e := range sh.entries {
+		if e.expires < now {
+			delete(sh.entries, k)
+		}
+	}
+	for k := range sh.entries {
+		if len(sh.entries) < max {
+			break
+		}
+		delete(sh.entries, k)
+	}
+}
+
+// step mirrors the scripts in lua.go; keep is how long (µs) the state
+// matters.
+func (l *Local) step(slots []slot, limits []Limit, cost float64, countRejected bool, now float64) (Result, float64) {
+	res := Result{Allowed: true, States: make([]LimitState, len(limits))}
+	type pending struct {
+		s                      slot
+		weight, elapsed, newAt float64
+		ok                     bool
+	}
+	ps := make([]pending, len(limits))
+	for i, lim := range limits {
+		s := slots[i]
+		rate, period := float64(lim.Rate), float64(lim.Period.Microseconds())
+		var p pending
+		switch l.algorithm {
+		case GCRA:
+			interval := period / rate
+			if s.tat < now {
+				s.tat = now
+			}
+			p.newAt = s.tat + cost*interval
+			p.ok = p.newAt-float64(lim.EffectiveBurst())*interval <= now
+		default:
+			win := int64(math.Floor(now / period))
+			p.elapsed = now - float64(win)*period
+			switch {
+			case s.w == win:
+			case s.w == win-1 && l.algorithm == SlidingWindow:
+				s.p, s.c = s.c, 0
+			default:
+				s.p, s.c = 0, 0
+			}
+			s.w = win
+			if l.algorithm == SlidingWindow {
+				p.weight = s.p * (period - p.elapsed) / period
+			}
+			p.ok = p.weight+s.c+cost <= rate
+		}
+		p.s = s
+		ps[i] = p
+		if !p.ok {
+			res.Allowed = false
+		}
+	}
+	consume := res.Allowed || countRejected
+	var keep float64
+	for i, lim := range limits {
+		p := ps[i]
+		s := p.s
+		rate, period := float64(lim.Rate), float64(lim.Period.Microseconds())
+		st := LimitState{Limit: lim}
+		var retry float64
+		switch l.algorithm {
+		case GCRA:
+			interval := period / rate
+			burst := float64(lim.EffectiveBurst())
+			if !p.ok {
+				retry = math.Ceil(p.newAt - burst*interval - now)
+				if cost > burst {
+					retry = math.Ceil(p.newAt - now)
+				}
+			}
+			if consume {
+				s.tat = p.newAt
+			}
+			st.Remaining = int64(max(0, math.Floor(burst-(s.tat-now)/interval+1e-9)))
+			st.Reset = micros(math.Ceil(s.tat - now))
+			keep = max(keep, s.tat-now)
+		default:
+			if !p.ok {
+				retry = period - p.elapsed
+				if l.algorithm == SlidingWindow {
+					retry = slidingRetry(rate, period, p.elapsed, s.c, s.p, cost)
+				}
+			}
+			if consume {
+				s.c += cost
+			}
+			st.Remaining = int64(max(0, math.Floor(rate-p.weight-s.c)))
+			st.Reset = micros(period - p.elapsed)
+			keep = max(keep, 2*period-p.elapsed)
+		}
+		st.RetryAfter = micros(retry)
+		slots[i] = s
+		res.States[i] = st
+	}
+	return res, keep
+}
+
+// slidingRetry is how long until a refused request of cost fits, as in
+// slidingScript.
+func slidingRetry(rate, period, elapsed, c, p, cost float64) float64 {
+	var retry float64
+	switch {
+	case cost > rate:
+		retry = 2*period - elapsed
+	case c+cost <= rate:
+		retry = math.Ceil(period - elapsed - (rate-c-cost)*period/p)
+	default:
+		e := max(0, math.Ceil(period-(rate-cost)*period/c))
+		retry = period - elapsed + e
+	}
+	return max(retry, 1)
+}
+
+func micros(us float64) time.Duration { return time.Duration(us) * time.Microsecond }

@@ -1,0 +1,168 @@
+package ratelimit
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeClock is a settable clock for local state.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var epochHour = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func TestLocalAlgorithms(t *testing.T) {
+	t.Parallel()
+	type step struct {
+		at      time.Duration // since epochHour
+		cost    int64
+		allowed bool
+		remain  int64
+	}
+	tests := []struct {
+		name   string
+		alg    Algorithm
+		limits []Limit
+		steps  []step
+	}{
+		{
+			name: "fixed window resets at the boundary", alg: FixedWindow, limits: []Limit{PerMinute(2)},
+			steps: []step{
+				{at: 59 * time.Second, cost: 1, allowed: true, remain: 1},
+				{at: 59 * time.Second, cost: 1, allowed: true, remain: 0},
+				{at: 59 * time.Second, cost: 1, allowed: false, remain: 0},
+				{at: 60 * time.Second, cost: 1, allowed: true, remain: 1},
+			},
+		},
+		{
+			name: "sliding window weighs the previous window", alg: SlidingWindow, limits: []Limit{PerMinute(10)},
+			steps: []step{
+				{at: 59 * time.Second, cost: 10, allowed: true, remain: 0},
+				// 45 s into the next window: weight 10 × 15/60 = 2.5.
+				{at: 105 * time.Second, cost: 7, allowed: true, remain: 0},
+				{at: 105 * time.Second, cost: 1, allowed: false, remain: 0},
+				// 51 s in: weight 1.5, 7 counted: 1 left.
+				{at: 111 * time.Second, cost: 1, allowed: true, remain: 0},
+			},
+		},
+		{
+			name: "gcra burst and spacing", alg: GCRA, limits: []Limit{PerSecond(4).WithBurst(2)},
+			steps: []step{
+				{at: 0, cost: 1, allowed: true, remain: 1},
+				{at: 0, cost: 1, allowed: true, remain: 0},
+				{at: 0, cost: 1, allowed: false, remain: 0},
+				{at: 250 * time.Millisecond, cost: 1, allowed: true, remain: 0},
+				{at: 1 * time.Second, cost: 2, allowed: true, remain: 0},
+				{at: 1 * time.Second, cost: 3, allowed: false, remain: 0},
+			},
+		},
+		{
+			name: "refusal by one limit consumes none", alg: FixedWindow, limits: []Limit{PerSecond(1), PerMinute(3)},
+			steps: []step{
+				{at: 0, cost: 1, allowed: true, remain: 0},
+				{at: 100 * time.Millisecond, cost: 1, allowed: false},
+				{at: 200 * time.Millisecond, cost: 1, allowed: false},
+				{at: 1 * time.Second, cost: 1, allowed: true},
+				{at: 2 * time.Second, cost: 1, allowed: true},
+				{at: 3 * time.Second, cost: 1, allowed: false},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			clock := newFakeClock(epochHour)
+			l := NewLocal(tt.alg, 0, clock.Now)
+			for i, s := range tt.steps {
+				clock.Set(epochHour.Add(s.at))
+				res := l.Decide("k", tt.limits, s.cost, false)
+				if res.Allowed != s.allowed {
+					t.Fatalf("step %d: allowed=%v, want %v (%+v)", i, res.Allowed, s.allowed, res.States)
+				}
+				if s.allowed && res.States[0].Remaining != s.remain {
+					t.Fatalf("step %d: remaining %d, want %d", i, res.States[0].Remaining, s.remain)
+				}
+			}
+		})
+	}
+}
+
+func TestLocalBoundsKeys(t *testing.T) {
+	t.Parallel()
+	l := NewLocal(FixedWindow, 64, nil)
+	for i := 0; i < 10_000; i++ {
+		l.Decide(string(rune(i)), []Limit{PerHour(1)}, 1, false)
+	}
+	n := 0
+	for i := range l.shards {
+		n += len(l.shards[i].entries)
+	}
+	if n > 64 {
+		t.Errorf("local limiter holds %d identifiers, bound 64", n)
+	}
+}
+
+// TestLocalMatchesRedis drives the Lua scripts and the Go algorithms
+// through the same random sequence: they must agree on every decision.
+func TestLocalMatchesRedis(t *testing.T) {
+	t.Parallel()
+	for _, alg := range []Algorithm{FixedWindow, SlidingWindow, GCRA} {
+		t.Run(string(alg), func(t *testing.T) {
+			t.Parallel()
+			c, prefix := testRedis(t)
+			r := NewRedis(c, prefix, alg)
+			limits := []Limit{PerMinute(20), PerHour(200)}
+			start := windowStart(t, c, time.Hour)
+			clock := newFakeClock(time.UnixMicro(start))
+			l := NewLocal(alg, 0, clock.Now)
+			rng := rand.New(rand.NewPCG(1, uint64(len(alg))))
+			at := start
+			for i := 0; i < 300; i++ {
+				// Steps of 0 to 7 s, at odd microseconds so that no
+				// weighted count lands on a whole number.
+				at += rng.Int64N(7_000_000) + 333
+				cost := rng.Int64N(3) + 1
+				clock.Set(time.UnixMicro(at))
+				setClock(t, r, c, at)
+				got, err := r.Decide(context.Background(), "k", limits, cost, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := l.Decide("k", limits, cost, false)
+				if got.Allowed != want.Allowed {
+					t.Fatalf("step %d: redis allowed=%v, local %v", i, got.Allowed, want.Allowed)
+				}
+				for j := range limits {
+					if got.States[j].Remaining != want.States[j].Remaining {
+						t.Fatalf("step %d limit %d: redis remaining %d, local %d", i, j, got.States[j].Remaining, want.States[j].Remaining)
+					}
+				}
+			}
+		})
+	}
+}

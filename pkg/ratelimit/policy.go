@@ -1,0 +1,165 @@
+package ratelimit
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Policy is a compiled Config: what one plugin instance enforces.
+type Policy struct {
+	limiter  *Limiter
+	kinds    []string
+	fallback string
+	header   string
+	claim    string
+	tiers    []Tier
+	needs    Needs
+	status   int
+	message  string
+	shadow   bool
+	hide     bool
+}
+
+// CompileOptions are seams for tests.
+type CompileOptions struct {
+	// Backend replaces the shared Redis backend for cfg.Redis.
+	Backend *Backend
+	// Now is the local clock (time.Now if nil).
+	Now func() time.Time
+}
+
+// Compile builds the policy of cfg, which must be defaulted and valid.
+// For policy redis it takes the process-wide client for cfg.Redis; it
+// does not contact Redis, so a Redis that is down at start does not fail
+// the instance: its requests follow on_redis_error.
+func Compile(cfg *Config) (*Policy, error) { return CompileWith(cfg, CompileOptions{}) }
+
+// CompileWith is Compile with test seams.
+func CompileWith(cfg *Config, co CompileOptions) (*Policy, error) {
+	alg, err := ParseAlgorithm(cfg.Algorithm)
+	if err != nil {
+		return nil, err
+	}
+	limits := make([]Limit, len(cfg.Limits))
+	for i, l := range cfg.Limits {
+		limits[i] = l.toLimit()
+	}
+	o := Options{
+		Algorithm:         alg,
+		Limits:            limits,
+		Cost:              int64(cfg.Cost),
+		CountRejected:     cfg.CountRejected,
+		OnError:           OnError(cfg.OnRedisError),
+		RememberOverLimit: cfg.RememberOverLimit,
+		Now:               co.Now,
+	}
+	if cfg.Policy == PolicyRedis {
+		b := co.Backend
+		if b == nil {
+			if b, err = SharedBackend(cfg.Redis); err != nil {
+				return nil, err
+			}
+		}
+		o.Redis = NewRedis(b.Client, cfg.Redis.KeyPrefix+namespace(cfg)+":", alg)
+		o.Breaker = b.Breaker
+		o.Timeout = time.Duration(cfg.Redis.TimeoutMS) * time.Millisecond
+	}
+	lim, err := New(o)
+	if err != nil {
+		return nil, err
+	}
+	p := &Policy{
+		limiter:  lim,
+		kinds:    cfg.LimitBy,
+		fallback: cfg.FallbackBy,
+		header:   cfg.HeaderName,
+		claim:    cfg.ClaimName,
+		status:   cfg.ErrorCode,
+		message:  cfg.ErrorMessage,
+		shadow:   cfg.Shadow,
+		hide:     cfg.HideClientHeaders,
+	}
+	for _, t := range cfg.Tiers {
+		p.tiers = append(p.tiers, Tier{By: t.By, Claim: t.Claim, Value: t.Value, Multiplier: t.Multiplier})
+	}
+	p.needs = needsFor(append(append([]string(nil), cfg.LimitBy...), cfg.FallbackBy), len(p.tiers) > 0)
+	return p, nil
+}
+
+// namespace separates the counters of different configurations: the
+// configured one, or a digest of everything that defines a counter.
+func namespace(cfg *Config) string {
+	if cfg.Namespace != "" {
+		return cfg.Namespace
+	}
+	b, _ := json.Marshal([]any{cfg.Limits, cfg.LimitBy, cfg.FallbackBy, cfg.HeaderName, cfg.ClaimName, cfg.Cost})
+	return hashHex(string(b))[:12]
+}
+
+// Needs says which request data Decide uses.
+func (p *Policy) Needs() Needs { return p.needs }
+
+// Limiter returns the policy's limiter.
+func (p *Policy) Limiter() *Limiter { return p.limiter }
+
+// Verdict is the policy's answer for one request.
+type Verdict struct {
+	Decision
+	// Refuse is true when the request must be answered with Status and
+	// Message instead of being proxied.
+	Refuse bool
+	// ShadowRefused is true when shadow mode let through a request the
+	// limits refuse.
+	ShadowRefused bool
+	// Identified is false when neither limit_by nor fallback_by found a
+	// value and the request was counted in the shared "unidentified"
+	// bucket.
+	Identified bool
+	// Tier is the matching tier, nil for none.
+	Tier *Tier
+	// Headers go on the response (the refusal or the proxied one); nil
+	// when hide_client_headers is set.
+	Headers map[string][]string
+	Status  int
+	Message string
+}
+
+// Reason is the audit reason code of the verdict.
+func (v Verdict) Reason() string {
+	switch {
+	case v.Source == SourceFallbackDeny:
+		return "redis_unavailable_deny"
+	case v.Source == SourceFallbackAllow:
+		return "redis_unavailable_allow"
+	case v.Source == SourceFallbackLocal && !v.Allowed:
+		return "rate_limited_local_fallback"
+	case v.Source == SourceFallbackLocal:
+		return "redis_unavailable_local"
+	case v.Source == SourceKnownOver:
+		return "rate_limited_known"
+	case !v.Allowed:
+		return "rate_limited"
+	}
+	return "within_limit"
+}
+
+// Decide counts r and decides it.
+func (p *Policy) Decide(ctx context.Context, r Request) Verdict {
+	id, identified := identify(p.kinds, p.fallback, r, p.header, p.claim)
+	v := Verdict{Identified: identified, Status: p.status, Message: p.message}
+	mult := 1.0
+	if v.Tier = tierFor(p.tiers, r.Identity); v.Tier != nil {
+		mult = v.Tier.Multiplier
+	}
+	// Identifiers are hashed: a header may carry a credential, and keys
+	// stay bounded whatever a client sends.
+	v.Decision = p.limiter.Decide(ctx, "#"+hashHex(id), mult)
+	refused := !v.Allowed
+	v.Refuse = refused && !p.shadow
+	v.ShadowRefused = refused && p.shadow
+	if !p.hide {
+		v.Headers = Headers(v.Result, v.Refuse)
+	}
+	return v
+}
