@@ -190,7 +190,6 @@ var windows = map[string]time.Duration{
 	"day":    24 * time.Hour,
 }
 
-
 func (l LimitConfig) toLimit() Limit {
 	return Limit{Rate: int64(l.Limit), Period: windows[l.Window], Burst: int64(l.Burst)}
 }
