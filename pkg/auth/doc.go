@@ -1,0 +1,26 @@
+// Package auth is warden-auth's policy: it authenticates a request from
+// plain values (its headers, optionally its query) and answers with a
+// decision: who the caller is, or why it was refused. It never imports
+// go-pdk; the plugin in plugins/warden-auth is a thin adapter.
+//
+// Three methods are supported, each configured independently:
+//
+//   - JWTs from several issuers, each with its own keys (static PEM or
+//     JWK public keys, HMAC secrets, a JWKS URL or OIDC discovery) and its
+//     own algorithm allow-list. Keys named inside a token (jku, jwk, x5u,
+//     x5c) are never used: a token carrying them is refused, as is one
+//     with any crit header, alg none, or a key of the wrong type.
+//   - API keys, stored as SHA-256 hashes and compared in constant time
+//     against every configured key, so unknown keys cost the same work.
+//   - Opaque tokens checked by OAuth 2.0 token introspection (RFC 7662).
+//
+// Verified tokens are cached by their SHA-256 hash until they expire (or a
+// configured cap), so a repeated token costs a hash and a map lookup.
+//
+// An authenticated request may carry a short-lived signed identity
+// assertion to the upstream (see Assertion and VerifyAssertion), so a
+// backend can check that the request really passed the gateway.
+//
+// Nothing in this package logs, returns or audits a token, key or secret,
+// not even part of one: errors name checks, never values.
+package auth

@@ -1,0 +1,197 @@
+package auth
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Request is what authentication reads: the request headers (names lower
+// case, as Kong's get_headers returns them) and, only when a query source
+// is configured (NeedsQuery), the query arguments.
+type Request struct {
+	Headers map[string][]string
+	Query   map[string][]string
+}
+
+type credKind int
+
+const (
+	credToken credKind = iota + 1
+	credAPIKey
+)
+
+// location says where a credential was found, so it can be stripped.
+type location struct {
+	header     string // lower case; "cookie" for a cookie
+	cookie     string
+	queryParam string
+}
+
+type credential struct {
+	kind  credKind
+	value string
+	loc   location
+}
+
+// maxCookieHeaderBytes bounds the cookie header parsed for a token cookie.
+const maxCookieHeaderBytes = 16 << 10
+
+// extract finds the one credential in req. Every configured source is
+// read; more than one credential (repeated header, token and API key,
+// header and query) is refused, as is an oversized or malformed one.
+func (a *Authenticator) extract(req Request) (credential, error) {
+	var found []credential
+	add := func(kind credKind, values []string, loc location) error {
+		for _, v := range values {
+			found = append(found, credential{kind: kind, value: v, loc: loc})
+		}
+		if len(found) > 1 {
+			return ErrMultipleTokens
+		}
+		return nil
+	}
+	ts := a.cfg.Token
+	if a.tokens() {
+		if ts.Header != "" {
+			vals := req.Headers[strings.ToLower(ts.Header)]
+			if strings.EqualFold(ts.Header, "authorization") {
+				vals = bearerValues(vals)
+			}
+			if err := add(credToken, vals, location{header: strings.ToLower(ts.Header)}); err != nil {
+				return credential{}, err
+			}
+		}
+		if ts.QueryParam != "" {
+			if err := add(credToken, req.Query[ts.QueryParam], location{queryParam: ts.QueryParam}); err != nil {
+				return credential{}, err
+			}
+		}
+		if ts.Cookie != "" {
+			vals, err := cookieValues(req.Headers["cookie"], ts.Cookie)
+			if err != nil {
+				return credential{}, err
+			}
+			if err := add(credToken, vals, location{header: "cookie", cookie: ts.Cookie}); err != nil {
+				return credential{}, err
+			}
+		}
+	}
+	if ak := a.cfg.APIKeys; ak != nil {
+		if ak.Header != "" {
+			if err := add(credAPIKey, req.Headers[strings.ToLower(ak.Header)], location{header: strings.ToLower(ak.Header)}); err != nil {
+				return credential{}, err
+			}
+		}
+		if ak.QueryParam != "" {
+			if err := add(credAPIKey, req.Query[ak.QueryParam], location{queryParam: ak.QueryParam}); err != nil {
+				return credential{}, err
+			}
+		}
+	}
+	if len(found) == 0 {
+		return credential{}, ErrNoCredential
+	}
+	c := found[0]
+	if len(c.value) > ts.MaxBytes {
+		return credential{}, ErrTokenTooLarge
+	}
+	if c.kind == credToken {
+		c.value = strings.TrimSpace(c.value)
+		if scheme, rest, ok := strings.Cut(c.value, " "); ok && strings.EqualFold(scheme, "bearer") && c.loc.header != "authorization" {
+			c.value = strings.TrimLeft(rest, " ")
+		}
+		if !isB64Token(c.value) {
+			return credential{}, fmt.Errorf("%w: characters outside b64token", ErrMalformedToken)
+		}
+	} else if c.value == "" || strings.ContainsAny(c.value, " \t\r\n,") {
+		return credential{}, fmt.Errorf("%w: malformed api key", ErrUnknownAPIKey)
+	}
+	return c, nil
+}
+
+// bearerValues returns the tokens of Authorization values using the
+// Bearer scheme (RFC 6750 2.1; the scheme is case-insensitive, RFC 9110
+// 11.1). Values with another scheme (Basic, ...) belong to other plugins
+// and are skipped; a Bearer value is returned whole after the scheme, so
+// "Bearer a, Bearer b" is refused as malformed, not half-read.
+func bearerValues(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		scheme, rest, _ := strings.Cut(strings.TrimSpace(v), " ")
+		if strings.EqualFold(scheme, "bearer") {
+			out = append(out, strings.TrimLeft(rest, " "))
+		}
+	}
+	return out
+}
+
+// cookieValues returns every value of the named cookie in the Cookie
+// header lines.
+func cookieValues(lines []string, name string) ([]string, error) {
+	var out []string
+	total := 0
+	for _, line := range lines {
+		if total += len(line); total > maxCookieHeaderBytes {
+			return nil, ErrTokenTooLarge
+		}
+		cookies, err := http.ParseCookie(line)
+		if err != nil {
+			// A cookie header other applications wrote oddly is not
+			// this plugin's business unless it names our cookie.
+			if strings.Contains(line, name+"=") {
+				return nil, fmt.Errorf("%w: cookie header", ErrMalformedToken)
+			}
+			continue
+		}
+		for _, c := range cookies {
+			if c.Name == name {
+				out = append(out, c.Value)
+			}
+		}
+	}
+	return out, nil
+}
+
+// isB64Token reports whether s is an RFC 6750 b64token: 1*( ALPHA / DIGIT
+// / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+func isB64Token(s string) bool {
+	if s == "" {
+		return false
+	}
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/') {
+			break
+		}
+	}
+	if i == 0 {
+		return false
+	}
+	for ; i < len(s); i++ {
+		if s[i] != '=' {
+			return false
+		}
+	}
+	return true
+}
+
+// stripCookie returns the Cookie header lines without the named cookie.
+func stripCookie(lines []string, name string) []string {
+	var out []string
+	for _, line := range lines {
+		var keep []string
+		for part := range strings.SplitSeq(line, ";") {
+			k, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+			if k != name && strings.TrimSpace(part) != "" {
+				keep = append(keep, strings.TrimSpace(part))
+			}
+		}
+		if len(keep) > 0 {
+			out = append(out, strings.Join(keep, "; "))
+		}
+	}
+	return out
+}

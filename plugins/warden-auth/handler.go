@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/Kong/go-pdk/client"
+	"github.com/Kong/go-pdk/entities"
+
+	"github.com/warden-gw/warden/pkg/audit"
+	"github.com/warden-gw/warden/pkg/auth"
+	"github.com/warden-gw/warden/pkg/pluginkit"
+	"github.com/warden-gw/warden/pkg/respond"
+)
+
+// maxQueryArgs is the most query arguments read (Kong's default is 100;
+// asking for more keeps a client from hiding a second token behind them).
+const maxQueryArgs = 1000
+
+// handler adapts auth.Authenticator to Kong: read headers (and the query
+// only when a query source is configured), decide, then apply the
+// decision in as few PDK calls as possible.
+type handler struct {
+	a *auth.Authenticator
+}
+
+func newHandler(cfg *auth.Config) (*handler, error) {
+	a, err := auth.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &handler{a: a}, nil
+}
+
+// Access authenticates the request.
+func (h *handler) Access(k *pluginkit.Kong) error {
+	if h.a.Anonymous() != "" {
+		// Logical OR with other auth plugins: a request an earlier plugin
+		// authenticated is left alone (kong/plugins/jwt/handler.lua
+		// logical_OR_authentication).
+		cred, err := k.PDK.Client.GetCredential()
+		if err != nil {
+			return fmt.Errorf("reading credential: %w", err)
+		}
+		if cred.Id != "" {
+			return nil
+		}
+	}
+	headers, err := k.Headers()
+	if err != nil {
+		return fmt.Errorf("reading headers: %w", err)
+	}
+	req := auth.Request{Headers: headers}
+	if h.a.NeedsQuery() {
+		if req.Query, err = k.PDK.Request.GetQuery(maxQueryArgs); err != nil {
+			return fmt.Errorf("reading query: %w", err)
+		}
+	}
+	res, denial := h.a.Authenticate(context.Background(), req)
+	if denial == nil && res.ConsumerRef != "" {
+		denial, err = h.mapConsumer(k, res)
+		if err != nil {
+			return err
+		}
+	}
+	if denial != nil {
+		if h.a.Anonymous() != "" {
+			return h.anonymous(k, denial)
+		}
+		status, msg, hdrs := h.a.Answer(denial)
+		k.Exit(respond.Error(status, msg, hdrs...))
+		k.Audit(audit.Event{Decision: audit.Deny, Reason: denial.Reason, Status: status})
+		return nil
+	}
+	return h.allow(k, res, req)
+}
+
+// mapConsumer loads the consumer res names (Kong's load_consumer, by id
+// and optionally username), through a short cache.
+func (h *handler) mapConsumer(k *pluginkit.Kong, res *auth.Result) (*auth.Denial, error) {
+	if c, ok := h.a.CachedConsumer(res.ConsumerRef); ok {
+		res.SetConsumer(c)
+		return nil, nil
+	}
+	// A consumer that does not exist comes back as an empty reply
+	// (kong/runloop/plugin_servers/rpc/pb_rpc.lua call_pdk answers "" for
+	// nil), so an empty id, not an error, means not found.
+	c, err := k.PDK.Client.LoadConsumer(res.ConsumerRef, res.ConsumerByUsername)
+	if err != nil {
+		return nil, fmt.Errorf("loading consumer: %w", err)
+	}
+	if c.Id == "" {
+		if res.ConsumerOptional {
+			return nil, nil
+		}
+		return &auth.Denial{Status: 401, Reason: auth.ReasonConsumerNotFound, OAuth: "invalid_token", Err: auth.ErrConsumerNotFound}, nil
+	}
+	found := auth.Consumer{ID: c.Id, Username: c.Username, CustomID: c.CustomId}
+	h.a.CacheConsumer(res.ConsumerRef, found)
+	res.SetConsumer(found)
+	return nil, nil
+}
+
+func (h *handler) allow(k *pluginkit.Kong, res *auth.Result, req auth.Request) error {
+	id := res.Identity
+	var consumer *entities.Consumer
+	if id.ConsumerID != "" {
+		consumer = &entities.Consumer{Id: id.ConsumerID, Username: id.ConsumerUsername, CustomId: id.ConsumerCustomID}
+	}
+	// kong.client.authenticate marks the request authenticated for later
+	// plugins, as Kong's own auth plugins do (jwt/handler.lua set_consumer).
+	if err := k.PDK.Client.Authenticate(consumer, &client.AuthenticatedCredential{Id: id.CredentialID, ConsumerId: id.ConsumerID}); err != nil {
+		return fmt.Errorf("authenticating: %w", err)
+	}
+	up, err := h.a.UpstreamHeaders(res, req.Headers)
+	if err != nil {
+		return fmt.Errorf("building upstream headers: %w", err)
+	}
+	if err := k.PDK.ServiceRequest.SetHeaders(up); err != nil {
+		return fmt.Errorf("setting upstream headers: %w", err)
+	}
+	if q, ok := h.a.StrippedQuery(res, req.Query); ok {
+		if err := k.PDK.ServiceRequest.SetQuery(q); err != nil {
+			return fmt.Errorf("stripping query credential: %w", err)
+		}
+	}
+	if err := k.SetIdentity(id); err != nil {
+		return err
+	}
+	k.Audit(audit.Event{Decision: audit.Allow, Reason: auth.ReasonOK, Consumer: id.ConsumerUsername, Subject: id.Subject,
+		Details: map[string]any{"method": id.Method, "cached": res.Cached}})
+	return nil
+}
+
+// anonymous falls back to the anonymous consumer after a failed
+// authentication (kong/plugins/jwt/handler.lua set_anonymous_consumer):
+// a missing anonymous consumer is a misconfiguration and fails closed.
+func (h *handler) anonymous(k *pluginkit.Kong, d *auth.Denial) error {
+	ref := h.a.Anonymous()
+	c, ok := h.a.CachedConsumer(ref)
+	if !ok {
+		kc, err := k.PDK.Client.LoadConsumer(ref, true)
+		if err != nil {
+			return fmt.Errorf("loading anonymous consumer: %w", err)
+		}
+		if kc.Id == "" {
+			return errors.New("anonymous consumer is configured but does not exist")
+		}
+		c = auth.Consumer{ID: kc.Id, Username: kc.Username, CustomID: kc.CustomId}
+		h.a.CacheConsumer(ref, c)
+	}
+	if err := k.PDK.Client.Authenticate(&entities.Consumer{Id: c.ID, Username: c.Username, CustomId: c.CustomID}, nil); err != nil {
+		return fmt.Errorf("authenticating anonymous: %w", err)
+	}
+	if err := k.PDK.ServiceRequest.SetHeaders(h.a.AnonymousHeaders(c)); err != nil {
+		return fmt.Errorf("setting upstream headers: %w", err)
+	}
+	k.Audit(audit.Event{Decision: audit.Allow, Reason: auth.ReasonAnonymous, Consumer: c.Username,
+		Details: map[string]any{"failed": d.Reason}})
+	return nil
+}

@@ -1,0 +1,23 @@
+// Command warden-auth is the warden-auth Kong plugin server: JWT (static
+// keys, JWKS, OIDC discovery), API keys and token introspection, mapped to
+// Kong consumers and the Warden identity contract.
+package main
+
+import (
+	"github.com/warden-gw/warden/pkg/auth"
+	"github.com/warden-gw/warden/pkg/pluginkit"
+)
+
+// priority 1420 runs after Kong's jwt (1450) and before key-auth (1250)
+// and basic-auth (1100), among Kong's auth plugins (kong/plugins/*/handler.lua
+// PRIORITY), so anonymous OR-chaining with them works either way round.
+const priority = 1420
+
+func main() {
+	pluginkit.Main(pluginkit.Plugin[auth.Config, *handler]{
+		Name:     "warden-auth",
+		Version:  pluginkit.Version,
+		Priority: priority,
+		New:      newHandler,
+	})
+}
