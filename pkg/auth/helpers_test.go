@@ -155,3 +155,5 @@ func staticConfig(t testing.TB) map[string]any {
 func bearer(tok string) Request {
 	return Request{Headers: map[string][]string{"authorization": {"Bearer " + tok}}}
 }
+
+func loadRaw(b []byte) (*Config, error) { return config.Load[Config](b) }

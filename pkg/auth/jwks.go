@@ -37,9 +37,12 @@ type remoteKeys struct {
 	set atomic.Pointer[keySet]
 
 	mu          sync.Mutex // serializes fetches; guards the fields below
-	lastAttempt time.Time
-	resolved    string // jwks_uri found by discovery
+	lastAttempt time.Time  // any fetch
+	lastUnknown time.Time  // last fetch caused by an unknown kid
+	resolved    string     // jwks_uri found by discovery
+	fetches     int        // fetch attempts, for tests and diagnostics
 	startOnce   sync.Once
+	manual      bool // tests: no background refresher
 }
 
 // remoteSettings is everything that makes two remote key sources differ.
@@ -75,7 +78,9 @@ func newRemoteKeys(is *Issuer, hs HTTPSettings, f *fetcher) (*remoteKeys, error)
 // start launches the background refresher once. The source lives as long
 // as the process (it is pooled), so the goroutine never stops.
 func (r *remoteKeys) start() {
-	r.startOnce.Do(func() { go r.loop() })
+	if !r.manual {
+		r.startOnce.Do(func() { go r.loop() })
+	}
 }
 
 func (r *remoteKeys) loop() {
@@ -101,15 +106,23 @@ func (r *remoteKeys) keys(ctx context.Context, kid, alg string, dst []verifyKey)
 	if c := r.set.Load().candidates(kid, alg, dst); len(c) > 0 {
 		return c, nil
 	}
-	if r.lastAttempt.IsZero() || r.now().Sub(r.lastAttempt) >= r.unknownKID {
-		_, err := r.fetchLocked(ctx)
-		if err != nil && r.set.Load() == nil {
-			return dst, fmt.Errorf("%w: %v", ErrKeysUnavailable, err)
-		}
-		return r.set.Load().candidates(kid, alg, dst), nil
-	}
+	now := r.now()
 	if r.set.Load() == nil {
+		// No keys yet: fetch, but retry a failing provider at most once
+		// per interval rather than once per request.
+		if r.lastAttempt.IsZero() || now.Sub(r.lastAttempt) >= r.unknownKID {
+			if _, err := r.fetchLocked(ctx); err != nil {
+				return dst, fmt.Errorf("%w: %v", ErrKeysUnavailable, err)
+			}
+			return r.set.Load().candidates(kid, alg, dst), nil
+		}
 		return dst, ErrKeysUnavailable
+	}
+	// An unknown kid may be a key the provider just rotated in.
+	if r.lastUnknown.IsZero() || now.Sub(r.lastUnknown) >= r.unknownKID {
+		r.lastUnknown = now
+		_, _ = r.fetchLocked(ctx) // on failure the last good set stays
+		return r.set.Load().candidates(kid, alg, dst), nil
 	}
 	return dst, nil
 }
@@ -118,6 +131,7 @@ func (r *remoteKeys) keys(ctx context.Context, kid, alg string, dst []verifyKey)
 // returns when to refresh next. On failure the last good set stays.
 func (r *remoteKeys) fetchLocked(ctx context.Context) (time.Duration, error) {
 	r.lastAttempt = r.now()
+	r.fetches++
 	url := r.jwksURL
 	if r.discovery {
 		if r.resolved == "" {

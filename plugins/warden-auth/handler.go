@@ -69,8 +69,7 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 			return h.anonymous(k, denial)
 		}
 		status, msg, hdrs := h.a.Answer(denial)
-		k.Exit(respond.Error(status, msg, hdrs...))
-		k.Audit(audit.Event{Decision: audit.Deny, Reason: denial.Reason, Status: status})
+		k.Decide(audit.Event{Decision: audit.Deny, Reason: denial.Reason}, respond.Error(status, msg, hdrs...))
 		return nil
 	}
 	return h.allow(k, res, req)
