@@ -1,0 +1,22 @@
+package leakguard
+
+import "errors"
+
+// Sentinel errors; callers match them with errors.Is.
+var (
+	// ErrRuleInvalid marks a detection rule that cannot be used: a regex RE2
+	// cannot compile, a missing id, a secret group the regex lacks.
+	ErrRuleInvalid = errors.New("invalid rule")
+	// ErrRulesFile marks a gitleaks TOML rules document that cannot be read.
+	ErrRulesFile = errors.New("invalid gitleaks rules")
+	// ErrDecodedTooLarge is returned when a compressed body decodes to more
+	// than the scan limit: a possible decompression bomb, refused rather
+	// than decoded without bound.
+	ErrDecodedTooLarge = errors.New("decoded body exceeds scan limit")
+	// ErrBadEncoding is returned for a body whose content encoding claims
+	// gzip or deflate but does not decode.
+	ErrBadEncoding = errors.New("body does not decode")
+	// ErrUnsupportedEncoding is returned for a content encoding this
+	// package cannot decode (br, zstd, ...).
+	ErrUnsupportedEncoding = errors.New("unsupported content encoding")
+)
