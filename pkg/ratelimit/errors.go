@@ -1,6 +1,14 @@
 package ratelimit
 
-import "errors"
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"syscall"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // Sentinel errors; callers match them with errors.Is.
 var (
@@ -15,3 +23,24 @@ var (
 	// a Redis client.
 	ErrNoRedis = errors.New("no redis client")
 )
+
+// ErrorClass names the kind of a Redis failure for audit events and
+// metrics: "circuit_open", "timeout", "connection", "bad_reply",
+// "redis_error". It never quotes the error, which may hold an address or a
+// server reply.
+func ErrorClass(err error) string {
+	var ne net.Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrCircuitOpen):
+		return "circuit_open"
+	case errors.Is(err, ErrBadReply):
+		return "bad_reply"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.As(err, new(*net.OpError)), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, io.EOF), errors.Is(err, redis.ErrClosed):
+		return "connection"
+	}
+	return "redis_error"
+}

@@ -15,6 +15,7 @@ type Policy struct {
 	claim    string
 	tiers    []Tier
 	needs    Needs
+	fbNeeds  Needs
 	status   int
 	message  string
 	shadow   bool
@@ -83,7 +84,8 @@ func CompileWith(cfg *Config, co CompileOptions) (*Policy, error) {
 	for _, t := range cfg.Tiers {
 		p.tiers = append(p.tiers, Tier{By: t.By, Claim: t.Claim, Value: t.Value, Multiplier: t.Multiplier})
 	}
-	p.needs = needsFor(append(append([]string(nil), cfg.LimitBy...), cfg.FallbackBy), len(p.tiers) > 0)
+	p.needs = needsFor(cfg.LimitBy, len(p.tiers) > 0)
+	p.fbNeeds = needsFor([]string{cfg.FallbackBy}, false)
 	return p, nil
 }
 
@@ -97,8 +99,24 @@ func namespace(cfg *Config) string {
 	return hashHex(string(b))[:12]
 }
 
-// Needs says which request data Decide uses.
+// Needs says which request data Decide uses, fallback aside.
 func (p *Policy) Needs() Needs { return p.needs }
+
+// FallbackNeeds says what the fallback identifier needs; read it only
+// when Missing reports the limit_by identifier incomplete, which spares
+// identified requests a PDK call.
+func (p *Policy) FallbackNeeds() Needs { return p.fbNeeds }
+
+// Missing reports whether a limit_by value of r is missing, so the
+// fallback identifier applies.
+func (p *Policy) Missing(r Request) bool {
+	for _, k := range p.kinds {
+		if _, ok := identifierValue(k, r, p.header, p.claim); !ok {
+			return true
+		}
+	}
+	return false
+}
 
 // Limiter returns the policy's limiter.
 func (p *Policy) Limiter() *Limiter { return p.limiter }

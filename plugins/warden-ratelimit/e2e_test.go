@@ -1,0 +1,383 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/warden-gw/warden/kong/harness"
+	"github.com/warden-gw/warden/kong/harness/harnesstest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const pluginName = "warden-ratelimit"
+
+// logBuffer collects gateway and plugin logs, shown when a test fails.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// namespace returns a counter namespace unique to this test run and
+// deletes its Redis keys at the end.
+func namespace(t *testing.T) string {
+	t.Helper()
+	ns := fmt.Sprintf("e2e%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+		defer c.Close()
+		ctx := context.Background()
+		iter := c.Scan(ctx, 0, "warden:rl:"+ns+":*", 1000).Iterator()
+		for iter.Next(ctx) {
+			c.Del(ctx, iter.Val())
+		}
+	})
+	return ns
+}
+
+// startGateway runs the real binary behind the harness with the plugin
+// config given as YAML under a route at /limited.
+func startGateway(t *testing.T, pluginConfig string) (*harness.Gateway, *harnesstest.EchoUpstream, *logBuffer) {
+	t.Helper()
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-ratelimit")
+	up := harnesstest.NewEchoUpstream(t)
+	logs := &logBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("gateway and plugin logs:\n%s", logs.String())
+		}
+	})
+	yml := `
+_format_version: "3.0"
+services:
+  - name: svc
+    url: ` + up.URL + `
+    routes:
+      - name: limited
+        paths: ["/limited"]
+        plugins:
+          - name: warden-ratelimit
+            config:
+` + indent(pluginConfig, "              ")
+	g := harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir, Log: logs})
+	return g, up, logs
+}
+
+func indent(s, pre string) string {
+	lines := strings.Split(strings.Trim(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = pre + strings.TrimLeft(l, "\t")
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   string
+	calls  harness.CallStats
+}
+
+func get(t *testing.T, g *harness.Gateway, path string, header ...string) reply {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, g.URL()+path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{status: resp.StatusCode, header: resp.Header, body: string(b), calls: g.Calls(resp.Header.Get("X-Kong-Request-Id"))}
+}
+
+func TestE2ELimitsAndHeaders(t *testing.T) {
+	g, up, logs := startGateway(t, `
+algorithm: gcra
+limit_by: [ip]
+namespace: `+namespace(t)+`
+limits:
+  - {window: hour, limit: 3}
+`)
+	for i := 0; i < 3; i++ {
+		r := get(t, g, "/limited")
+		if r.status != 200 {
+			t.Fatalf("request %d: status %d %s", i, r.status, r.body)
+		}
+		want := map[string]string{
+			"X-Ratelimit-Limit-Hour":     "3",
+			"X-Ratelimit-Remaining-Hour": fmt.Sprint(2 - i),
+			"Ratelimit-Limit":            "3",
+			"Ratelimit-Remaining":        fmt.Sprint(2 - i),
+			"Ratelimit-Policy":           `"hour";q=3;w=3600`,
+		}
+		for k, v := range want {
+			if got := r.header.Get(k); got != v {
+				t.Errorf("request %d: %s = %q, want %q", i, k, got, v)
+			}
+		}
+		if !strings.HasPrefix(r.header.Get("Ratelimit"), `"hour";r=`+fmt.Sprint(2-i)+";t=") {
+			t.Errorf("request %d: RateLimit = %q", i, r.header.Get("Ratelimit"))
+		}
+		// get_forwarded_ip and set_headers.
+		if n := r.calls.Total[pluginName]; n != 2 {
+			t.Errorf("request %d: %d PDK calls (%v), want 2", i, n, r.calls.ByPlugin[pluginName])
+		}
+	}
+	r := get(t, g, "/limited")
+	if r.status != 429 || !strings.Contains(r.body, "API rate limit exceeded") {
+		t.Fatalf("fourth request: %d %s", r.status, r.body)
+	}
+	if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Errorf("refusal without Retry-After: %q", ra)
+	}
+	if r.header.Get("X-Ratelimit-Remaining-Hour") != "0" {
+		t.Errorf("refusal remaining %q", r.header.Get("X-Ratelimit-Remaining-Hour"))
+	}
+	// get_forwarded_ip, exit, and the audit event's ids (kong_request_id,
+	// route, service).
+	if n := r.calls.Total[pluginName]; n > 5 {
+		t.Errorf("refusal made %d PDK calls (%v), want at most 5", n, r.calls.ByPlugin[pluginName])
+	}
+	// The refusal was remembered: the next one costs no Redis round trip
+	// and still refuses.
+	r = get(t, g, "/limited")
+	if r.status != 429 {
+		t.Fatalf("fifth request: %d", r.status)
+	}
+	if up.Count() != 3 {
+		t.Errorf("upstream saw %d requests, want 3", up.Count())
+	}
+	g.WaitLogs()
+	if !strings.Contains(logs.String(), `"reason":"rate_limited"`) || !strings.Contains(logs.String(), `"reason":"rate_limited_known"`) {
+		t.Errorf("refusals not audited:\n%s", logs.String())
+	}
+}
+
+func TestE2EShadowAndHiddenHeaders(t *testing.T) {
+	g, up, logs := startGateway(t, `
+policy: local
+limit_by: [header]
+header_name: x-tenant
+shadow: true
+hide_client_headers: true
+limits:
+  - {window: day, limit: 1}
+`)
+	for i := 0; i < 3; i++ {
+		r := get(t, g, "/limited", "X-Tenant", "acme")
+		if r.status != 200 {
+			t.Fatalf("shadow request %d: %d", i, r.status)
+		}
+		for k := range r.header {
+			if strings.Contains(strings.ToLower(k), "ratelimit") || k == "Retry-After" {
+				t.Errorf("hidden header %s sent", k)
+			}
+		}
+		// Headers only: the decision needs no other call, and hides its headers.
+		if n := r.calls.Total[pluginName]; n != 1 && i == 0 {
+			t.Errorf("allowed shadow request: %d PDK calls (%v), want 1", n, r.calls.ByPlugin[pluginName])
+		}
+	}
+	if up.Count() != 3 {
+		t.Errorf("upstream saw %d, want 3", up.Count())
+	}
+	g.WaitLogs()
+	if n := strings.Count(logs.String(), `"decision":"shadow_deny"`); n != 2 {
+		t.Errorf("%d shadow refusals audited, want 2", n)
+	}
+	if strings.Contains(logs.String(), "acme") {
+		t.Error("identifier value in the logs")
+	}
+}
+
+func TestE2ERedisDown(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	closed := ln.Addr().String()
+	ln.Close()
+	for _, tt := range []struct {
+		mode   string
+		status []int
+	}{
+		{mode: "allow", status: []int{200, 200, 200}},
+		{mode: "deny", status: []int{429, 429, 429}},
+		{mode: "local", status: []int{200, 200, 429}},
+	} {
+		t.Run(tt.mode, func(t *testing.T) {
+			g, _, logs := startGateway(t, `
+limit_by: [ip]
+on_redis_error: `+tt.mode+`
+redis: {addresses: ["`+closed+`"], timeout_ms: 20}
+limits:
+  - {window: hour, limit: 2}
+`)
+			for i, want := range tt.status {
+				start := time.Now()
+				r := get(t, g, "/limited")
+				if r.status != want {
+					t.Fatalf("request %d: %d %s, want %d", i, r.status, r.body, want)
+				}
+				_ = start
+			}
+			g.WaitLogs()
+			if !strings.Contains(logs.String(), `"redis_error":"`) {
+				t.Errorf("fallback decisions not audited:\n%s", logs.String())
+			}
+		})
+	}
+}
+
+func TestE2EBadConfigFailsClosed(t *testing.T) {
+	g, up, _ := startGateway(t, `
+algorithm: fixed_window
+limits:
+  - {window: minute, limit: 5, burst: 10}
+  - {window: minute, limit: 50}
+`)
+	r := get(t, g, "/limited")
+	if r.status != 500 || strings.Contains(r.body, "burst") {
+		t.Fatalf("bad config: %d %s, want a generic 500", r.status, r.body)
+	}
+	if up.Count() != 0 {
+		t.Error("request proxied under a refused config")
+	}
+}
+
+// TestE2EAcrossProcesses runs three gateways, each with its own plugin
+// process, against one Redis with 32 concurrent clients each, all on one
+// key: exactly the limit passes for the fixed window and GCRA, within 1 %
+// for the sliding window.
+func TestE2EAcrossProcesses(t *testing.T) {
+	const limit = 200
+	for _, tt := range []struct {
+		alg   string
+		slack int
+	}{
+		{alg: "fixed_window"},
+		{alg: "gcra"},
+		{alg: "sliding_window", slack: limit / 100},
+	} {
+		t.Run(tt.alg, func(t *testing.T) {
+			ns := namespace(t)
+			conf := fmt.Sprintf(`
+algorithm: %s
+limit_by: [header]
+header_name: x-key
+namespace: %s
+on_redis_error: deny
+redis: {timeout_ms: 2000}
+limits:
+  - {window: day, limit: %d}
+`, tt.alg, ns, limit)
+			var gws []*harness.Gateway
+			var logs []*logBuffer
+			for i := 0; i < 3; i++ {
+				g, _, l := startGateway(t, conf)
+				gws = append(gws, g)
+				logs = append(logs, l)
+			}
+			var allowed, other atomic.Int64
+			var wg sync.WaitGroup
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
+			for _, g := range gws {
+				for c := 0; c < 32; c++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for i := 0; i < 4; i++ {
+							req, _ := http.NewRequest(http.MethodGet, g.URL()+"/limited", nil)
+							req.Header.Set("X-Key", "hot")
+							resp, err := client.Do(req)
+							if err != nil {
+								other.Add(1)
+								continue
+							}
+							io.Copy(io.Discard, resp.Body)
+							resp.Body.Close()
+							switch resp.StatusCode {
+							case 200:
+								allowed.Add(1)
+							case 429:
+							default:
+								other.Add(1)
+							}
+						}
+					}()
+				}
+			}
+			wg.Wait()
+			if n := other.Load(); n != 0 {
+				t.Fatalf("%d requests failed", n)
+			}
+			if got := int(allowed.Load()); got < limit-tt.slack || got > limit {
+				t.Errorf("allowed %d of 384 across 3 processes, want %d (-%d)", got, limit, tt.slack)
+			}
+			for _, g := range gws {
+				g.WaitLogs()
+			}
+			for i, l := range logs {
+				if strings.Contains(l.String(), "redis_unavailable") {
+					t.Errorf("gateway %d fell back from Redis under load", i)
+				}
+			}
+		})
+	}
+}
+
+func TestDumpGolden(t *testing.T) {
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-ratelimit")
+	out, err := exec.Command(filepath.Join(dir, pluginName), "-dump").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, out, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "dump.golden.json")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, pretty.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want, pretty.Bytes()) {
+		t.Errorf("dump differs from %s; run go test ./plugins/warden-ratelimit -update", golden)
+	}
+}

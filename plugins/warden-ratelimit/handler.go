@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/warden-gw/warden/pkg/audit"
+	"github.com/warden-gw/warden/pkg/identity"
+	"github.com/warden-gw/warden/pkg/pluginkit"
+	"github.com/warden-gw/warden/pkg/ratelimit"
+	"github.com/warden-gw/warden/pkg/respond"
+)
+
+// handler adapts a compiled ratelimit.Policy to Kong's access phase.
+type handler struct {
+	policy *ratelimit.Policy
+	limits string
+}
+
+func newHandler(cfg *ratelimit.Config) (*handler, error) {
+	p, err := ratelimit.Compile(cfg)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(p.Limiter().Limits()))
+	for i, l := range p.Limiter().Limits() {
+		names[i] = l.String()
+	}
+	return &handler{policy: p, limits: strings.Join(names, ",")}, nil
+}
+
+// Access reads only what the policy needs (one PDK call per item), decides,
+// and either refuses with the headers in the exit (one call) or sets them
+// on the response to come (one call: kong.response.set_headers, allowed in
+// access as Kong's rate-limiting sets ngx.header there,
+// kong/plugins/rate-limiting/handler.lua and kong/pdk/private/rate_limiting.lua).
+func (h *handler) Access(k *pluginkit.Kong) error {
+	req, id, err := h.read(k)
+	if err != nil {
+		return err
+	}
+	v := h.policy.Decide(context.Background(), req)
+	h.audit(k, v, id)
+	if v.Refuse {
+		r := respond.Error(v.Status, v.Message)
+		for name, vals := range v.Headers {
+			r.Headers[name] = vals
+		}
+		k.Exit(r)
+		return nil
+	}
+	if len(v.Headers) > 0 {
+		if err := k.PDK.Response.SetHeaders(v.Headers); err != nil {
+			return fmt.Errorf("setting rate-limit headers: %w", err)
+		}
+	}
+	return nil
+}
+
+// read fills the request data the policy needs, and the fallback
+// identifier's only when a limit_by value is missing.
+func (h *handler) read(k *pluginkit.Kong) (ratelimit.Request, *identity.Identity, error) {
+	var r ratelimit.Request
+	n := h.policy.Needs()
+	if err := fill(k, &r, n); err != nil {
+		return r, nil, err
+	}
+	if h.policy.Missing(r) {
+		fb := h.policy.FallbackNeeds()
+		fb.Identity = fb.Identity && !n.Identity
+		fb.IP = fb.IP && !n.IP
+		fb.Path = fb.Path && !n.Path
+		fb.Headers = fb.Headers && !n.Headers
+		fb.Service = fb.Service && !n.Service
+		fb.Route = fb.Route && !n.Route
+		if err := fill(k, &r, fb); err != nil {
+			return r, nil, err
+		}
+	}
+	return r, r.Identity, nil
+}
+
+// fill reads the items n asks for, one PDK call each.
+func fill(k *pluginkit.Kong, r *ratelimit.Request, n ratelimit.Needs) error {
+	var err error
+	if n.Identity {
+		id, ok, err := k.Identity()
+		if err != nil {
+			return err
+		}
+		if ok {
+			r.Identity = &id
+		}
+	}
+	if n.IP {
+		if r.IP, err = k.PDK.Client.GetForwardedIp(); err != nil {
+			return fmt.Errorf("reading client ip: %w", err)
+		}
+	}
+	if n.Path {
+		if r.Path, err = k.PDK.Request.GetPath(); err != nil {
+			return fmt.Errorf("reading path: %w", err)
+		}
+	}
+	if n.Headers {
+		if r.Headers, err = k.Headers(); err != nil {
+			return fmt.Errorf("reading headers: %w", err)
+		}
+	}
+	if n.Service {
+		s, err := k.PDK.Router.GetService()
+		if err != nil {
+			return fmt.Errorf("reading service: %w", err)
+		}
+		r.ServiceID = s.Id
+	}
+	if n.Route {
+		rt, err := k.PDK.Router.GetRoute()
+		if err != nil {
+			return fmt.Errorf("reading route: %w", err)
+		}
+		r.RouteID = rt.Id
+	}
+	return nil
+}
+
+// audit records refusals, shadow refusals and every outage decision; a
+// plain allow is only counted by the runtime's metrics when it is not
+// written. Details never hold the identifier: it may be a header value.
+func (h *handler) audit(k *pluginkit.Kong, v ratelimit.Verdict, id *identity.Identity) {
+	var d audit.Decision
+	switch {
+	case v.Refuse:
+		d = audit.Deny
+	case v.ShadowRefused:
+		d = audit.ShadowDeny
+	case v.Source.Fallback():
+		d = audit.Allow
+	default:
+		return
+	}
+	e := audit.Event{Decision: d, Reason: v.Reason(), Details: map[string]any{
+		"limits": h.limits,
+		"source": string(v.Source),
+	}}
+	if v.Refuse {
+		e.Status = v.Status
+	}
+	if ra := v.RetryAfter(); ra > 0 {
+		e.Details["retry_after_ms"] = ra.Milliseconds()
+	}
+	if v.Tier != nil {
+		e.Details["tier"] = v.Tier.By + ":" + v.Tier.Value
+	}
+	if v.Err != nil {
+		e.Details["redis_error"] = redisErrorClass(v.Err)
+	}
+	if id != nil {
+		e.Consumer, e.Subject = id.ConsumerUsername, id.Subject
+	}
+	k.Audit(e)
+}
+
+// redisErrorClass names an outage without the driver's text, which could
+// quote an address or a server reply.
+func redisErrorClass(err error) string {
+	return ratelimit.ErrorClass(err)
+}
