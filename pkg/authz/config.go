@@ -1,0 +1,300 @@
+package authz
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/warden-gw/warden/pkg/config"
+)
+
+// Defaults.
+const (
+	DefaultEffect             = EffectAllow
+	DefaultTrailingSlash      = TrailingSlashIgnore
+	DefaultOwnerClaim         = "sub"
+	DefaultConditionCostLimit = 1000000
+)
+
+// Rule effects.
+const (
+	EffectAllow = "allow"
+	EffectDeny  = "deny"
+)
+
+// Trailing slash handling.
+const (
+	// TrailingSlashIgnore matches /admin/ exactly like /admin.
+	TrailingSlashIgnore = "ignore"
+	// TrailingSlashStrict tells /admin/ and /admin apart: a template
+	// matches a trailing slash only if it ends with one (or with **).
+	TrailingSlashStrict = "strict"
+)
+
+// Limits on a config, so a policy costs bounded work to compile and run.
+const (
+	maxRules          = 1000
+	maxConditionBytes = 4096
+	maxListLen        = 256
+)
+
+// Config is the warden-authz configuration of one plugin instance: an
+// ordered list of rules. A request is allowed when at least one allow rule
+// applies to it and no deny rule does; anything else is refused.
+type Config struct {
+	// Rules is the ordered policy. Default: none, so every request is
+	// refused.
+	Rules []Rule `json:"rules" desc:"Ordered authorization rules. A request needs at least one matching allow rule and no matching deny rule."`
+	// CaseSensitive makes path literals match case-sensitively, as most
+	// upstreams route. Default true.
+	CaseSensitive bool `json:"case_sensitive" desc:"Match path literals case-sensitively. Turn off only if the upstream routes case-insensitively."`
+	// TrailingSlash is how a trailing slash matches: "ignore" (/admin/ is
+	// /admin) or "strict". Default "ignore".
+	TrailingSlash string `json:"trailing_slash" kong:"one_of=ignore|strict" desc:"ignore: /admin/ matches like /admin. strict: only templates ending in / or ** match a trailing slash."`
+	// ShadowMode evaluates and audits every decision but enforces none:
+	// would-be denials are audited as shadow_deny and proxied. Default
+	// false.
+	ShadowMode bool `json:"shadow_mode" desc:"Evaluate and audit (shadow_deny) but never refuse a request, to roll out a policy safely."`
+	// UnsafeAllowByDefault proxies requests that no rule matches at all
+	// (by method, path and host) instead of refusing them. Default false.
+	UnsafeAllowByDefault bool `json:"unsafe_allow_by_default" desc:"DANGEROUS: proxy requests no rule matches instead of refusing them (default deny)."`
+	// ConditionCostLimit bounds the CEL cost of one condition evaluation
+	// (cel-go cost units); an expression whose worst case exceeds it is
+	// refused at config time. Default 1000000.
+	ConditionCostLimit int `json:"condition_cost_limit" kong:"between=1:10000000"`
+}
+
+// SetDefaults fills the defaults.
+func (c *Config) SetDefaults() {
+	c.CaseSensitive = true
+	c.TrailingSlash = DefaultTrailingSlash
+	c.ConditionCostLimit = DefaultConditionCostLimit
+}
+
+// Rule is one authorization rule. It matches a request by method, path and
+// host; it applies when, in addition, every requirement it lists holds.
+type Rule struct {
+	// Name labels the rule in audit events. Default "rules[i]".
+	Name string `json:"name" kong:"len_max=64"`
+	// Effect is "allow" or "deny". Default "allow".
+	Effect string `json:"effect" kong:"one_of=allow|deny"`
+	// Methods the rule matches, upper case; GET also matches HEAD. Empty
+	// matches every method.
+	Methods []string `json:"methods" desc:"HTTP methods (upper case). GET also covers HEAD. Empty matches every method."`
+	// Paths are path templates: /orders/{id}, * for one segment, ** (last)
+	// for zero or more. Required.
+	Paths []string `json:"paths" kong:"required,len_min=1" desc:"Path templates: /orders/{id} captures a segment, * matches one segment, a final ** matches the rest (including none)."`
+	// Hosts the rule matches (exact, or *.example.com for one label).
+	// Empty matches every host.
+	Hosts []string `json:"hosts"`
+	// Authenticated requires an identity, with no other requirement.
+	Authenticated bool `json:"authenticated"`
+	// Scopes, Roles and Groups the identity must have.
+	Scopes *Requirement `json:"scopes"`
+	Roles  *Requirement `json:"roles"`
+	Groups *Requirement `json:"groups"`
+	// Consumers lists Kong consumers (username or id), any of which may
+	// match.
+	Consumers []string `json:"consumers"`
+	// IPAllow lists CIDRs the client IP (as Kong resolves it, honouring
+	// trusted_ips and real_ip_header) must be in; IPDeny CIDRs it must not
+	// be in.
+	IPAllow []string `json:"ip_allow"`
+	IPDeny  []string `json:"ip_deny"`
+	// Owner checks object ownership without CEL.
+	Owner *Owner `json:"owner"`
+	// Condition is a CEL expression over request and identity that must
+	// be true.
+	Condition string `json:"condition" desc:"CEL expression over request (method, path, params, query, headers, host, ip) and identity (subject, claims, scopes, roles, groups, consumer)."`
+	// Shadow evaluates and audits the rule without enforcing it.
+	Shadow bool `json:"shadow"`
+}
+
+// SetDefaults fills a rule's defaults.
+func (r *Rule) SetDefaults() { r.Effect = DefaultEffect }
+
+// Requirement is a set of values an identity must have: all of AllOf and
+// at least one of AnyOf (each only when given).
+type Requirement struct {
+	AnyOf []string `json:"any_of"`
+	AllOf []string `json:"all_of"`
+}
+
+// Owner requires a path parameter to equal a claim of the identity, or to
+// be an element of a claim that is an array (tenant and account ids).
+type Owner struct {
+	// Param is the path parameter, captured by every path of the rule.
+	Param string `json:"param" kong:"required"`
+	// Claim is the claim it must equal or be in. Default "sub" (the
+	// identity's subject).
+	Claim string `json:"claim"`
+}
+
+// SetDefaults fills the owner check's defaults.
+func (o *Owner) SetDefaults() { o.Claim = DefaultOwnerClaim }
+
+// Validate checks everything but the CEL conditions, which Compile checks,
+// naming each field and index.
+func (c *Config) Validate() error {
+	var errs config.Errors
+	if c.TrailingSlash != TrailingSlashIgnore && c.TrailingSlash != TrailingSlashStrict {
+		errs.Add("trailing_slash", "must be ignore or strict")
+	}
+	if len(c.Rules) > maxRules {
+		errs.Add("rules", "at most %d rules", maxRules)
+	}
+	if c.ConditionCostLimit < 1 {
+		errs.Add("condition_cost_limit", "must be positive")
+	}
+	for i := range c.Rules {
+		errs.Check(fmt.Sprintf("rules[%d]", i), c.Rules[i].validate(c))
+	}
+	return errs.Err()
+}
+
+func (r *Rule) validate(c *Config) error {
+	var errs config.Errors
+	if len(r.Name) > 64 {
+		errs.Add("name", "at most 64 characters")
+	}
+	if r.Effect != EffectAllow && r.Effect != EffectDeny {
+		errs.Add("effect", "must be allow or deny")
+	}
+	for i, m := range r.Methods {
+		if !validMethod(m) {
+			errs.Add(fmt.Sprintf("methods[%d]", i), "must be an upper-case HTTP method")
+		}
+	}
+	if len(r.Paths) == 0 {
+		errs.Add("paths", "list at least one path template (/** matches every path)")
+	}
+	for i, p := range r.Paths {
+		t, err := parseTemplate(p, !c.CaseSensitive, c.TrailingSlash == TrailingSlashStrict)
+		if err != nil {
+			errs.Add(fmt.Sprintf("paths[%d]", i), "%v", err)
+			continue
+		}
+		if r.Owner != nil && r.Owner.Param != "" && !t.hasParam(r.Owner.Param) {
+			errs.Add(fmt.Sprintf("paths[%d]", i), "does not capture {%s}, which owner.param needs", r.Owner.Param)
+		}
+	}
+	for i, h := range r.Hosts {
+		if !validHost(h) {
+			errs.Add(fmt.Sprintf("hosts[%d]", i), "must be a host name, or *.domain")
+		}
+	}
+	checkList(&errs, "consumers", r.Consumers)
+	for _, rq := range []struct {
+		name string
+		q    *Requirement
+	}{{"scopes", r.Scopes}, {"roles", r.Roles}, {"groups", r.Groups}} {
+		name, q := rq.name, rq.q
+		if q == nil {
+			continue
+		}
+		if len(q.AnyOf) == 0 && len(q.AllOf) == 0 {
+			errs.Add(name, "set any_of or all_of")
+		}
+		checkList(&errs, name+".any_of", q.AnyOf)
+		checkList(&errs, name+".all_of", q.AllOf)
+		if name == "scopes" {
+			for _, l := range [][]string{q.AnyOf, q.AllOf} {
+				for _, s := range l {
+					if !validScope(s) {
+						errs.Add("scopes", "%q is not an OAuth scope token (RFC 6749 section 3.3)", s)
+					}
+				}
+			}
+		}
+	}
+	for _, l := range []struct {
+		name string
+		list []string
+	}{{"ip_allow", r.IPAllow}, {"ip_deny", r.IPDeny}} {
+		for i, s := range l.list {
+			if _, err := parseCIDR(s); err != nil {
+				errs.Add(fmt.Sprintf("%s[%d]", l.name, i), "not an IP address or CIDR")
+			}
+		}
+	}
+	if r.Owner != nil {
+		if r.Effect == EffectDeny {
+			errs.Add("owner", "applies to allow rules only; use a condition on a deny rule")
+		}
+		if !validParamName(r.Owner.Param) {
+			errs.Add("owner.param", "must name a path parameter")
+		}
+		if r.Owner.Claim == "" {
+			errs.Add("owner.claim", "must name a claim")
+		}
+	}
+	if len(r.Condition) > maxConditionBytes {
+		errs.Add("condition", "at most %d bytes", maxConditionBytes)
+	}
+	return errs.Err()
+}
+
+func checkList(errs *config.Errors, name string, l []string) {
+	if len(l) > maxListLen {
+		errs.Add(name, "at most %d entries", maxListLen)
+	}
+	for i, s := range l {
+		if s == "" {
+			errs.Add(fmt.Sprintf("%s[%d]", name, i), "must not be empty")
+		}
+	}
+}
+
+func validMethod(m string) bool {
+	if m == "" || len(m) > 32 {
+		return false
+	}
+	for i := 0; i < len(m); i++ {
+		if m[i] < 'A' || m[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// validScope checks an RFC 6749 scope-token, which also keeps the scope
+// safe to quote in WWW-Authenticate.
+func validScope(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x21 || c == '"' || c == '\\' || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func validHost(h string) bool {
+	h = strings.TrimPrefix(h, "*.")
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseCIDR accepts a CIDR or a single address.
+func parseCIDR(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}

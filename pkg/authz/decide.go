@@ -1,0 +1,508 @@
+package authz
+
+import (
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/warden-gw/warden/pkg/identity"
+)
+
+// Reason codes, stable for audit events and metrics.
+const (
+	ReasonAllowed           = "allowed"
+	ReasonAllowedByDefault  = "allowed_by_default"
+	ReasonInvalidPath       = "invalid_path"
+	ReasonNoMatchingRule    = "no_matching_rule"
+	ReasonDeniedByRule      = "denied_by_rule"
+	ReasonIdentityRequired  = "identity_required"
+	ReasonInsufficientScope = "insufficient_scope"
+	ReasonMissingRole       = "missing_role"
+	ReasonMissingGroup      = "missing_group"
+	ReasonConsumer          = "consumer_not_allowed"
+	ReasonIPNotAllowed      = "ip_not_allowed"
+	ReasonIPDenied          = "ip_denied"
+	ReasonNotOwner          = "not_owner"
+	ReasonConditionFalse    = "condition_false"
+	ReasonConditionError    = "condition_error"
+)
+
+// Request is what a decision reads of a request, as plain values. Only
+// Method and Path are always needed; the rest only when Match.Needs says
+// so.
+type Request struct {
+	Method string
+	// Path is the raw path, as kong.request.get_raw_path returns it.
+	Path string
+	// Host is the host the client asked for, without the port.
+	Host string
+	// Query holds every value of each query argument.
+	Query map[string][]string
+	// Headers holds the request headers, names lower case.
+	Headers map[string][]string
+	// IP is the client IP as Kong resolves it.
+	IP string
+}
+
+// Decision is the verdict on one request.
+type Decision struct {
+	// Allow is true when the request goes on, which includes a denial
+	// only recorded in shadow (Shadow true).
+	Allow  bool
+	Shadow bool
+	// Status is the answer for a denial (400, 401 or 403), or the answer
+	// a shadow denial would have had.
+	Status int
+	// Reason is a stable snake_case code.
+	Reason string
+	// Rule names the deciding rule, if one decided.
+	Rule string
+	// Scopes lists the scopes that were missing, for insufficient_scope.
+	Scopes []string
+	// Path is the normalized path, empty when it was refused.
+	Path string
+}
+
+// Match is a request's path and method matched against the policy: the
+// first stage of a decision, which tells the caller what else the matched
+// rules need to read.
+type Match struct {
+	p      *Policy
+	method string
+	path   string
+	segs   []string // as the client wrote them (case kept), for params
+	hits   []hit
+	err    error
+}
+
+// Match normalizes rawPath and finds the rules matching method and path.
+// A refused path (ErrBadPath) is kept in the Match, which then decides 400.
+func (p *Policy) Match(method, rawPath string) *Match {
+	m := &Match{p: p, method: method}
+	m.path, m.err = NormalizePath(rawPath)
+	if m.err != nil {
+		return m
+	}
+	var buf [MaxSegments + 1]string
+	m.segs = splitPath(m.path, p.strictSlash, make([]string, 0, 8))
+	match := m.segs
+	if p.fold {
+		match = splitPath(lowerASCII(m.path), p.strictSlash, buf[:0])
+	}
+	bit, ok := p.methodBits[method]
+	if !ok {
+		bit = otherMethod
+	}
+	m.hits = dedupe(p.index.root.match(match, bit, make([]hit, 0, 8)))
+	return m
+}
+
+// Needs returns the request parts the matched rules read.
+func (m *Match) Needs() Needs {
+	var n Needs
+	for _, h := range m.hits {
+		n |= m.p.rules[h.rule].needs
+	}
+	return n
+}
+
+// Decide decides a request in one step (Match, then Decide).
+func (p *Policy) Decide(req Request, id *identity.Identity) Decision {
+	return p.Match(req.Method, req.Path).Decide(req, id)
+}
+
+// verdict is what one rule said.
+type verdict struct {
+	rule   *rule
+	status int
+	reason string
+	scopes []string
+}
+
+// tally collects the rules' verdicts in order: the first applying deny,
+// the first applying allow, the first allow refused for want of an
+// identity and the first allow refused otherwise. matched says whether any
+// allow rule matched the request's method, path and host.
+type tally struct {
+	matched                    bool
+	deny, allow, noID, refused *verdict
+}
+
+func (t *tally) add(v verdict, deny, applies bool) {
+	switch {
+	case deny && applies:
+		if t.deny == nil {
+			t.deny = &v
+		}
+	case deny:
+	case applies:
+		t.matched = true
+		if t.allow == nil {
+			t.allow = &v
+		}
+	case v.status == http.StatusUnauthorized:
+		t.matched = true
+		if t.noID == nil {
+			t.noID = &v
+		}
+	default:
+		t.matched = true
+		if t.refused == nil {
+			t.refused = &v
+		}
+	}
+}
+
+func (t *tally) decide(allowByDefault bool) Decision {
+	switch {
+	case t.deny != nil:
+		return t.deny.decision(false)
+	case t.allow != nil:
+		return t.allow.decision(true)
+	case !t.matched && allowByDefault:
+		return Decision{Allow: true, Reason: ReasonAllowedByDefault}
+	case !t.matched:
+		return Decision{Status: http.StatusForbidden, Reason: ReasonNoMatchingRule}
+	case t.noID != nil:
+		return t.noID.decision(false)
+	}
+	return t.refused.decision(false)
+}
+
+func (v *verdict) decision(allow bool) Decision {
+	d := Decision{Allow: allow, Status: v.status, Reason: v.reason, Rule: v.rule.name, Scopes: v.scopes}
+	if allow {
+		d.Status = 0
+	}
+	return d
+}
+
+// Decide evaluates the matched rules. id is nil for an anonymous request.
+// Deny overrides allow, a request needs at least one applying allow rule,
+// and an error evaluating a rule fails closed: the allow rule does not
+// apply, the deny rule does.
+func (m *Match) Decide(req Request, id *identity.Identity) Decision {
+	p := m.p
+	if m.err != nil {
+		return p.shadowed(Decision{Status: http.StatusBadRequest, Reason: ReasonInvalidPath})
+	}
+	ev := evaluator{m: m, req: &req, id: id}
+	if id != nil && id.IsZero() {
+		ev.id = nil
+	}
+	var enforced, all tally
+	for _, h := range m.hits {
+		r := p.rules[h.rule]
+		if !r.hostMatch(req.Host) {
+			continue
+		}
+		v, applies := ev.check(r, h.tmpl)
+		all.add(v, r.deny, applies)
+		if !r.shadow {
+			enforced.add(v, r.deny, applies)
+			if r.deny && applies {
+				break // settled: deny overrides
+			}
+		}
+	}
+	d := enforced.decide(p.allowByDefault)
+	if d.Allow {
+		if full := all.decide(p.allowByDefault); !full.Allow {
+			d = full
+			d.Allow, d.Shadow = true, true
+		}
+	}
+	d = p.shadowed(d)
+	d.Path = m.path
+	return d
+}
+
+// shadowed turns a denial into a recorded-only one in shadow mode.
+func (p *Policy) shadowed(d Decision) Decision {
+	if p.shadowMode && !d.Allow {
+		d.Allow, d.Shadow = true, true
+	}
+	return d
+}
+
+// evaluator checks rules against one request, computing what several
+// rules share (scopes, the CEL request) once.
+type evaluator struct {
+	m   *Match
+	req *Request
+	id  *identity.Identity
+
+	scopes     []string
+	haveScopes bool
+	ip         netip.Addr
+	ipErr      bool
+	haveIP     bool
+	celReq     *CELRequest
+	celID      *CELIdentity
+}
+
+// check evaluates r's requirements. For an allow rule, applies means it
+// grants the request; otherwise v says why not. For a deny rule, applies
+// means it refuses the request, with v's answer.
+func (ev *evaluator) check(r *rule, tmpl int32) (v verdict, applies bool) {
+	v.rule = r
+	fail := func(status int, reason string) (verdict, bool) {
+		v.status, v.reason = status, reason
+		return v, false
+	}
+	if len(r.ipAllow)+len(r.ipDeny) > 0 {
+		// ip_allow favours its addresses, ip_deny disfavours them: an
+		// allow rule applies only in ip_allow and never in ip_deny; a
+		// deny rule applies only in ip_deny and never in ip_allow.
+		ip, ok := ev.clientIP()
+		inAllow, inDeny := inPrefixes(ip, r.ipAllow), inPrefixes(ip, r.ipDeny)
+		switch {
+		case !ok && r.deny:
+			return ev.denyVerdict(v, http.StatusForbidden, ReasonIPDenied)
+		case !ok:
+			return fail(http.StatusForbidden, ReasonIPNotAllowed)
+		case r.deny && (inAllow || len(r.ipDeny) > 0 && !inDeny):
+			return v, false
+		case !r.deny && inDeny:
+			return fail(http.StatusForbidden, ReasonIPDenied)
+		case !r.deny && len(r.ipAllow) > 0 && !inAllow:
+			return fail(http.StatusForbidden, ReasonIPNotAllowed)
+		}
+	}
+	if r.needs&NeedIdentity != 0 && ev.id == nil {
+		// Whatever the effect: a rule that needs an identity cannot be
+		// decided without one, so the client must authenticate.
+		if r.deny {
+			return ev.denyVerdict(v, http.StatusUnauthorized, ReasonIdentityRequired)
+		}
+		return fail(http.StatusUnauthorized, ReasonIdentityRequired)
+	}
+	id := ev.id
+	if len(r.consumers) > 0 && !slices.ContainsFunc(r.consumers, func(c string) bool {
+		return c == id.ConsumerID || c == id.ConsumerUsername
+	}) {
+		return fail(http.StatusForbidden, ReasonConsumer)
+	}
+	if r.groups != nil && !r.groups.satisfied(id.Groups) {
+		return fail(http.StatusForbidden, ReasonMissingGroup)
+	}
+	if r.roles != nil && !r.roles.satisfied(id.Roles) {
+		return fail(http.StatusForbidden, ReasonMissingRole)
+	}
+	if r.scopes != nil {
+		if missing := r.scopes.missing(ev.identityScopes()); len(missing) > 0 {
+			v.scopes = missing
+			return fail(http.StatusForbidden, ReasonInsufficientScope)
+		}
+	}
+	if r.owner != nil {
+		if val, ok := ev.param(r, tmpl, r.owner.Param); !ownerMatches(id, r.owner.Claim, val, ok) {
+			return fail(http.StatusForbidden, ReasonNotOwner)
+		}
+	}
+	if r.cond != nil {
+		ok, err := r.cond.eval(ev.activation(r, tmpl))
+		switch {
+		case err != nil && r.deny:
+			return ev.denyVerdict(v, http.StatusForbidden, ReasonConditionError)
+		case err != nil:
+			return fail(http.StatusForbidden, ReasonConditionError)
+		case !ok:
+			return fail(http.StatusForbidden, ReasonConditionFalse)
+		}
+	}
+	if r.deny {
+		return ev.denyVerdict(v, http.StatusForbidden, ReasonDeniedByRule)
+	}
+	return v, true
+}
+
+func (ev *evaluator) denyVerdict(v verdict, status int, reason string) (verdict, bool) {
+	v.status, v.reason = status, reason
+	return v, true
+}
+
+func (ev *evaluator) clientIP() (netip.Addr, bool) {
+	if !ev.haveIP {
+		ev.haveIP = true
+		a, err := netip.ParseAddr(ev.req.IP)
+		ev.ip, ev.ipErr = a.Unmap(), err != nil
+	}
+	return ev.ip, !ev.ipErr
+}
+
+func inPrefixes(ip netip.Addr, l []netip.Prefix) bool {
+	for _, p := range l {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// identityScopes are the identity's scopes, or else those of its scope
+// claim (a space-separated string, RFC 8693 section 4.2) or scp claim (a
+// string or an array, as Azure AD and Okta issue it).
+func (ev *evaluator) identityScopes() []string {
+	if ev.haveScopes {
+		return ev.scopes
+	}
+	ev.haveScopes = true
+	ev.scopes = ev.id.Scopes
+	if len(ev.scopes) == 0 {
+		for _, c := range []string{"scope", "scp"} {
+			switch v := ev.id.Claims[c].(type) {
+			case string:
+				ev.scopes = append(ev.scopes, strings.Fields(v)...)
+			case []any:
+				for _, e := range v {
+					if s, ok := e.(string); ok {
+						ev.scopes = append(ev.scopes, s)
+					}
+				}
+			case []string:
+				ev.scopes = append(ev.scopes, v...)
+			}
+		}
+	}
+	return ev.scopes
+}
+
+// param returns a path parameter of the template that matched,
+// percent-decoded (NormalizePath refused encoded slashes, so decoding
+// cannot change the segment structure).
+func (ev *evaluator) param(r *rule, tmpl int32, name string) (string, bool) {
+	for _, pp := range r.templates[tmpl].params {
+		if pp.name == name && pp.idx < len(ev.m.segs) {
+			return unescape(ev.m.segs[pp.idx]), true
+		}
+	}
+	return "", false
+}
+
+func unescape(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	if u, err := url.PathUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+func (ev *evaluator) params(r *rule, tmpl int32) map[string]string {
+	ps := r.templates[tmpl].params
+	if len(ps) == 0 {
+		return map[string]string{}
+	}
+	out := make(map[string]string, len(ps))
+	for _, pp := range ps {
+		if pp.idx < len(ev.m.segs) {
+			out[pp.name] = unescape(ev.m.segs[pp.idx])
+		}
+	}
+	return out
+}
+
+// activation builds what a condition sees. The request parts and the
+// identity are built once per request; the params are the rule's own.
+func (ev *evaluator) activation(r *rule, tmpl int32) *celActivation {
+	if ev.celReq == nil {
+		ev.celReq = &CELRequest{
+			Method:  ev.m.method,
+			Path:    ev.m.path,
+			Host:    strings.ToLower(ev.req.Host),
+			Query:   ev.req.Query,
+			Headers: joinHeaders(ev.req.Headers),
+			IP:      ev.req.IP,
+		}
+		if ev.celReq.Query == nil {
+			ev.celReq.Query = map[string][]string{}
+		}
+		if id := ev.id; id != nil {
+			ev.celID = &CELIdentity{
+				Subject: id.Subject, Issuer: id.Issuer, Method: id.Method,
+				Claims: id.Claims, Scopes: ev.identityScopes(), Roles: id.Roles, Groups: id.Groups,
+				Consumer: CELConsumer{ID: id.ConsumerID, Username: id.ConsumerUsername, CustomID: id.ConsumerCustomID},
+			}
+			if ev.celID.Claims == nil {
+				ev.celID.Claims = map[string]any{}
+			}
+		}
+	}
+	req := *ev.celReq
+	req.Params = ev.params(r, tmpl)
+	return &celActivation{req: &req, id: ev.celID}
+}
+
+func joinHeaders(h map[string][]string) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		out[strings.ToLower(k)] = strings.Join(v, ", ")
+	}
+	return out
+}
+
+func (q *Requirement) satisfied(have []string) bool {
+	for _, s := range q.AllOf {
+		if !slices.Contains(have, s) {
+			return false
+		}
+	}
+	return len(q.AnyOf) == 0 || slices.ContainsFunc(q.AnyOf, func(s string) bool { return slices.Contains(have, s) })
+}
+
+// missing lists the scopes lacking: those of AllOf not held, and AnyOf
+// when none of it is held.
+func (q *Requirement) missing(have []string) []string {
+	var out []string
+	for _, s := range q.AllOf {
+		if !slices.Contains(have, s) {
+			out = append(out, s)
+		}
+	}
+	if len(q.AnyOf) > 0 && !slices.ContainsFunc(q.AnyOf, func(s string) bool { return slices.Contains(have, s) }) {
+		out = append(out, q.AnyOf...)
+	}
+	return out
+}
+
+// ownerMatches reports whether the path parameter value equals claim, or
+// is an element of it when the claim is an array. "sub" falls back to the
+// identity's subject. Numbers in claims compare by their JSON form.
+func ownerMatches(id *identity.Identity, claim string, value string, ok bool) bool {
+	if !ok || value == "" {
+		return false
+	}
+	c, present := id.Claims[claim]
+	if !present && claim == "sub" {
+		c, present = id.Subject, id.Subject != ""
+	}
+	if !present {
+		return false
+	}
+	switch v := c.(type) {
+	case []any:
+		return slices.ContainsFunc(v, func(e any) bool { return scalarEquals(e, value) })
+	case []string:
+		return slices.Contains(v, value)
+	}
+	return scalarEquals(c, value)
+}
+
+func scalarEquals(c any, value string) bool {
+	switch v := c.(type) {
+	case string:
+		return v == value
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64) == value
+	case int64:
+		return strconv.FormatInt(v, 10) == value
+	case int:
+		return strconv.Itoa(v) == value
+	}
+	return false
+}

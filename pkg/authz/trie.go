@@ -1,0 +1,125 @@
+package authz
+
+// trie indexes every rule's path templates by segment, so matching a
+// request visits each trie node at most once (a node sits at one depth and
+// is compared with the one request segment at that depth) instead of
+// testing every rule: the cost grows with the path's length and the rules
+// sharing its prefix, not with the size of the policy.
+type trie struct {
+	root node
+}
+
+type node struct {
+	lit  map[string]*node
+	wild *node   // * and {param}: one non-empty segment
+	ends []entry // templates ending here
+	rest []entry // templates ending in ** here: zero or more segments
+}
+
+// entry is one template of one rule, with the rule's method bits so the
+// walk filters methods without looking the rule up.
+type entry struct {
+	rule    int32
+	tmpl    int32
+	methods uint64
+}
+
+// hit is a matched rule and the first of its templates that matched.
+type hit struct {
+	rule int32
+	tmpl int32
+}
+
+func (t *trie) insert(tp template, e entry) {
+	n := &t.root
+	for _, s := range tp.segs {
+		switch s.kind {
+		case segGlob:
+			n.rest = append(n.rest, e)
+			return
+		case segLit:
+			if n.lit == nil {
+				n.lit = map[string]*node{}
+			}
+			c := n.lit[s.lit]
+			if c == nil {
+				c = &node{}
+				n.lit[s.lit] = c
+			}
+			n = c
+		default:
+			if n.wild == nil {
+				n.wild = &node{}
+			}
+			n = n.wild
+		}
+	}
+	n.ends = append(n.ends, e)
+}
+
+// match appends to out every entry whose template matches segs and whose
+// methods include method.
+func (n *node) match(segs []string, method uint64, out []hit) []hit {
+	for _, e := range n.rest {
+		if e.methods&method != 0 {
+			out = append(out, hit{e.rule, e.tmpl})
+		}
+	}
+	if len(segs) == 0 {
+		for _, e := range n.ends {
+			if e.methods&method != 0 {
+				out = append(out, hit{e.rule, e.tmpl})
+			}
+		}
+		return out
+	}
+	if c := n.lit[segs[0]]; c != nil {
+		out = c.match(segs[1:], method, out)
+	}
+	if n.wild != nil && segs[0] != "" {
+		out = n.wild.match(segs[1:], method, out)
+	}
+	return out
+}
+
+// dedupe sorts hits by rule, then template, and keeps each rule's first
+// hit. Hits are few: insertion sort.
+func dedupe(h []hit) []hit {
+	for i := 1; i < len(h); i++ {
+		for j := i; j > 0 && less(h[j], h[j-1]); j-- {
+			h[j], h[j-1] = h[j-1], h[j]
+		}
+	}
+	out := h[:0]
+	for _, x := range h {
+		if len(out) == 0 || x.rule != out[len(out)-1].rule {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func less(a, b hit) bool {
+	return a.rule < b.rule || a.rule == b.rule && a.tmpl < b.tmpl
+}
+
+// splitPath splits a canonical path into its segments, into dst. A
+// trailing slash is an empty last segment when strict, and dropped
+// otherwise.
+func splitPath(path string, strict bool, dst []string) []string {
+	dst = dst[:0]
+	if path == "/" {
+		return dst
+	}
+	start := 1
+	for i := 1; i < len(path); i++ {
+		if path[i] == '/' {
+			dst = append(dst, path[start:i])
+			start = i + 1
+		}
+	}
+	if start < len(path) || strict {
+		dst = append(dst, path[start:])
+	}
+	return dst
+}
