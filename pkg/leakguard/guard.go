@@ -146,9 +146,17 @@ func set(names []string) map[string]bool {
 // Scanner returns the guard's scanner.
 func (g *Guard) Scanner() *Scanner { return g.scanner }
 
-// ScansRequests and ScansResponses report the enabled directions.
-func (g *Guard) ScansRequests() bool  { return g.req.Enabled }
+// ScansRequests reports whether the request direction is enabled.
+func (g *Guard) ScansRequests() bool { return g.req.Enabled }
+
+// ScansRequestBody reports whether request bodies are scanned.
+func (g *Guard) ScansRequestBody() bool { return g.req.Enabled && g.req.Body }
+
+// ScansResponses reports whether the response direction is enabled.
 func (g *Guard) ScansResponses() bool { return g.resp.Enabled }
+
+// ScansResponseBody reports whether response bodies are scanned.
+func (g *Guard) ScansResponseBody() bool { return g.resp.Enabled && g.resp.Body }
 
 // PathAllowed reports whether requests to path are exempt from scanning.
 func (g *Guard) PathAllowed(path string) bool { return matchAny(g.allowPaths, path) }
@@ -218,6 +226,9 @@ type Response struct {
 	// Headers with any-case names.
 	Headers map[string][]string
 	Body    []byte
+	// BodyTooLarge is set when the body was not read because its
+	// Content-Length exceeds MaxScanBytes.
+	BodyTooLarge bool
 }
 
 // MaxScanBytes returns the body size limit.
@@ -272,7 +283,11 @@ func (g *Guard) InspectResponse(r Response) Decision {
 		hdrLoc: LocResponseHeader, bodyLoc: LocResponseBody, scanHdrs: g.resp.Headers, scanBody: g.resp.Body}
 	g.scanHeaders(&d, dir, r.Headers, r.Path)
 	if dir.scanBody {
-		g.scanBody(&d, dir, r.Headers, r.Body, r.Path)
+		if r.BodyTooLarge {
+			g.unscanned(&d, UnscannedTooLarge)
+		} else {
+			g.scanBody(&d, dir, r.Headers, r.Body, r.Path)
+		}
 	}
 	g.finish(&d, dir)
 	return d

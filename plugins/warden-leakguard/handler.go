@@ -1,0 +1,252 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/warden-gw/warden/pkg/audit"
+	"github.com/warden-gw/warden/pkg/leakguard"
+	"github.com/warden-gw/warden/pkg/pluginkit"
+	"github.com/warden-gw/warden/pkg/respond"
+)
+
+// maxHeaders is the most headers read in one call (kong/pdk/request.lua
+// and kong/pdk/service/response.lua accept 1 to 1000): asking for the
+// maximum keeps a secret from hiding behind 100 others.
+const maxHeaders = 1000
+
+// handler adapts leakguard.Guard to Kong. PDK calls per request:
+//
+//	access:   get_path_with_query, get_headers, and get_raw_body only for
+//	          a body in scope (3 at most when clean);
+//	response: kong.service.response.get_headers, get_raw_body only for a
+//	          body in scope, get_path only with path allow-lists (2, at
+//	          most 3, when clean).
+//
+// Declaring the response phase makes Kong buffer every upstream response
+// on the routes this plugin runs on (kong/runloop/plugins_iterator.lua
+// sets ctx.buffered_proxying; kong/init.lua then proxies through
+// ngx.location.capture): no streaming, the whole body in memory, and
+// time-to-first-byte becomes time-to-last-byte. Enable the plugin on the
+// routes that need it, or set response.enabled=false for request-only
+// scanning (the phase is still declared, but then costs one event and no
+// body transfer).
+type handler struct {
+	g *leakguard.Guard
+}
+
+func newHandler(cfg *leakguard.Config) (*handler, error) {
+	g, err := leakguard.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if g.RandomKey {
+		pluginkit.Logf("warden-leakguard: no fingerprint_key configured; finding fingerprints use a random key and only correlate within this instance")
+	}
+	return &handler{g: g}, nil
+}
+
+// Access scans the request.
+func (h *handler) Access(k *pluginkit.Kong) error {
+	if !h.g.ScansRequests() {
+		return nil
+	}
+	pq, err := k.PDK.Request.GetPathWithQuery()
+	if err != nil {
+		return fmt.Errorf("reading path: %w", err)
+	}
+	path, query, _ := strings.Cut(pq, "?")
+	if h.g.PathAllowed(path) {
+		return nil
+	}
+	headers, err := k.Headers()
+	if err != nil {
+		return fmt.Errorf("reading headers: %w", err)
+	}
+	req := leakguard.Request{Path: path, RawQuery: query, Headers: headers}
+	if h.g.ScansRequestBody() && hasBody(headers) && h.g.BodyInScope(headers) {
+		req.Body, err = k.RawBody(int64(h.g.MaxScanBytes()))
+		switch {
+		case errors.Is(err, pluginkit.ErrBodyTooLarge):
+			req.BodyTooLarge = true
+		case err != nil:
+			return err
+		}
+	}
+	d := h.g.InspectRequest(req)
+	if d.Action == "" {
+		return nil
+	}
+	// Audit first: kong.response.exit ends the event, after which no PDK
+	// call (such as the request id lookup for the audit line) is answered.
+	k.Audit(event(d, "request", http.StatusBadRequest))
+	switch d.Action {
+	case leakguard.ActionBlock:
+		k.Exit(respond.Error(http.StatusBadRequest, "Bad Request"))
+	case leakguard.ActionRedact:
+		return redactRequest(k, d)
+	}
+	return nil
+}
+
+// redactRequest sends the upstream the redacted query, headers and body.
+func redactRequest(k *pluginkit.Kong, d leakguard.Decision) error {
+	svc := k.PDK.ServiceRequest
+	if d.QueryChanged {
+		if err := svc.SetRawQuery(d.Query); err != nil {
+			return fmt.Errorf("setting query: %w", err)
+		}
+	}
+	for name, values := range d.Headers {
+		for i, v := range values {
+			set := svc.SetHeader
+			if i > 0 {
+				set = svc.AddHeader
+			}
+			if err := set(name, v); err != nil {
+				return fmt.Errorf("setting header: %w", err)
+			}
+		}
+	}
+	if d.BodyChanged {
+		if d.BodyDecoded {
+			if err := svc.ClearHeader("Content-Encoding"); err != nil {
+				return fmt.Errorf("clearing content encoding: %w", err)
+			}
+		}
+		// kong/pdk/service/request.lua set_raw_body also sets Content-Length.
+		if err := svc.SetRawBody(string(d.Body)); err != nil {
+			return fmt.Errorf("setting body: %w", err)
+		}
+	}
+	return nil
+}
+
+// Response scans the buffered upstream response.
+func (h *handler) Response(k *pluginkit.Kong) error {
+	if !h.g.ScansResponses() {
+		return nil
+	}
+	headers, err := k.PDK.ServiceResponse.GetHeaders(maxHeaders)
+	if err != nil {
+		return fmt.Errorf("reading response headers: %w", err)
+	}
+	res := leakguard.Response{Headers: headers}
+	if h.g.NeedsPathForResponse() {
+		if res.Path, err = k.PDK.Request.GetPath(); err != nil {
+			return fmt.Errorf("reading path: %w", err)
+		}
+		if h.g.PathAllowed(res.Path) {
+			return nil
+		}
+	}
+	if h.g.ScansResponseBody() && h.g.BodyInScope(headers) {
+		if n, ok := contentLength(headers); ok && n > int64(h.g.MaxScanBytes()) {
+			res.BodyTooLarge = true // not worth moving over the socket
+		} else if res.Body, err = k.PDK.ServiceResponse.GetRawBody(); err != nil {
+			return fmt.Errorf("reading response body: %w", err)
+		}
+	}
+	d := h.g.InspectResponse(res)
+	if d.Action == "" {
+		return nil
+	}
+	k.Audit(event(d, "response", http.StatusBadGateway))
+	switch d.Action {
+	case leakguard.ActionBlock:
+		k.Exit(respond.Error(http.StatusBadGateway, "An invalid response was received from the upstream server"))
+	case leakguard.ActionRedact:
+		return redactResponse(k, d)
+	}
+	return nil
+}
+
+// redactResponse rewrites the response Kong is about to send. Kong has
+// already copied the upstream headers onto the response (kong/init.lua
+// Kong.response: kong.response.set_headers(headers) before the plugins
+// run), so headers are fixed in place; a changed body goes out with
+// kong.response.exit, which in the response phase replaces what the
+// client gets (kong/pdk/response.lua send), with its new Content-Length.
+func redactResponse(k *pluginkit.Kong, d leakguard.Decision) error {
+	resp := k.PDK.Response
+	for name, values := range d.Headers {
+		for i, v := range values {
+			set := resp.SetHeader
+			if i > 0 {
+				set = resp.AddHeader
+			}
+			if err := set(name, v); err != nil {
+				return fmt.Errorf("setting response header: %w", err)
+			}
+		}
+	}
+	if !d.BodyChanged {
+		return nil
+	}
+	status, err := k.PDK.ServiceResponse.GetStatus()
+	if err != nil {
+		return fmt.Errorf("reading status: %w", err)
+	}
+	if d.BodyDecoded {
+		// The redacted body is sent decoded, so the encoding goes.
+		if err := resp.ClearHeader("Content-Encoding"); err != nil {
+			return fmt.Errorf("clearing content encoding: %w", err)
+		}
+	}
+	k.Exit(respond.Response{
+		Status:  status,
+		Headers: map[string][]string{"Content-Length": {strconv.Itoa(len(d.Body))}},
+		Body:    d.Body,
+	})
+	return nil
+}
+
+// event turns a decision into an audit event: findings carry rule,
+// location, length and fingerprint, never the secret.
+func event(d leakguard.Decision, direction string, blockStatus int) audit.Event {
+	e := audit.Event{Reason: d.Reason, Details: map[string]any{
+		"direction": direction,
+		"action":    d.Action,
+	}}
+	switch d.Action {
+	case leakguard.ActionBlock:
+		e.Decision, e.Status = audit.Deny, blockStatus
+	case leakguard.ActionRedact:
+		e.Decision = audit.Allow
+	default:
+		e.Decision = audit.ShadowDeny
+		if d.Total == 0 {
+			e.Decision = audit.Allow // passed unscanned
+		}
+	}
+	if d.Total > 0 {
+		e.Details["findings"] = d.Findings
+		e.Details["findings_total"] = d.Total
+	}
+	if d.Unscanned != "" {
+		e.Details["unscanned"] = d.Unscanned
+	}
+	return e
+}
+
+// hasBody reports whether the request announces a body.
+func hasBody(headers map[string][]string) bool {
+	if len(headers["transfer-encoding"]) > 0 {
+		return true
+	}
+	n, ok := contentLength(headers)
+	return ok && n > 0
+}
+
+func contentLength(headers map[string][]string) (int64, bool) {
+	for k, v := range headers {
+		if len(v) > 0 && strings.EqualFold(k, "content-length") {
+			n, err := strconv.ParseInt(strings.TrimSpace(v[0]), 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}

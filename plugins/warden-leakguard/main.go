@@ -1,0 +1,24 @@
+// Command warden-leakguard is the warden-leakguard Kong plugin server: it
+// finds leaked secrets (cloud keys, tokens, private keys, passwords in
+// URLs) in requests and upstream responses, and blocks, redacts or logs.
+package main
+
+import (
+	"github.com/warden-gw/warden/pkg/leakguard"
+	"github.com/warden-gw/warden/pkg/pluginkit"
+)
+
+// priority 800 runs after authentication (warden-auth 1420), request
+// validation (warden-validator 995), authorization (warden-authz 940) and
+// rate limiting (warden-ratelimit 905): requests those refuse are never
+// scanned, and their answers are Kong's own, not upstream responses.
+const priority = 800
+
+func main() {
+	pluginkit.Main(pluginkit.Plugin[leakguard.Config, *handler]{
+		Name:     "warden-leakguard",
+		Version:  pluginkit.Version,
+		Priority: priority,
+		New:      newHandler,
+	})
+}
