@@ -24,17 +24,17 @@ var guardPatterns = []guardPattern{
 	// A quote or ; ending a statement, then a destructive one.
 	{"sqli", regexp.MustCompile(`(?i)['";]\s*(drop|delete|truncate|alter|insert|update|exec|shutdown)\s+\w`)},
 	// A quote then a comment swallowing the rest of the query.
-	{"sqli", regexp.MustCompile(`['"]\s*(--|#|/\*)`)},
-	// Time-based blind probes.
-	{"sqli", regexp.MustCompile(`(?i)\b(sleep|pg_sleep|benchmark)\s*\(\s*\d|\bwaitfor\s+delay\s+'`)},
+	{"sqli", regexp.MustCompile(`['"]\s*(--|#)\s*$|['"]\s*/\*`)},
+	// Time-based blind probes, after a boolean or a closed literal.
+	{"sqli", regexp.MustCompile(`(?i)(\b(and|or)|['";])\s*(sleep|pg_sleep|benchmark)\s*\(\s*\d|\bwaitfor\s+delay\s+'`)},
 	// Script-capable markup.
 	{"xss", regexp.MustCompile(`(?i)<\s*(script|iframe|object|embed|svg|math|base|meta|link|style)\b`)},
 	// An event handler attribute inside a tag.
 	{"xss", regexp.MustCompile(`(?i)<[a-z][^>]*\son[a-z]+\s*=`)},
 	// Script URLs.
-	{"xss", regexp.MustCompile(`(?i)\b(javascript|vbscript)\s*:|\bdata\s*:\s*text/html`)},
+	{"xss", regexp.MustCompile(`(?i)\b(javascript|vbscript):\S|\bdata:\s*text/html`)},
 	// ../ or ..\ as a path segment, also percent- or overlong-encoded.
-	{"traversal", regexp.MustCompile(`(?i)(^|[\\/])\.\.([\\/]|$)|%2e%2e|\.\.%2f|\.\.%5c|%c0%ae|%252e`)},
+	{"traversal", regexp.MustCompile(`(?i)(^|[\\/])\.\.([\\/]|$)|%2e%2e|\.\.%2f|\.\.%5c|%c0%ae|%c0%af|%252e`)},
 	// Well-known files probed by traversal.
 	{"traversal", regexp.MustCompile(`(?i)/etc/(passwd|shadow|hosts)\b|\bwin\.ini\b|\\windows\\system32`)},
 }
