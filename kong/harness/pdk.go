@@ -884,6 +884,14 @@ func validateHeader(name string, v any) ([]string, error) {
 			}
 		}
 		return headerValues(t), nil
+	case map[string]any:
+		// An empty Lua table (how an empty list arrives, see unwrapList)
+		// passes checks.lua's ipairs loop, and ngx.req.set_header with an
+		// empty table and override clears the header (lua-resty-core
+		// resty/core/request.lua set_req_header).
+		if len(t) == 0 {
+			return nil, nil
+		}
 	}
 	return nil, raise("invalid header value for %q: got %s, expected array of string, string, number or boolean", name, luaType(v))
 }
