@@ -1,0 +1,69 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// FuzzParseCompact: any input is refused or parsed without panicking, and
+// a parsed token always has a supported alg and no embedded key members.
+func FuzzParseCompact(f *testing.F) {
+	testKeys(f)
+	f.Add(sign(f, jwt.SigningMethodRS256, rsaA, "a1", goodClaims()))
+	f.Add("eyJhbGciOiJub25lIn0.e30.")
+	f.Add("a.b.c")
+	f.Add("..")
+	f.Add("eyJhbGciOiJIUzI1NiIsImNyaXQiOlsiZXhwIl19.e30.eA")
+	f.Fuzz(func(t *testing.T, tok string) {
+		p, err := parseCompact(tok)
+		if err != nil {
+			return
+		}
+		if algFamily(p.header.Alg) == familyNone || p.header.JKU != nil || p.header.JWK != nil || p.header.Crit != nil {
+			t.Fatalf("parsed a token the header rules forbid: %+v", p.header)
+		}
+		if len(p.signature) == 0 {
+			t.Fatal("parsed a token without signature")
+		}
+	})
+}
+
+// FuzzAuthenticate drives extraction and verification with hostile
+// header values: never a panic, never an acceptance without a valid
+// signature.
+func FuzzAuthenticate(f *testing.F) {
+	a := newAuth(f, staticConfig(f))
+	valid := sign(f, jwt.SigningMethodRS256, rsaA, "a1", goodClaims())
+	f.Add("Bearer "+valid, "")
+	f.Add("Bearer "+valid+", Bearer x", "")
+	f.Add("bearer  a.b.c", "session=x")
+	f.Add("Basic Zm9vOmJhcg==", "")
+	f.Add("Bearer ==", "")
+	f.Fuzz(func(t *testing.T, authz, cookie string) {
+		req := Request{Headers: map[string][]string{"authorization": {authz}, "cookie": {cookie}}}
+		res, d := a.Authenticate(context.Background(), req)
+		if d == nil && !strings.Contains(authz, valid) {
+			t.Fatalf("accepted %q as %+v", authz, res.Identity)
+		}
+		if d != nil && (d.Status == 0 || d.Reason == "") {
+			t.Fatalf("denial without status or reason: %+v", d)
+		}
+	})
+}
+
+// FuzzExtractCookie: cookie parsing of hostile headers is bounded and
+// never panics.
+func FuzzExtractCookie(f *testing.F) {
+	f.Add("a=b; access_token=x.y.z", "access_token")
+	f.Add("access_token=1; access_token=2", "access_token")
+	f.Fuzz(func(t *testing.T, line, name string) {
+		vals, err := cookieValues([]string{line}, name)
+		if err == nil && len(vals) > strings.Count(line, "=") {
+			t.Fatalf("more values than assignments: %q", vals)
+		}
+		_ = stripCookie([]string{line}, name)
+	})
+}

@@ -1,0 +1,358 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"flag"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/warden-gw/warden/kong/harness"
+	"github.com/warden-gw/warden/kong/harness/harnesstest"
+	"github.com/warden-gw/warden/pkg/auth"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+const kongYML = `
+_format_version: "3.0"
+consumers:
+  - username: alice
+    custom_id: cust-alice
+  - username: anonymous
+services:
+  - name: orders
+    url: UPSTREAM
+    routes:
+      - name: orders
+        paths: ["/orders"]
+        plugins:
+          - name: warden-auth
+            config:
+              http: {allow_http: true}
+              issuers:
+                - issuer: IDP
+                  algorithms: [RS256]
+                  jwks_url: IDP/jwks
+                  audiences: [orders]
+              consumer: {claim: sub, by: username}
+              claims_to_headers: [{claim: roles, header: x-user-roles}]
+              assertion:
+                private_key: "{vault://env/WARDEN_ASSERTION_KEY}"
+                audience: orders-api
+      - name: keys
+        paths: ["/keys"]
+        plugins:
+          - name: warden-auth
+            config:
+              api_keys:
+                keys: [{name: partner, sha256: KEYHASH, subject: partner}]
+      - name: anon
+        paths: ["/anon"]
+        plugins:
+          - name: warden-auth
+            config:
+              anonymous: anonymous
+              issuers:
+                - issuer: IDP
+                  algorithms: [RS256]
+                  jwks_url: IDP/jwks
+                  http_unused: true
+      - name: broken
+        paths: ["/broken"]
+        plugins:
+          - name: warden-auth
+            config:
+              issuers:
+                - issuer: x
+                  algorithms: [HS256]
+                  hmac_secrets: ["{vault://env/WARDEN_SHORT_SECRET}"]
+`
+
+const apiKey = "partner-key-0123456789"
+
+type env struct {
+	g      *harness.Gateway
+	up     *harnesstest.EchoUpstream
+	logs   *logBuffer
+	signer *rsa.PrivateKey
+	asKey  *ecdsa.PrivateKey
+	idp    string
+}
+
+func start(t *testing.T) *env {
+	t.Helper()
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	asKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	enc := base64.RawURLEncoding.EncodeToString
+	jwks, _ := json.Marshal(map[string]any{"keys": []any{map[string]any{"kty": "RSA", "kid": "k1", "use": "sig",
+		"n": enc(rsaKey.N.Bytes()), "e": enc(big.NewInt(int64(rsaKey.E)).Bytes())}}})
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(jwks)
+	}))
+	t.Cleanup(idp.Close)
+	der, _ := x509.MarshalPKCS8PrivateKey(asKey)
+	asPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth")
+	up := harnesstest.NewEchoUpstream(t)
+	logs := &logBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs:\n%s", logs.String())
+		}
+	})
+	yml := strings.NewReplacer("UPSTREAM", up.URL, "IDP", idp.URL, "KEYHASH", sha(apiKey),
+		"                  http_unused: true\n", "").Replace(kongYML)
+	yml = strings.Replace(yml, "              anonymous: anonymous\n", "              anonymous: anonymous\n              http: {allow_http: true}\n", 1)
+	g := harnesstest.StartGateway(t, harness.Options{
+		Config:    []byte(yml),
+		PluginDir: dir,
+		Log:       logs,
+		LookupEnv: func(name string) (string, bool) {
+			switch name {
+			case "WARDEN_ASSERTION_KEY":
+				return asPEM, true
+			case "WARDEN_SHORT_SECRET":
+				return "too-short-secret", true
+			}
+			return "", false
+		},
+	})
+	return &env{g: g, up: up, logs: logs, signer: rsaKey, asKey: asKey, idp: idp.URL}
+}
+
+func sha(s string) string {
+	h := sha256Sum([]byte(s))
+	return h
+}
+
+func (e *env) token(t *testing.T, mod func(jwt.MapClaims)) string {
+	t.Helper()
+	now := time.Now()
+	c := jwt.MapClaims{"iss": e.idp, "sub": "alice", "aud": "orders", "exp": now.Add(5 * time.Minute).Unix(),
+		"iat": now.Unix(), "scope": "orders:read", "roles": []string{"user", "auditor"}}
+	if mod != nil {
+		mod(c)
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, c)
+	tok.Header["kid"] = "k1"
+	s, err := tok.SignedString(e.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func do(t *testing.T, url string, headers ...string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestEndToEnd(t *testing.T) {
+	e := start(t)
+	valid := e.token(t, nil)
+
+	t.Run("valid token: consumer headers, forged ones replaced, credential stripped, assertion verifies", func(t *testing.T) {
+		before := e.up.Count()
+		resp, _ := do(t, e.g.URL()+"/orders/42", "Authorization", "Bearer "+valid,
+			"X-Consumer-ID", "forged", "X-Anonymous-Consumer", "true", "X-Warden-Identity", "forged", "X-User-Roles", "admin")
+		if resp.StatusCode != 200 || e.up.Count() != before+1 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		last, _ := e.up.Last()
+		h := last.Header
+		if h.Get("X-Consumer-Username") != "alice" || h.Get("X-Consumer-Custom-Id") != "cust-alice" ||
+			h.Get("X-Consumer-Id") == "forged" || h.Get("X-Consumer-Id") == "" {
+			t.Errorf("consumer headers %v", h)
+		}
+		if h.Get("X-Anonymous-Consumer") != "" || h.Get("Authorization") != "" {
+			t.Errorf("forged anonymous header or credential reached upstream: %v", h)
+		}
+		if got := h.Values("X-User-Roles"); len(got) != 1 || got[0] != "user, auditor" {
+			t.Errorf("claim header %q", got)
+		}
+		c, err := auth.VerifyAssertion(h.Get("X-Warden-Identity"), &e.asKey.PublicKey, "warden", "orders-api", time.Now())
+		if err != nil || c.Subject != "alice" || c.Consumer != "alice" {
+			t.Fatalf("assertion: %v %+v", err, c)
+		}
+		e.g.WaitLogs()
+		calls := e.g.Calls(resp.Header.Get("X-Kong-Request-Id"))
+		t.Logf("PDK calls on the JWT happy path (first request): %d %v", calls.Total["warden-auth"], calls.ByPlugin["warden-auth"])
+		// Second request: consumer cached.
+		resp, _ = do(t, e.g.URL()+"/orders/42", "Authorization", "Bearer "+valid)
+		e.g.WaitLogs()
+		calls = e.g.Calls(resp.Header.Get("X-Kong-Request-Id"))
+		t.Logf("PDK calls on the JWT happy path (repeat): %d %v", calls.Total["warden-auth"], calls.ByPlugin["warden-auth"])
+		for _, m := range []string{"kong.request.get_headers", "kong.client.authenticate", "kong.service.request.set_headers", "kong.ctx.shared.set"} {
+			if calls.Count("warden-auth", m) != 1 {
+				t.Errorf("%s called %d times", m, calls.Count("warden-auth", m))
+			}
+		}
+		if own := ownCalls(calls); own != 4 {
+			t.Errorf("happy path made %d PDK calls besides audit ids, want 4", own)
+		}
+		if calls.Count("warden-auth", "kong.client.load_consumer") != 0 {
+			t.Error("consumer not served from the cache")
+		}
+	})
+
+	for _, tt := range []struct {
+		name      string
+		headers   []string
+		status    int
+		challenge string
+	}{
+		{"no token", nil, 401, `Bearer realm="warden"`},
+		{"expired", []string{"Authorization", "Bearer " + e.token(t, func(c jwt.MapClaims) { c["exp"] = time.Now().Add(-time.Hour).Unix() })}, 401, `Bearer realm="warden", error="invalid_token"`},
+		{"wrong audience", []string{"Authorization", "Bearer " + e.token(t, func(c jwt.MapClaims) { c["aud"] = "billing" })}, 401, `Bearer realm="warden", error="invalid_token"`},
+		{"unknown consumer", []string{"Authorization", "Bearer " + e.token(t, func(c jwt.MapClaims) { c["sub"] = "mallory" })}, 401, `Bearer realm="warden", error="invalid_token"`},
+		{"alg none", []string{"Authorization", "Bearer eyJhbGciOiJub25lIn0." + strings.Split(valid, ".")[1] + "."}, 401, `Bearer realm="warden", error="invalid_token"`},
+		{"two tokens", []string{"Authorization", "Bearer " + valid, "Authorization", "Bearer " + valid}, 400, `Bearer realm="warden", error="invalid_request"`},
+	} {
+		t.Run("deny: "+tt.name, func(t *testing.T) {
+			before := e.up.Count()
+			resp, body := do(t, e.g.URL()+"/orders/42", tt.headers...)
+			if resp.StatusCode != tt.status || resp.Header.Get("WWW-Authenticate") != tt.challenge {
+				t.Fatalf("got %d %q, want %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), tt.status, tt.challenge)
+			}
+			if want := `{"message":"` + http.StatusText(tt.status) + `"}`; body != want {
+				t.Errorf("body %q, want %q", body, want)
+			}
+			if e.up.Count() != before {
+				t.Error("denied request reached the upstream")
+			}
+			e.g.WaitLogs()
+			calls := e.g.Calls(resp.Header.Get("X-Kong-Request-Id"))
+			t.Logf("PDK calls on a rejection: %d %v", calls.Total["warden-auth"], calls.ByPlugin["warden-auth"])
+			if own := ownCalls(calls); tt.name != "unknown consumer" && own != 2 {
+				t.Errorf("rejection made %d PDK calls besides audit ids, want 2 (get_headers, exit)", own)
+			}
+		})
+	}
+
+	t.Run("api key", func(t *testing.T) {
+		resp, _ := do(t, e.g.URL()+"/keys", "apikey", apiKey)
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		if last, _ := e.up.Last(); last.Header.Get("Apikey") != "" || last.Header.Get("X-Credential-Identifier") != "partner" {
+			t.Errorf("upstream headers %v", last.Header)
+		}
+		resp, _ = do(t, e.g.URL()+"/keys", "apikey", "wrong-key")
+		if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != `Key realm="warden"` {
+			t.Errorf("unknown key: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+		}
+	})
+
+	t.Run("anonymous fallback", func(t *testing.T) {
+		resp, _ := do(t, e.g.URL()+"/anon", "X-Consumer-Username", "alice")
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		last, _ := e.up.Last()
+		if last.Header.Get("X-Anonymous-Consumer") != "true" || last.Header.Get("X-Consumer-Username") != "anonymous" {
+			t.Errorf("upstream headers %v", last.Header)
+		}
+	})
+
+	t.Run("bad config fails closed", func(t *testing.T) {
+		before := e.up.Count()
+		resp, body := do(t, e.g.URL()+"/broken", "Authorization", "Bearer "+valid)
+		if resp.StatusCode != 500 || body != `{"message":"An unexpected error occurred"}` || e.up.Count() != before {
+			t.Fatalf("got %d %q", resp.StatusCode, body)
+		}
+	})
+
+	t.Run("no secret in logs", func(t *testing.T) {
+		e.g.WaitLogs()
+		logs := e.logs.String()
+		sig := strings.Split(valid, ".")[2]
+		for _, s := range []string{sig, apiKey, "too-short-secret", "PRIVATE KEY"} {
+			if strings.Contains(logs, s) {
+				t.Errorf("logs contain a secret")
+			}
+		}
+		if !strings.Contains(logs, `"reason":"audience_mismatch"`) || !strings.Contains(logs, "hmac_secrets[0]: shorter than 32 bytes") {
+			t.Errorf("audit reason or config error missing from logs")
+		}
+	})
+}
+
+// ownCalls counts warden-auth's PDK calls without the ones pluginkit's
+// Audit makes for request, route and service ids.
+func ownCalls(c harness.CallStats) int {
+	return c.Total["warden-auth"] - c.Count("warden-auth", "kong.nginx.get_var") -
+		c.Count("warden-auth", "kong.router.get_route") - c.Count("warden-auth", "kong.router.get_service")
+}
+
+func TestDumpGolden(t *testing.T) {
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth")
+	out, err := exec.Command(filepath.Join(dir, "warden-auth"), "-dump", "-kong-prefix", "/usr/local/kong").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, out, "", "  "); err != nil {
+		t.Fatalf("dump is not JSON: %v", err)
+	}
+	golden := filepath.Join("testdata", "dump.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, pretty.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want, pretty.Bytes()) {
+		t.Fatalf("dump differs from %s (run go test -update)", golden)
+	}
+}
