@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/warden-gw/warden/kong/harness"
+	"github.com/warden-gw/warden/kong/harness/harnesstest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const orderSchema = `{"type":"object","required":["currency","items"],"properties":{"currency":{"type":"string","enum":["EUR","GBP"]},"items":{"type":"array","minItems":1,"items":{"type":"object","required":["sku","quantity"],"properties":{"sku":{"type":"string"},"quantity":{"type":"integer","minimum":1}}}}}}`
+
+func start(t *testing.T, pluginConfig string) (*harness.Gateway, *harnesstest.EchoUpstream) {
+	t.Helper()
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-validator")
+	up := harnesstest.NewEchoUpstream(t)
+	yml := `
+_format_version: "3.0"
+services:
+  - name: orders
+    url: ` + up.URL + `
+    routes:
+      - name: orders
+        paths: ["/orders"]
+        strip_path: false
+        plugins:
+          - name: warden-validator
+            config: ` + pluginConfig + "\n"
+	return harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir}), up
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   string
+	calls  harness.CallStats
+}
+
+func do(t *testing.T, g *harness.Gateway, method, path, ctype, body string) reply {
+	t.Helper()
+	req, _ := http.NewRequest(method, g.URL()+path, strings.NewReader(body))
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{resp.StatusCode, resp.Header, string(b), g.Calls(resp.Header.Get("X-Kong-Request-Id"))}
+}
+
+func TestE2E(t *testing.T) {
+	cfg, _ := json.Marshal(map[string]any{
+		"unknown_operation": "405",
+		"operations": []any{
+			map[string]any{"method": "POST", "path": "/orders", "body_schema": orderSchema, "body_required": true},
+			map[string]any{"method": "GET", "path": "/orders/{id}", "parameters": []any{
+				map[string]any{"name": "id", "in": "path", "schema": `{"type":"integer","minimum":1}`}}},
+		},
+	})
+	g, up := start(t, string(cfg))
+	valid := `{"currency":"EUR","items":[{"sku":"A-1","quantity":2}]}`
+
+	r := do(t, g, "POST", "/orders", "application/json; charset=utf-8", valid)
+	if r.status != 200 || up.Count() != 1 {
+		t.Fatalf("valid order: %d %s (upstream saw %d)", r.status, r.body, up.Count())
+	}
+	if n := r.calls.Total["warden-validator"]; n > 4 {
+		t.Errorf("valid order cost %d PDK calls, want at most 4: %v", n, r.calls.ByPlugin["warden-validator"])
+	}
+	t.Logf("PDK calls, valid POST: %d %v", r.calls.Total["warden-validator"], r.calls.ByPlugin["warden-validator"])
+
+	r = do(t, g, "POST", "/orders", "application/json", `{"currency":"EUR","items":[{"sku":"A-1","quantity":0}]}`)
+	if r.status != 400 || r.header.Get("Content-Type") != "application/problem+json" || !strings.Contains(r.body, `"location":"body/items/0/quantity"`) || up.Count() != 1 {
+		t.Fatalf("invalid order: %d %s %s", r.status, r.header.Get("Content-Type"), r.body)
+	}
+	r = do(t, g, "POST", "/orders", "text/plain", valid)
+	if r.status != 415 || up.Count() != 1 {
+		t.Fatalf("text/plain: %d %s", r.status, r.body)
+	}
+	r = do(t, g, "GET", "/orders/7", "", "")
+	if r.status != 200 || up.Count() != 2 {
+		t.Fatalf("GET /orders/7: %d %s", r.status, r.body)
+	}
+	t.Logf("PDK calls, valid GET: %d %v", r.calls.Total["warden-validator"], r.calls.ByPlugin["warden-validator"])
+	r = do(t, g, "DELETE", "/orders/7", "", "")
+	if r.status != 405 || r.header.Get("Allow") != "GET" || up.Count() != 2 {
+		t.Fatalf("DELETE: %d %s allow %q", r.status, r.body, r.header.Get("Allow"))
+	}
+}
+
+func TestE2EBadConfigFailsClosed(t *testing.T) {
+	g, up := start(t, `{"operations":[{"method":"POST","path":"/orders","body_schema":"{\"$ref\":\"http://127.0.0.1:1/x.json\"}"}]}`)
+	r := do(t, g, "POST", "/orders", "application/json", `{}`)
+	if r.status != 500 || up.Count() != 0 {
+		t.Fatalf("bad config: %d %s, upstream saw %d", r.status, r.body, up.Count())
+	}
+}
+
+func TestDumpGolden(t *testing.T) {
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-validator")
+	out, err := exec.Command(filepath.Join(dir, "warden-validator"), "-dump", "-kong-prefix", "/kong").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := "testdata/dump.golden.json"
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(golden, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out, want) {
+		t.Errorf("dump differs from %s (run go test -update):\n%s", golden, out)
+	}
+}
