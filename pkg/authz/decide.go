@@ -25,6 +25,7 @@ const (
 	ReasonConsumer          = "consumer_not_allowed"
 	ReasonIPNotAllowed      = "ip_not_allowed"
 	ReasonIPDenied          = "ip_denied"
+	ReasonIPUnknown         = "client_ip_unknown"
 	ReasonNotOwner          = "not_owner"
 	ReasonConditionFalse    = "condition_false"
 	ReasonConditionError    = "condition_error"
@@ -261,9 +262,9 @@ func (ev *evaluator) check(r *rule, tmpl int32) (v verdict, applies bool) {
 		inAllow, inDeny := inPrefixes(ip, r.ipAllow), inPrefixes(ip, r.ipDeny)
 		switch {
 		case !ok && r.deny:
-			return ev.denyVerdict(v, http.StatusForbidden, ReasonIPDenied)
+			return ev.denyVerdict(v, http.StatusForbidden, ReasonIPUnknown)
 		case !ok:
-			return fail(http.StatusForbidden, ReasonIPNotAllowed)
+			return fail(http.StatusForbidden, ReasonIPUnknown)
 		case r.deny && (inAllow || len(r.ipDeny) > 0 && !inDeny):
 			return v, false
 		case !r.deny && inDeny:
@@ -317,6 +318,7 @@ func (ev *evaluator) check(r *rule, tmpl int32) (v verdict, applies bool) {
 	if r.deny {
 		return ev.denyVerdict(v, http.StatusForbidden, ReasonDeniedByRule)
 	}
+	v.reason = ReasonAllowed
 	return v, true
 }
 
