@@ -3,8 +3,10 @@ package ratelimit
 import (
 	"fmt"
 	"net"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/warden-gw/warden/pkg/config"
@@ -183,6 +185,8 @@ func (r *RedisConfig) SetDefaults() {
 	r.BreakerCooldownMS = DefaultBreakerCoolMS
 }
 
+var namespacePattern = regexp.MustCompile(`^[A-Za-z0-9._-]*$`)
+
 var windows = map[string]time.Duration{
 	"second": time.Second,
 	"minute": time.Minute,
@@ -280,6 +284,9 @@ func (c *Config) Validate() error {
 	default:
 		errs.Add("on_redis_error", "must be allow, deny or local")
 	}
+	if !namespacePattern.MatchString(c.Namespace) {
+		errs.Add("namespace", "only letters, digits, '-', '_' and '.'")
+	}
 	if c.Policy == PolicyRedis {
 		errs.Check("redis", c.Redis.Validate())
 	}
@@ -319,6 +326,9 @@ func (r *RedisConfig) Validate() error {
 	}
 	if !r.SSL && (r.CACert != "" || r.ClientCert != "" || r.ServerName != "") {
 		errs.Add("ssl", "must be true when TLS settings are given")
+	}
+	if strings.ContainsAny(r.KeyPrefix, "{}") {
+		errs.Add("key_prefix", "must not contain braces: the hash tag is the identifier's")
 	}
 	if r.PoolSize < 1 {
 		errs.Add("pool_size", "must be at least 1")

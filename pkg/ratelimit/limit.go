@@ -109,7 +109,7 @@ func (l Limit) String() string {
 		per = l.Period.String()
 	}
 	s := strconv.FormatInt(l.Rate, 10) + "/" + per
-	if l.Burst > 0 {
+	if l.Burst != 0 {
 		s += ",burst=" + strconv.FormatInt(l.Burst, 10)
 	}
 	return s

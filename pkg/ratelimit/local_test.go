@@ -43,6 +43,7 @@ func TestLocalAlgorithms(t *testing.T) {
 		cost    int64
 		allowed bool
 		remain  int64
+		retry   time.Duration // checked when refused and set
 	}
 	tests := []struct {
 		name   string
@@ -55,7 +56,7 @@ func TestLocalAlgorithms(t *testing.T) {
 			steps: []step{
 				{at: 59 * time.Second, cost: 1, allowed: true, remain: 1},
 				{at: 59 * time.Second, cost: 1, allowed: true, remain: 0},
-				{at: 59 * time.Second, cost: 1, allowed: false, remain: 0},
+				{at: 59 * time.Second, cost: 1, allowed: false, remain: 0, retry: time.Second},
 				{at: 60 * time.Second, cost: 1, allowed: true, remain: 1},
 			},
 		},
@@ -65,7 +66,8 @@ func TestLocalAlgorithms(t *testing.T) {
 				{at: 59 * time.Second, cost: 10, allowed: true, remain: 0},
 				// 45 s into the next window: weight 10 × 15/60 = 2.5.
 				{at: 105 * time.Second, cost: 7, allowed: true, remain: 0},
-				{at: 105 * time.Second, cost: 1, allowed: false, remain: 0},
+				// Weight must drop to 2: at 48 s, 3 s from now.
+				{at: 105 * time.Second, cost: 1, allowed: false, remain: 0, retry: 3 * time.Second},
 				// 51 s in: weight 1.5, 7 counted: 1 left.
 				{at: 111 * time.Second, cost: 1, allowed: true, remain: 0},
 			},
@@ -75,7 +77,7 @@ func TestLocalAlgorithms(t *testing.T) {
 			steps: []step{
 				{at: 0, cost: 1, allowed: true, remain: 1},
 				{at: 0, cost: 1, allowed: true, remain: 0},
-				{at: 0, cost: 1, allowed: false, remain: 0},
+				{at: 0, cost: 1, allowed: false, remain: 0, retry: 250 * time.Millisecond},
 				{at: 250 * time.Millisecond, cost: 1, allowed: true, remain: 0},
 				{at: 1 * time.Second, cost: 2, allowed: true, remain: 0},
 				{at: 1 * time.Second, cost: 3, allowed: false, remain: 0},
@@ -103,6 +105,9 @@ func TestLocalAlgorithms(t *testing.T) {
 				res := l.Decide("k", tt.limits, s.cost, false)
 				if res.Allowed != s.allowed {
 					t.Fatalf("step %d: allowed=%v, want %v (%+v)", i, res.Allowed, s.allowed, res.States)
+				}
+				if !s.allowed && s.retry != 0 && res.RetryAfter() != s.retry {
+					t.Fatalf("step %d: retry after %s, want %s", i, res.RetryAfter(), s.retry)
 				}
 				if s.allowed && res.States[0].Remaining != s.remain {
 					t.Fatalf("step %d: remaining %d, want %d", i, res.States[0].Remaining, s.remain)

