@@ -1,0 +1,353 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/warden-gw/warden/kong/harness"
+	"github.com/warden-gw/warden/kong/harness/harnesstest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const hmacSecret = "e2e-only-secret-0123456789abcdef0123456789"
+
+// kongYML: warden-auth (HS256) in front of warden-authz for the orders
+// API and the admin API; a catch-all route with a deny on /admin/** for
+// the bypass table; a route whose authz config has a broken condition.
+const kongYML = `
+_format_version: "3.0"
+services:
+  - name: api
+    url: UPSTREAM
+    routes:
+      - name: users
+        paths: ["/users"]
+        strip_path: false
+        plugins:
+          - name: warden-auth
+            config:
+              issuers:
+                - issuer: test-idp
+                  algorithms: [HS256]
+                  hmac_secrets: ["{vault://env/AUTHZ_E2E_SECRET}"]
+          - name: warden-authz
+            config:
+              rules:
+                - name: orders-read-own
+                  methods: [GET]
+                  paths: ["/users/{user_id}/orders", "/users/{user_id}/orders/{id}"]
+                  scopes: {all_of: ["orders:read"]}
+                  owner: {param: user_id}
+                - name: orders-write-own
+                  methods: [POST, PUT, PATCH, DELETE]
+                  paths: ["/users/{user_id}/orders", "/users/{user_id}/orders/{id}"]
+                  scopes: {all_of: ["orders:write"]}
+                  owner: {param: user_id}
+                - name: orders-admin
+                  paths: ["/users/*/orders/**"]
+                  roles: {any_of: [admin]}
+                - name: tenant-header
+                  methods: [GET]
+                  paths: ["/users/{user_id}/profile"]
+                  condition: 'request.params.user_id == identity.subject && request.headers["x-tenant"] == "acme"'
+      - name: site
+        paths: ["/"]
+        strip_path: false
+        plugins:
+          - name: warden-authz
+            config:
+              rules:
+                - {name: public, paths: ["/**"]}
+                - {name: admin-block, effect: deny, paths: ["/admin/**"]}
+      - name: broken
+        paths: ["/broken"]
+        plugins:
+          - name: warden-authz
+            config:
+              rules:
+                - {name: bad, paths: ["/**"], condition: "request.nope == 1"}
+`
+
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func start(t *testing.T) (*harness.Gateway, *harnesstest.EchoUpstream, *logBuffer) {
+	t.Helper()
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth", "./plugins/warden-authz")
+	up := harnesstest.NewEchoUpstream(t)
+	logs := &logBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("gateway and plugin logs:\n%s", logs.String())
+		}
+	})
+	g := harnesstest.StartGateway(t, harness.Options{
+		Config:    []byte(strings.ReplaceAll(kongYML, "UPSTREAM", up.URL)),
+		PluginDir: dir,
+		Log:       logs,
+		LookupEnv: func(name string) (string, bool) {
+			if name == "AUTHZ_E2E_SECRET" {
+				return hmacSecret, true
+			}
+			return "", false
+		},
+	})
+	return g, up, logs
+}
+
+func token(t *testing.T, sub, scope string, roles ...string) string {
+	t.Helper()
+	now := time.Now()
+	c := jwt.MapClaims{"iss": "test-idp", "sub": sub, "exp": now.Add(5 * time.Minute).Unix(), "iat": now.Unix(), "scope": scope}
+	if len(roles) > 0 {
+		c["roles"] = roles
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString([]byte(hmacSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   string
+	calls  harness.CallStats
+}
+
+// raw sends the request line exactly as given, so paths reach the
+// gateway unnormalized.
+func raw(t *testing.T, g *harness.Gateway, method, target string, headers ...string) reply {
+	t.Helper()
+	host := strings.TrimPrefix(g.URL(), "http://")
+	c, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, target, host)
+	for i := 0; i+1 < len(headers); i += 2 {
+		fmt.Fprintf(&b, "%s: %s\r\n", headers[i], headers[i+1])
+	}
+	b.WriteString("\r\n")
+	if _, err := io.WriteString(c, b.String()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, target, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return reply{status: resp.StatusCode, header: resp.Header, body: string(body), calls: g.Calls(resp.Header.Get("X-Kong-Request-Id"))}
+}
+
+// ownCalls counts warden-authz's PDK calls without those pluginkit makes
+// to fill audit events (request, route and service ids).
+func ownCalls(c harness.CallStats) int {
+	return c.Total["warden-authz"] - c.Count("warden-authz", "kong.nginx.get_var") -
+		c.Count("warden-authz", "kong.router.get_route") - c.Count("warden-authz", "kong.router.get_service")
+}
+
+func TestE2EOwnership(t *testing.T) {
+	g, up, _ := start(t)
+	alice := "Bearer " + token(t, "alice", "orders:read")
+	bob := "Bearer " + token(t, "bob", "orders:read orders:write")
+	admin := "Bearer " + token(t, "carol", "", "admin")
+	tests := []struct {
+		name, method, path, auth string
+		status                   int
+		challenge                string
+	}{
+		{"alice reads her order", "GET", "/users/alice/orders/1", alice, 200, ""},
+		{"alice is refused bob's order", "GET", "/users/bob/orders/1", alice, 403, ""},
+		{"admin reads alice's order", "GET", "/users/alice/orders/1", admin, 200, ""},
+		{"admin reads bob's order", "GET", "/users/bob/orders/1", admin, 200, ""},
+		{"alice lacks orders:write", "POST", "/users/alice/orders", alice, 403, `Bearer error="insufficient_scope", scope="orders:write"`},
+		{"bob writes his order", "PUT", "/users/bob/orders/2", bob, 200, ""},
+		{"bob cannot write alice's", "PUT", "/users/alice/orders/2", bob, 403, ""},
+		{"encoded slash in the id", "GET", "/users/alice/orders/1%2f..%2f..%2fbob", alice, 400, ""},
+		{"ambiguous owner segment", "GET", "/users/alice;bob/orders/1", alice, 400, ""},
+	}
+	for _, tt := range tests {
+		before := up.Count()
+		r := raw(t, g, tt.method, tt.path, "Authorization", tt.auth)
+		if r.status != tt.status {
+			t.Errorf("%s: status %d, want %d (%s)", tt.name, r.status, tt.status, r.body)
+		}
+		if got := r.header.Get("WWW-Authenticate"); got != tt.challenge {
+			t.Errorf("%s: WWW-Authenticate %q, want %q", tt.name, got, tt.challenge)
+		}
+		proxied := up.Count() > before
+		if proxied != (tt.status == 200) {
+			t.Errorf("%s: proxied %v with status %d", tt.name, proxied, r.status)
+		}
+		if r.status >= 400 && (strings.Contains(r.body, "owner") || strings.Contains(r.body, "orders-")) {
+			t.Errorf("%s: body leaks the decision: %s", tt.name, r.body)
+		}
+	}
+}
+
+func TestE2EConditionOnHeaders(t *testing.T) {
+	g, _, _ := start(t)
+	alice := "Bearer " + token(t, "alice", "orders:read")
+	if r := raw(t, g, "GET", "/users/alice/profile", "Authorization", alice, "X-Tenant", "acme"); r.status != 200 {
+		t.Errorf("tenant acme: %d %s", r.status, r.body)
+	}
+	r := raw(t, g, "GET", "/users/alice/profile", "Authorization", alice, "X-Tenant", "globex")
+	if r.status != 403 {
+		t.Errorf("tenant globex: %d %s", r.status, r.body)
+	}
+	// The condition reads headers: one more call than the orders rules.
+	t.Logf("PDK calls with a header condition: %d own, %v", ownCalls(r.calls), r.calls.ByPlugin["warden-authz"])
+	if r.calls.Count("warden-authz", "kong.request.get_headers") != 1 {
+		t.Errorf("headers read %d times", r.calls.Count("warden-authz", "kong.request.get_headers"))
+	}
+}
+
+func TestE2EBypassTable(t *testing.T) {
+	g, up, _ := start(t)
+	tests := []struct {
+		name, method, target string
+		headers              []string
+		status               int
+	}{
+		{"plain", "GET", "/admin", nil, 403},
+		{"double slash", "GET", "//admin", nil, 403},
+		{"trailing dot", "GET", "/admin/.", nil, 403},
+		{"leading dot", "GET", "/./admin", nil, 403},
+		{"upper case on a case-sensitive policy", "GET", "/ADMIN", nil, 200},
+		{"encoded a", "GET", "/%61dmin", nil, 403},
+		{"encoded slash", "GET", "/admin%2fusers", nil, 400},
+		{"path parameter", "GET", "/admin;x=y", nil, 400},
+		{"trailing slash", "GET", "/admin/", nil, 403},
+		{"sub path", "GET", "/admin/users", nil, 403},
+		{"dot dot", "GET", "/public/../admin", nil, 403},
+		{"override header to GET on a DELETE", "DELETE", "/admin/users", []string{"X-HTTP-Method-Override", "GET"}, 403},
+		{"override header does not unlock", "GET", "/admin", []string{"X-HTTP-Method-Override", "OPTIONS", "X-Method-Override", "OPTIONS"}, 403},
+		{"HEAD like GET", "HEAD", "/admin", nil, 403},
+		{"trailing question mark", "GET", "/admin?", nil, 403},
+		{"query does not hide the path", "GET", "/admin?x=/public", nil, 403},
+		{"public", "GET", "/public?x=1", nil, 200},
+	}
+	for _, tt := range tests {
+		before := up.Count()
+		r := raw(t, g, tt.method, tt.target, tt.headers...)
+		if r.status != tt.status {
+			t.Errorf("%s: %s %s: status %d, want %d (%s)", tt.name, tt.method, tt.target, r.status, tt.status, r.body)
+		}
+		if proxied := up.Count() > before; proxied != (tt.status == 200) {
+			t.Errorf("%s: proxied %v", tt.name, proxied)
+		}
+		// The refusal is ours, not the gateway's: our generic bodies.
+		if want := map[int]string{400: `{"message":"Bad request"}`, 403: `{"message":"Forbidden"}`}[tt.status]; want != "" && tt.method != "HEAD" && r.body != want {
+			t.Errorf("%s: body %q, want %q", tt.name, r.body, want)
+		}
+	}
+}
+
+func TestE2EBadConfigFailsClosed(t *testing.T) {
+	g, up, logs := start(t)
+	before := up.Count()
+	r := raw(t, g, "GET", "/broken/x")
+	if r.status != 500 || up.Count() != before {
+		t.Fatalf("status %d, proxied %v", r.status, up.Count() != before)
+	}
+	g.WaitLogs()
+	if !strings.Contains(logs.String(), "rules[0].condition") {
+		t.Errorf("the log does not name the bad field:\n%s", logs.String())
+	}
+}
+
+// TestE2EPDKCalls counts warden-authz's own PDK calls: method and raw URI,
+// plus the identity only when a matched rule needs it. pluginkit's audit
+// adds three calls (request, route and service ids) per written event.
+func TestE2EPDKCalls(t *testing.T) {
+	g, _, _ := start(t)
+	alice := "Bearer " + token(t, "alice", "orders:read")
+	for _, tt := range []struct {
+		name, target, auth string
+		want               int
+	}{
+		{"public route, no identity needed", "/public", "", 2},
+		{"deny by path, no identity needed", "/admin", "", 3}, // + kong.response.exit
+		{"orders: identity from warden-auth", "/users/alice/orders/1", alice, 3},
+	} {
+		var hdr []string
+		if tt.auth != "" {
+			hdr = []string{"Authorization", tt.auth}
+		}
+		r := raw(t, g, "GET", tt.target, hdr...)
+		own := ownCalls(r.calls)
+		t.Logf("%s: %d own calls, %d total, events %d: %v", tt.name, own, r.calls.Total["warden-authz"],
+			r.calls.Events["warden-authz"], r.calls.ByPlugin["warden-authz"])
+		if own != tt.want {
+			t.Errorf("%s: %d own PDK calls, want %d", tt.name, own, tt.want)
+		}
+		for _, m := range []string{"kong.request.get_headers", "kong.request.get_query", "kong.client.get_forwarded_ip", "kong.request.get_host"} {
+			if r.calls.Count("warden-authz", m) != 0 {
+				t.Errorf("%s: %s called though no rule needs it", tt.name, m)
+			}
+		}
+	}
+}
+
+func TestDumpGolden(t *testing.T) {
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth", "./plugins/warden-authz")
+	out, err := exec.Command(filepath.Join(dir, "warden-authz"), "-dump", "-kong-prefix", "/usr/local/kong").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, out, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "dump.golden.json")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, pretty.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want, pretty.Bytes()) {
+		t.Errorf("dump differs from %s; run go test ./plugins/warden-authz -update\n%s", golden, pretty.String())
+	}
+}

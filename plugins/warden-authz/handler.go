@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/warden-gw/warden/pkg/audit"
+	"github.com/warden-gw/warden/pkg/authz"
+	"github.com/warden-gw/warden/pkg/identity"
+	"github.com/warden-gw/warden/pkg/pluginkit"
+)
+
+// maxQueryArgs bounds the query arguments parsed for conditions, as Kong
+// bounds headers.
+const maxQueryArgs = 1000
+
+// handler adapts a compiled authz.Policy to Kong's access phase.
+type handler struct {
+	policy *authz.Policy
+}
+
+func newHandler(cfg *authz.Config) (*handler, error) {
+	p, err := authz.Compile(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &handler{policy: p}, nil
+}
+
+// Access reads the method and the raw request URI (two calls), matches
+// them, then reads only what the matched rules need: the identity (one
+// call, three for a Kong consumer), the host, the headers and the client
+// IP (one call each). The query comes with the URI. Method-override
+// headers (X-HTTP-Method-Override and friends) are never read.
+func (h *handler) Access(k *pluginkit.Kong) error {
+	method, err := k.PDK.Request.GetMethod()
+	if err != nil {
+		return fmt.Errorf("reading method: %w", err)
+	}
+	// kong.request.get_path_with_query is ngx.var.request_uri, the raw
+	// path and query the client sent (kong/pdk/request.lua); the
+	// normalized kong.request.get_path would hide what we refuse.
+	uri, err := k.PDK.Request.GetPathWithQuery()
+	if err != nil {
+		return fmt.Errorf("reading path: %w", err)
+	}
+	rawPath, rawQuery, _ := strings.Cut(uri, "?")
+	m := h.policy.Match(method, rawPath)
+	req := authz.Request{Method: method, Path: rawPath}
+	needs := m.Needs()
+	var id *identity.Identity
+	if needs&authz.NeedIdentity != 0 {
+		v, ok, err := k.Identity()
+		if err != nil {
+			return err
+		}
+		if ok {
+			id = &v
+		}
+	}
+	if needs&authz.NeedHost != 0 {
+		if req.Host, err = k.PDK.Request.GetHost(); err != nil {
+			return fmt.Errorf("reading host: %w", err)
+		}
+	}
+	if needs&authz.NeedHeaders != 0 {
+		if req.Headers, err = k.Headers(); err != nil {
+			return fmt.Errorf("reading headers: %w", err)
+		}
+	}
+	if needs&authz.NeedIP != 0 {
+		// kong.client.get_forwarded_ip is ngx.var.remote_addr after
+		// trusted_ips and real_ip_header (kong/pdk/client.lua), the
+		// address Kong's ip-restriction matches.
+		if req.IP, err = k.PDK.Client.GetForwardedIp(); err != nil {
+			return fmt.Errorf("reading client ip: %w", err)
+		}
+	}
+	if needs&authz.NeedQuery != 0 {
+		req.Query = parseQuery(rawQuery)
+	}
+	d := m.Decide(req, id)
+	k.Audit(event(d, method, id))
+	if !d.Allow {
+		k.Exit(authz.Answer(d))
+	}
+	return nil
+}
+
+func event(d authz.Decision, method string, id *identity.Identity) audit.Event {
+	e := audit.Event{Decision: audit.Allow, Reason: d.Reason, Status: d.Status,
+		Details: map[string]any{"method": method}}
+	switch {
+	case d.Shadow:
+		e.Decision = audit.ShadowDeny
+	case !d.Allow:
+		e.Decision = audit.Deny
+	}
+	if d.Rule != "" {
+		e.Details["rule"] = d.Rule
+	}
+	if len(d.Scopes) > 0 {
+		e.Details["missing_scopes"] = d.Scopes
+	}
+	if id != nil {
+		e.Subject = id.Subject
+		e.Consumer = id.ConsumerUsername
+		if e.Consumer == "" {
+			e.Consumer = id.ConsumerID
+		}
+	}
+	return e
+}
+
+// parseQuery splits a raw query into its arguments, keeping every value
+// of a repeated name in order. Undecodable escapes are kept as sent.
+func parseQuery(raw string) map[string][]string {
+	q := map[string][]string{}
+	for n := 0; raw != "" && n < maxQueryArgs; n++ {
+		var arg string
+		arg, raw, _ = strings.Cut(raw, "&")
+		if arg == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(arg, "=")
+		q[unescape(k)] = append(q[unescape(k)], unescape(v))
+	}
+	return q
+}
+
+func unescape(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
