@@ -135,7 +135,7 @@ func BuiltinRules() []Rule {
 			Regex:    `(?:^|[^0-9])([0-9]{8,10}:AA[A-Za-z0-9_\-]{33})` + endURLSafe,
 			Keywords: []string{":AA"}, exactKeywords: true, Back: 16, Confidence: Medium},
 		{ID: "twilio-api-key", Description: "Twilio API key SID (SK + 32 hex)",
-			Regex: `\b(SK[0-9a-f]{32})\b`, Keywords: []string{"SK"}, exactKeywords: true, Back: 2, Window: 40, Entropy: 3.0, Confidence: Medium},
+			Regex: `\b(SK[0-9a-f]{32})\b`, Keywords: []string{"SK"}, exactKeywords: true, after: "0123456789abcdef", Back: 2, Window: 40, Entropy: 3.0, Confidence: Medium},
 		{ID: "twilio-auth-token", Description: "Twilio auth token assigned to a twilio token name",
 			Regex:    kv(`twilio[a-z_\-]{0,20}(?:auth)?[_\-]?token`, `[0-9a-f]{32}`) + `\b`,
 			Keywords: []string{"twilio"}, Entropy: 3.0, Confidence: High},

@@ -78,8 +78,9 @@ type Rule struct {
 	// Paths, if set, limits the rule to request paths matching one of them.
 	Paths []string
 
-	builtin       bool // placeholder values are ignored
-	exactKeywords bool // keywords must match in their exact case
+	builtin       bool   // placeholder values are ignored
+	exactKeywords bool   // keywords must match in their exact case
+	after         string // if set, the byte after a keyword hit must be one of these
 }
 
 // Allowlist suppresses findings. A finding is allowed when any configured

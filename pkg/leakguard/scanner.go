@@ -27,6 +27,10 @@ type Scanner struct {
 	// kwExact holds, per keyword, the exact-case spelling a hit must have
 	// ("" = any case).
 	kwExact []string
+	// after holds, per rule, the bytes allowed right after a keyword hit
+	// (nil = any): a one-byte check that spares the regex most hits of
+	// a short keyword such as Twilio's "SK".
+	after []*[256]bool
 	// fullRules run over the whole input: rules without keywords.
 	fullRules []int
 	global    []compiledAllowlist
@@ -61,6 +65,14 @@ func NewScanner(rules []Rule, opts ScannerOptions) (*Scanner, error) {
 		}
 		idx := int32(len(s.rules))
 		s.rules = append(s.rules, cr)
+		var after *[256]bool
+		if r.after != "" {
+			after = new([256]bool)
+			for i := 0; i < len(r.after); i++ {
+				after[r.after[i]] = true
+			}
+		}
+		s.after = append(s.after, after)
 		if len(r.Keywords) == 0 {
 			s.fullRules = append(s.fullRules, int(idx))
 			continue
@@ -139,6 +151,9 @@ func (s *Scanner) Scan(data []byte, path string) []Match {
 			continue
 		}
 		for _, ri := range s.kwRules[h.kw] {
+			if a := s.after[ri]; a != nil && (int(h.end) >= len(data) || !a[data[h.end]]) {
+				continue
+			}
 			r := s.rules[ri]
 			w := window{start: kwStart - r.Back, end: int(h.end) + r.Window}
 			w = extendWindow(data, w)

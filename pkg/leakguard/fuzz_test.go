@@ -1,0 +1,82 @@
+package leakguard
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func fuzzSeeds(f *testing.F) {
+	g := newGen(42)
+	for _, p := range positives(g)[:20] {
+		f.Add([]byte(p.text))
+	}
+	for _, n := range negatives(g)[:10] {
+		f.Add([]byte(n))
+	}
+	doc, _ := json.Marshal(map[string]any{"t": g.checksummed("ghp_"), "n": []any{1, "x\u2028", nil}, "k": g.pem("EC PRIVATE KEY")})
+	f.Add(doc)
+	f.Add([]byte(`{"password": "Zx9` + g.s(alnum, 20) + `", "\u0067hp_": "\ud83d\ude00"}`))
+}
+
+// FuzzScan: the prefiltered scan finds exactly what running every regex
+// over the whole input finds (for inputs shorter than a window, where the
+// two must agree), never panics, and reports in-bounds, ordered,
+// non-overlapping spans.
+func FuzzScan(f *testing.F) {
+	fuzzSeeds(f)
+	s := builtinScanner(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got := s.Scan(data, "/")
+		last := 0
+		for _, m := range got {
+			if m.Start < last || m.End <= m.Start || m.End > len(data) {
+				t.Fatalf("bad span %+v (len %d, previous end %d)", m, len(data), last)
+			}
+			last = m.End
+		}
+		if len(data) > 200 {
+			return
+		}
+		want := s.ScanFull(data, "/")
+		if len(got) != len(want) {
+			t.Fatalf("prefilter found %v, full scan %v", got, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("prefilter found %v, full scan %v", got, want)
+			}
+		}
+	})
+}
+
+// FuzzRedactJSON: valid JSON in, valid JSON out, and the JSON walker
+// accepts exactly what encoding/json accepts.
+func FuzzRedactJSON(f *testing.F) {
+	fuzzSeeds(f)
+	g := newGuard(f, func(c *Config) { c.Response.ActMinConfidence = "low" })
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, werr := walkJSON(data, nil, nil)
+		valid := json.Valid(data)
+		if valid != (werr == nil) {
+			t.Fatalf("json.Valid=%v, walker error %v", valid, werr)
+		}
+		d := g.InspectResponse(Response{Headers: jsonHeaders(), Body: data})
+		if valid && d.BodyChanged && !json.Valid(d.Body) {
+			t.Fatalf("redacted body is not JSON:\n%s\nfrom\n%s", d.Body, data)
+		}
+	})
+}
+
+// FuzzPairs: query strings and form bodies never panic and redact to
+// something that still parses as pairs.
+func FuzzPairs(f *testing.F) {
+	f.Add("a=1&b=" + newGen(1).checksummed("ghp_"))
+	f.Add("%zz=%&&=&t=ghp_%5F")
+	g := newGuard(f, func(c *Config) { c.Request.Action = ActionRedact })
+	f.Fuzz(func(t *testing.T, q string) {
+		d := g.InspectRequest(Request{Path: "/", RawQuery: q})
+		if d.Total < 0 || (d.QueryChanged && d.Query == q) {
+			t.Fatalf("changed query unchanged: %q", q)
+		}
+	})
+}
