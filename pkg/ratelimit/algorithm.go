@@ -73,7 +73,10 @@ type LimitState struct {
 // Result is the outcome of deciding all limits of one request.
 type Result struct {
 	Allowed bool
-	States  []LimitState
+	// At is when the decision was made, by the deciding clock (Redis TIME
+	// for Redis decisions).
+	At     time.Time
+	States []LimitState
 }
 
 // RetryAfter is the longest wait any refusing limit asks for.

@@ -58,8 +58,12 @@ func NewClient(r RedisConfig) (redis.UniversalClient, error) {
 		PoolTimeout:           timeout,
 		ContextTimeoutEnabled: true,
 		MaxRetries:            -1,
-		MaxRedirects:          3,
-		DisableIdentity:       true,
+		// One dial attempt: go-redis would retry a refused dial five
+		// times with 100 ms pauses, holding the request.
+		DialerRetries:      1,
+		DialerRetryTimeout: time.Millisecond,
+		MaxRedirects:       3,
+		DisableIdentity:    true,
 	}
 	if r.SSL {
 		t, err := tlsConfig(r)

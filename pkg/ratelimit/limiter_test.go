@@ -11,11 +11,18 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func testBackend(addr string, timeout time.Duration) *Backend {
-	c := redis.NewClient(&redis.Options{
-		Addr: addr, MaxRetries: -1, DialTimeout: timeout, ReadTimeout: timeout,
-		WriteTimeout: timeout, PoolTimeout: timeout, ContextTimeoutEnabled: true,
-	})
+// testBackend builds the client the plugin would, unshared.
+func testBackend(t testing.TB, addr string, timeout time.Duration) *Backend {
+	t.Helper()
+	var rc RedisConfig
+	rc.SetDefaults()
+	rc.Addresses = []string{addr}
+	rc.TimeoutMS = int(timeout.Milliseconds())
+	c, err := NewClient(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
 	return &Backend{Client: c, Breaker: NewBreaker(3, 200*time.Millisecond, nil)}
 }
 
@@ -40,7 +47,7 @@ func uniquePrefix(t testing.TB) string {
 // call decides three windows, none for a key known to be over its limit.
 func TestRoundTrips(t *testing.T) {
 	s := startRedis(t, 0)
-	b := testBackend(s.Addr, time.Second)
+	b := testBackend(t, s.Addr, time.Second)
 	admin := redis.NewClient(&redis.Options{Addr: s.Addr})
 	defer admin.Close()
 	l := newTestLimiter(t, b, OnErrorDeny, PerSecond(1000), PerMinute(1000), PerHour(3))
@@ -88,7 +95,7 @@ func TestOutageModes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.mode), func(t *testing.T) {
 			t.Parallel()
-			b := testBackend(closed, 50*time.Millisecond)
+			b := testBackend(t, closed, 50*time.Millisecond)
 			l := newTestLimiter(t, b, tt.mode, PerHour(2))
 			for i, want := range tt.allowed {
 				d := l.Decide(context.Background(), "u", 1)
@@ -114,7 +121,7 @@ func TestOutageModes(t *testing.T) {
 func TestRedisDiesAndReturns(t *testing.T) {
 	s := startRedis(t, 0)
 	const timeout = 50 * time.Millisecond
-	b := testBackend(s.Addr, timeout)
+	b := testBackend(t, s.Addr, timeout)
 	defer b.Client.Close()
 	l := newTestLimiter(t, b, OnErrorLocal, PerHour(1_000_000))
 	ctx := context.Background()

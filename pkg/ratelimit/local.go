@@ -98,7 +98,7 @@ func (sh *localShard) evict(now int64, max int) {
 // step mirrors the scripts in lua.go; keep is how long (µs) the state
 // matters.
 func (l *Local) step(slots []slot, limits []Limit, cost float64, countRejected bool, now float64) (Result, float64) {
-	res := Result{Allowed: true, States: make([]LimitState, len(limits))}
+	res := Result{Allowed: true, At: time.UnixMicro(int64(now)), States: make([]LimitState, len(limits))}
 	type pending struct {
 		s                      slot
 		weight, elapsed, newAt float64

@@ -152,19 +152,21 @@ func TestLocalMatchesRedis(t *testing.T) {
 				// weighted count lands on a whole number.
 				at += rng.Int64N(7_000_000) + 333
 				cost := rng.Int64N(3) + 1
-				clock.Set(time.UnixMicro(at))
 				setClock(t, r, c, at)
 				got, err := r.Decide(context.Background(), "k", limits, cost, false)
 				if err != nil {
 					t.Fatal(err)
 				}
+				// The local limiter decides at the instant Redis did.
+				clock.Set(got.At)
 				want := l.Decide("k", limits, cost, false)
 				if got.Allowed != want.Allowed {
 					t.Fatalf("step %d: redis allowed=%v, local %v", i, got.Allowed, want.Allowed)
 				}
 				for j := range limits {
-					if got.States[j].Remaining != want.States[j].Remaining {
-						t.Fatalf("step %d limit %d: redis remaining %d, local %d", i, j, got.States[j].Remaining, want.States[j].Remaining)
+					g, w := got.States[j], want.States[j]
+					if g.Remaining != w.Remaining || g.Reset != w.Reset || g.RetryAfter != w.RetryAfter {
+						t.Fatalf("step %d limit %d: redis %+v, local %+v", i, j, g, w)
 					}
 				}
 			}

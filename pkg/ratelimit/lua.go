@@ -13,7 +13,8 @@ import "github.com/redis/go-redis/v9"
 //	ARGV[3]  "1" when a refused request consumes quota too
 //	ARGV[4+3(i-1)..]  limit i: rate, period in microseconds, burst
 //
-// The reply is a flat list: allowed (0 or 1), then for each limit its
+// The reply is a flat list: allowed (0 or 1), the time of the decision in
+// microseconds (Redis TIME plus the offset), then for each limit its
 // remaining units, the microseconds until it resets, and the microseconds
 // until a refused request could pass (0 when this limit allowed it).
 //
@@ -32,7 +33,7 @@ local cost = tonumber(ARGV[2])
 local count_rejected = ARGV[3] == '1'
 local n = #KEYS
 local allowed = 1
-local reply = {0}
+local reply = {0, now}
 `
 
 // slidingScript is the sliding-window counter: a counter for the current

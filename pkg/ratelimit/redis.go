@@ -66,7 +66,7 @@ func (r *Redis) Decide(ctx context.Context, identifier string, limits []Limit, c
 // parseReply reads the scripts' positional reply (see lua.go).
 func parseReply(v any, limits []Limit) (Result, error) {
 	list, ok := v.([]any)
-	if !ok || len(list) != 1+3*len(limits) {
+	if !ok || len(list) != 2+3*len(limits) {
 		return Result{}, fmt.Errorf("%w: %T of length %d for %d limits", ErrBadReply, v, lenOf(v), len(limits))
 	}
 	ints := make([]int64, len(list))
@@ -77,9 +77,9 @@ func parseReply(v any, limits []Limit) (Result, error) {
 		}
 		ints[i] = n
 	}
-	res := Result{Allowed: ints[0] == 1, States: make([]LimitState, len(limits))}
+	res := Result{Allowed: ints[0] == 1, At: time.UnixMicro(ints[1]), States: make([]LimitState, len(limits))}
 	for i, l := range limits {
-		o := 1 + 3*i
+		o := 2 + 3*i
 		res.States[i] = LimitState{
 			Limit:      l,
 			Remaining:  ints[o],

@@ -167,7 +167,7 @@ func TestSlidingWindowRetryAfterIsEnough(t *testing.T) {
 	if ra < 1900*time.Millisecond || ra > 2000*time.Millisecond {
 		t.Fatalf("retry after %s, want about 2s", ra)
 	}
-	setClock(t, r, c, w+70_000*ms+ra.Microseconds()+ms)
+	setClock(t, r, c, w+70_000*ms+ra.Microseconds()+50*ms) // drift-proof margin
 	if !decide(t, r, "u", limits, 1).Allowed {
 		t.Error("refused after waiting Retry-After")
 	}
@@ -374,10 +374,10 @@ func TestParseReply(t *testing.T) {
 		reply   any
 		wantErr bool
 	}{
-		{name: "ok", reply: []any{int64(1), int64(0), int64(5), int64(0), int64(1), int64(7), int64(0)}},
+		{name: "ok", reply: []any{int64(1), int64(1e15), int64(0), int64(5), int64(0), int64(1), int64(7), int64(0)}},
 		{name: "short", reply: []any{int64(1), int64(0)}, wantErr: true},
 		{name: "not a list", reply: "x", wantErr: true},
-		{name: "string element", reply: []any{int64(1), "0", int64(5), int64(0), int64(1), int64(7), int64(0)}, wantErr: true},
+		{name: "string element", reply: []any{int64(1), int64(1e15), "0", int64(5), int64(0), int64(1), int64(7), int64(0)}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -391,7 +391,7 @@ func TestParseReply(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !res.Allowed || res.States[1].Remaining != 1 || res.States[1].Reset != 7*time.Microsecond {
+			if !res.Allowed || res.At.UnixMicro() != 1e15 || res.States[1].Remaining != 1 || res.States[1].Reset != 7*time.Microsecond {
 				t.Errorf("parsed %+v", res)
 			}
 		})

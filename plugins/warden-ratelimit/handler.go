@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/warden-gw/warden/pkg/audit"
 	"github.com/warden-gw/warden/pkg/identity"
 	"github.com/warden-gw/warden/pkg/pluginkit"
@@ -167,3 +169,12 @@ func (h *handler) audit(k *pluginkit.Kong, v ratelimit.Verdict, id *identity.Ide
 func redisErrorClass(err error) string {
 	return ratelimit.ErrorClass(err)
 }
+
+// quietRedis drops go-redis's own log lines: during an outage it logs
+// every failed dial, which would flood Kong's error log; the breaker, the
+// audit events and the decision metrics report outages instead.
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
+
+func init() { redis.SetLogger(quietRedis{}) }
