@@ -6,6 +6,12 @@ PLUGINS   := $(wildcard plugins/warden-*)
 LISTEN    ?= 127.0.0.1:8000
 ECHO_ADDR ?= 127.0.0.1:8080
 
+# Demo secrets kong/kong.yml references as {vault://env/...}; set your own.
+export WARDEN_DEMO_ALICE_KEY_SHA256 ?= 0572c17ed012b3efdf9df98db1718f225887132739b8da945d81ac5a7d1fea45
+export WARDEN_DEMO_BOB_KEY_SHA256   ?= 3a1f6bae21de4f036f2aba80fce463677f1070f8bf81f0f475604cccd8e2d7f3
+export WARDEN_DEMO_OPS_KEY_SHA256   ?= d428fc11ed3fc4326beedaad8207f74367127007c3688aa51b311679c44718a2
+export WARDEN_FINGERPRINT_KEY       ?= demo-fingerprint-key-change-me
+
 .PHONY: all build test vet bench run demo demo-down fmt clean
 
 all: build
@@ -33,7 +39,7 @@ bench:
 run: build
 	@$(BIN)/echo -listen $(ECHO_ADDR) & echo_pid=$$!; \
 	trap 'kill $$echo_pid 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -resolve echo=127.0.0.1
+	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -resolve echo=127.0.0.1 -resolve redis=127.0.0.1
 
 ## demo: the real Kong image with all plugins, Redis and the example upstream (needs Docker)
 demo:
