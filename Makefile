@@ -39,7 +39,7 @@ bench:
 run: build
 	@$(BIN)/echo -listen $(ECHO_ADDR) & echo_pid=$$!; \
 	trap 'kill $$echo_pid 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -resolve echo=127.0.0.1 -resolve redis=127.0.0.1
+	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -resolve echo=127.0.0.1
 
 ## demo: the real Kong image with all plugins, Redis and the example upstream (needs Docker)
 demo:
