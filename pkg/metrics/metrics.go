@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -17,6 +18,7 @@ import (
 // Registry holds one plugin process's metrics.
 type Registry struct {
 	reg       *prometheus.Registry
+	labels    prometheus.Labels
 	decisions *prometheus.CounterVec
 	phases    *prometheus.HistogramVec
 	panics    *prometheus.CounterVec
@@ -27,7 +29,8 @@ func New(plugin string) *Registry {
 	reg := prometheus.NewRegistry()
 	labels := prometheus.Labels{"plugin": plugin}
 	r := &Registry{
-		reg: reg,
+		reg:    reg,
+		labels: labels,
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name:        "warden_decisions_total",
 			Help:        "Security decisions by outcome and reason code.",
@@ -87,4 +90,21 @@ func (r *Registry) Serve(addr string) (net.Addr, error) {
 		}
 	}()
 	return ln.Addr(), nil
+}
+
+// CounterVec returns the plugin's own counter named name, registering it
+// the first time; later calls (a new instance after a config change) get
+// the same counter. Its constant plugin label comes from the registry.
+func (r *Registry) CounterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: r.labels}, labels)
+	if err := r.reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(*prometheus.CounterVec); ok {
+				return existing
+			}
+		}
+		panic(fmt.Sprintf("metrics: registering %s: %v", name, err))
+	}
+	return c
 }

@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -39,4 +40,27 @@ func TestServeExposesDecisionsAndPhases(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+}
+
+func TestCounterVecIsSharedAcrossInstances(t *testing.T) {
+	t.Parallel()
+	r := metrics.New("warden-x")
+	a := r.CounterVec("warden_fallbacks_total", "Fallback decisions.", "source")
+	b := r.CounterVec("warden_fallbacks_total", "Fallback decisions.", "source")
+	a.WithLabelValues("redis").Inc()
+	b.WithLabelValues("redis").Inc()
+	if a != b {
+		t.Fatal("a second instance must get the same counter")
+	}
+	rec := httptestGet(t, r)
+	if !strings.Contains(rec, `warden_fallbacks_total{plugin="warden-x",source="redis"} 2`) {
+		t.Fatalf("counter missing:\n%s", rec)
+	}
+}
+
+func httptestGet(t *testing.T, r *metrics.Registry) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	r.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
 }

@@ -186,9 +186,8 @@ func (k *Kong) Logf(format string, args ...any) { k.in.rt.logf(format, args...) 
 
 // Audit records a security decision: one JSON line (see package audit) and
 // a metric. It fills the plugin name, latency and, depending on the
-// process's audit level, the request, route and service ids (up to three
-// calls, made once per event and only when an event is written; fewer for
-// an instance scoped to a route or service).
+// process's audit level, the request, route and service ids (at most two
+// calls, made once per event and only when an event is written).
 func (k *Kong) Audit(e audit.Event) {
 	rt := k.in.rt
 	rt.metrics.Decision(string(e.Decision), e.Reason)
@@ -233,19 +232,20 @@ func (k *Kong) requestIDs() requestIDs {
 		}
 		return *k.ids
 	}
-	// kong/templates/nginx_kong.lua defines $kong_request_id. An instance
-	// scoped to a route or service only runs there, so its config already
-	// names them and the router need not be asked.
+	// kong/templates/nginx_kong.lua defines $kong_request_id. The route
+	// entity carries its service's id, so one router call gives both; an
+	// instance scoped to a route and a service (Kong puts the scope in the
+	// config: plugins_iterator.lua get_config) needs none.
 	k.ids.request, _ = k.PDK.Nginx.GetVar("kong_request_id")
 	k.ids.route, k.ids.service = k.in.routeID, k.in.serviceID
-	if k.ids.route == "" {
+	if k.ids.route == "" || k.ids.service == "" {
 		if r, err := k.PDK.Router.GetRoute(); err == nil {
-			k.ids.route = r.Id
-		}
-	}
-	if k.ids.service == "" {
-		if s, err := k.PDK.Router.GetService(); err == nil {
-			k.ids.service = s.Id
+			if k.ids.route == "" {
+				k.ids.route = r.Id
+			}
+			if k.ids.service == "" {
+				k.ids.service = r.Service.Id
+			}
 		}
 	}
 	return *k.ids

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/Kong/go-pdk/server"
 
@@ -49,6 +50,7 @@ func Run[C, H any](p Plugin[C, H], args []string, stdout, stderr io.Writer) erro
 	if err := p.check(); err != nil {
 		return err
 	}
+	pluginName = p.Name
 	fs := flag.CommandLine
 	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on this address (env "+envName(p.Name, "METRICS_ADDR")+")")
 	auditFile := fs.String("audit-file", "", "also append audit events to this file (env WARDEN_AUDIT_FILE)")
@@ -86,7 +88,7 @@ func newProcessRuntime(name string, stderr io.Writer, metricsAddr, auditFile str
 		name:       name,
 		logger:     log.New(stderr, name+": ", log.LstdFlags),
 		audit:      audit.NewSink(stderr),
-		metrics:    metrics.New(name),
+		metrics:    Metrics(),
 		auditLevel: level,
 	}
 	if auditFile != "" {
@@ -172,3 +174,22 @@ func envOr(v, env string) string {
 // Logf writes a line to stderr, prefixed with the process's plugin name,
 // for use outside request handling (compile steps). Never pass a secret.
 func Logf(format string, args ...any) { log.Printf(format, args...) }
+
+var (
+	metricsOnce sync.Once
+	procMetrics *metrics.Registry
+)
+
+// Metrics is the process's metrics registry, for plugins that count more
+// than decisions (register counters in the compile step with
+// Metrics().CounterVec; instances share them). It carries the plugin name
+// as a constant label once Main runs.
+func Metrics() *metrics.Registry {
+	metricsOnce.Do(func() {
+		procMetrics = metrics.New(pluginName)
+	})
+	return procMetrics
+}
+
+// pluginName is set by Run before anything asks for Metrics.
+var pluginName = filepath.Base(os.Args[0])
