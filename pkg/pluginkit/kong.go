@@ -185,9 +185,13 @@ func (k *Kong) SetIdentity(id identity.Identity) error {
 func (k *Kong) Logf(format string, args ...any) { k.in.rt.logf(format, args...) }
 
 // Audit records a security decision: one JSON line (see package audit) and
-// a metric. It fills the plugin name, latency and, depending on the
-// process's audit level, the request, route and service ids (at most two
-// calls, made once per event and only when an event is written).
+// a metric. It fills the plugin name and latency. A deny, error or shadow
+// decision also gets the request, route and service ids (at most two
+// calls, made once per event). An allow gets only the ids the instance's
+// config names (its route or service scope), at no PDK cost: fetching them
+// would double the calls of an allowed request, and Kong's access log
+// already records allowed requests; WARDEN_AUDIT=all_ids fetches them for
+// allows too.
 func (k *Kong) Audit(e audit.Event) {
 	rt := k.in.rt
 	rt.metrics.Decision(string(e.Decision), e.Reason)
@@ -196,8 +200,12 @@ func (k *Kong) Audit(e audit.Event) {
 	}
 	e.Plugin = rt.name
 	e.LatencyUS = time.Since(k.start).Microseconds()
-	ids := k.requestIDs()
-	e.RequestID, e.RouteID, e.ServiceID = ids.request, ids.route, ids.service
+	if e.Decision != audit.Allow || rt.auditLevel == auditAllIDs {
+		ids := k.requestIDs()
+		e.RequestID, e.RouteID, e.ServiceID = ids.request, ids.route, ids.service
+	} else {
+		e.RouteID, e.ServiceID = k.in.routeID, k.in.serviceID
+	}
 	rt.audit.Write(e)
 }
 
@@ -256,6 +264,7 @@ type auditLevel int
 
 const (
 	auditAll auditLevel = iota
+	auditAllIDs
 	auditDeny
 	auditOff
 )
@@ -264,17 +273,19 @@ func parseAuditLevel(s string) (auditLevel, error) {
 	switch strings.ToLower(s) {
 	case "", "all":
 		return auditAll, nil
+	case "all_ids":
+		return auditAllIDs, nil
 	case "deny":
 		return auditDeny, nil
 	case "off":
 		return auditOff, nil
 	}
-	return 0, fmt.Errorf("audit level %s: want all, deny or off", strconv.Quote(s))
+	return 0, fmt.Errorf("audit level %s: want all, all_ids, deny or off", strconv.Quote(s))
 }
 
 func (l auditLevel) wants(d audit.Decision) bool {
 	switch l {
-	case auditAll:
+	case auditAll, auditAllIDs:
 		return true
 	case auditDeny:
 		return d != audit.Allow

@@ -147,7 +147,7 @@ func TestAuditLevel(t *testing.T) {
 	for _, tt := range []struct {
 		in            string
 		allow, denied bool
-	}{{"", true, true}, {"all", true, true}, {"DENY", false, true}, {"off", false, false}} {
+	}{{"", true, true}, {"all", true, true}, {"all_ids", true, true}, {"DENY", false, true}, {"off", false, false}} {
 		l, err := parseAuditLevel(tt.in)
 		if err != nil {
 			t.Fatal(err)
