@@ -1,18 +1,13 @@
 package pluginkit_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,36 +19,14 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 const testPlugins = "./pkg/pluginkit/testdata/plugins/..."
 
-// logBuffer collects everything the gateway and plugin servers log.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 const secretValue = "s3cr3t-value-never-logged"
 
-func startGateway(t *testing.T, kongYML string) (*harness.Gateway, *harnesstest.EchoUpstream, *logBuffer) {
+func startGateway(t *testing.T, kongYML string) (*harness.Gateway, *harnesstest.EchoUpstream, *harnesstest.LogBuffer) {
 	t.Helper()
 	dir := harnesstest.BuildPlugins(t, testPlugins)
 	up := harnesstest.NewEchoUpstream(t)
-	logs := &logBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("gateway and plugin logs:\n%s", logs.String())
-		}
-	})
+	logs := &harnesstest.LogBuffer{}
+	logs.LogOnFailure(t)
 	g := harnesstest.StartGateway(t, harness.Options{
 		Config:    []byte(strings.ReplaceAll(kongYML, "UPSTREAM", up.URL)),
 		PluginDir: dir,
@@ -271,27 +244,7 @@ func TestSchemaRejectsBadConfig(t *testing.T) {
 // TestDumpGolden pins the schema Kong sees for the test plugin.
 func TestDumpGolden(t *testing.T) {
 	dir := harnesstest.BuildPlugins(t, testPlugins)
-	out, err := exec.Command(filepath.Join(dir, "warden-test"), "-dump", "-kong-prefix", "/usr/local/kong").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, out, "", "  "); err != nil {
-		t.Fatalf("dump is not JSON: %v\n%s", err, out)
-	}
-	golden := filepath.Join("testdata", "warden-test.dump.json")
-	if *update {
-		if err := os.WriteFile(golden, pretty.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(pretty.Bytes(), want) {
-		t.Fatalf("dump differs from %s (run go test -update):\n%s", golden, pretty.String())
-	}
+	harnesstest.DumpGolden(t, dir, "warden-test", filepath.Join("testdata", "warden-test.dump.json"), *update)
 }
 
 func waitFor(cond func() bool) bool {

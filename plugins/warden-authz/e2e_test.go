@@ -2,18 +2,13 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -84,33 +79,12 @@ services:
                 - {name: bad, paths: ["/**"], condition: "request.nope == 1"}
 `
 
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func start(t *testing.T) (*harness.Gateway, *harnesstest.EchoUpstream, *logBuffer) {
+func start(t *testing.T) (*harness.Gateway, *harnesstest.EchoUpstream, *harnesstest.LogBuffer) {
 	t.Helper()
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth", "./plugins/warden-authz")
 	up := harnesstest.NewEchoUpstream(t)
-	logs := &logBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("gateway and plugin logs:\n%s", logs.String())
-		}
-	})
+	logs := &harnesstest.LogBuffer{}
+	logs.LogOnFailure(t)
 	g := harnesstest.StartGateway(t, harness.Options{
 		Config:    []byte(strings.ReplaceAll(kongYML, "UPSTREAM", up.URL)),
 		PluginDir: dir,
@@ -326,28 +300,5 @@ func TestE2EPDKCalls(t *testing.T) {
 
 func TestDumpGolden(t *testing.T) {
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth", "./plugins/warden-authz")
-	out, err := exec.Command(filepath.Join(dir, "warden-authz"), "-dump", "-kong-prefix", "/usr/local/kong").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, out, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "dump.golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, pretty.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(want, pretty.Bytes()) {
-		t.Errorf("dump differs from %s; run go test ./plugins/warden-authz -update\n%s", golden, pretty.String())
-	}
+	harnesstest.DumpGolden(t, dir, "warden-authz", filepath.Join("testdata", "dump.golden.json"), *update)
 }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -111,22 +108,5 @@ func TestE2EBadConfigFailsClosed(t *testing.T) {
 
 func TestDumpGolden(t *testing.T) {
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-validator")
-	out, err := exec.Command(filepath.Join(dir, "warden-validator"), "-dump", "-kong-prefix", "/kong").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden := "testdata/dump.golden.json"
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(golden, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(out, want) {
-		t.Errorf("dump differs from %s (run go test -update):\n%s", golden, out)
-	}
+	harnesstest.DumpGolden(t, dir, "warden-validator", filepath.Join("testdata", "dump.golden.json"), *update)
 }
