@@ -273,11 +273,13 @@ func TestE2EPDKCalls(t *testing.T) {
 	alice := "Bearer " + token(t, "alice", "orders:read")
 	for _, tt := range []struct {
 		name, target, auth string
-		want               int
+		want, wantTotal    int
 	}{
-		{"public route, no identity needed", "/public", "", 2},
-		{"deny by path, no identity needed", "/admin", "", 3}, // + kong.response.exit
-		{"orders: identity from warden-auth", "/users/alice/orders/1", alice, 3},
+		{"public route, no identity needed", "/public", "", 2, 2},
+		// + kong.response.exit; the deny's audit event adds the request id
+		// and the route (which carries the service id).
+		{"deny by path, no identity needed", "/admin", "", 3, 5},
+		{"orders: identity from warden-auth", "/users/alice/orders/1", alice, 3, 3},
 	} {
 		var hdr []string
 		if tt.auth != "" {
@@ -289,6 +291,9 @@ func TestE2EPDKCalls(t *testing.T) {
 			r.calls.Events["warden-authz"], r.calls.ByPlugin["warden-authz"])
 		if own != tt.want {
 			t.Errorf("%s: %d own PDK calls, want %d", tt.name, own, tt.want)
+		}
+		if total := r.calls.Total["warden-authz"]; total != tt.wantTotal {
+			t.Errorf("%s: %d PDK calls in all, want %d (an allow's audit event must cost none)", tt.name, total, tt.wantTotal)
 		}
 		for _, m := range []string{"kong.request.get_headers", "kong.request.get_query", "kong.client.get_forwarded_ip", "kong.request.get_host"} {
 			if r.calls.Count("warden-authz", m) != 0 {
