@@ -35,11 +35,28 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:8000", "proxy listen address")
 	prefix := flag.String("prefix", "", "Kong prefix for plugin sockets (a temp dir when empty)")
 	flag.Var(resolve, "resolve", "host=ip override for upstream hosts (repeatable)")
+	listenTLS := flag.String("listen-tls", "", "also serve HTTPS on this address (e.g. 127.0.0.1:8443)")
+	tlsCert := flag.String("tls-cert", "", "PEM certificate for -listen-tls (self-signed for localhost when empty)")
+	tlsKey := flag.String("tls-key", "", "PEM key for -tls-cert")
+	genCert := flag.String("gen-cert", "", "write a self-signed localhost certificate to CERT,KEY and exit")
 	flag.Parse()
+	if *genCert != "" {
+		certFile, keyFile, ok := strings.Cut(*genCert, ",")
+		if !ok {
+			fmt.Fprintln(os.Stderr, "gateway: -gen-cert wants CERT,KEY")
+			os.Exit(2)
+		}
+		if err := harness.WriteSelfSignedCert(certFile, keyFile); err != nil {
+			fmt.Fprintln(os.Stderr, "gateway:", err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	g, err := harness.Start(ctx, harness.Options{ConfigPath: *config, PluginDir: *plugins, Listen: *listen, Prefix: *prefix, Resolve: resolve})
+	g, err := harness.Start(ctx, harness.Options{ConfigPath: *config, PluginDir: *plugins, Listen: *listen, Prefix: *prefix, Resolve: resolve,
+		ListenTLS: *listenTLS, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gateway:", err)
 		os.Exit(1)
@@ -54,6 +71,9 @@ func main() {
 		fmt.Printf("plugin %s %s priority %d phases %s enabled on %s\n", p.Name, p.Version, p.Priority, strings.Join(p.Phases, ","), strings.Join(where, "; "))
 	}
 	fmt.Printf("listening on %s\n", g.URL())
+	if u := g.TLSURL(); u != "" {
+		fmt.Printf("listening on %s\n", u)
+	}
 	<-ctx.Done()
 	if err := g.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "gateway: closing:", err)

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,10 @@ type Options struct {
 	LookupEnv  func(string) (string, bool) // env vault lookups ({vault://env/NAME}); os.LookupEnv when nil
 	Resolve    map[string]string           // host -> IP override for upstream URLs (like curl --resolve)
 	Log        io.Writer                   // gateway and plugin server logs; os.Stderr when nil
+
+	ListenTLS   string // also serve HTTPS here (Kong's proxy_listen ... ssl); off when empty
+	TLSCertFile string // PEM certificate for ListenTLS; a self-signed one for localhost when empty
+	TLSKeyFile  string // its PEM key
 }
 
 // Gateway is a running harness: plugin servers plus an HTTP proxy listener.
@@ -38,6 +43,7 @@ type Gateway struct {
 	opts     Options
 	nodeID   string
 	ln       net.Listener
+	tlsLn    net.Listener
 	srv      *http.Server
 	client   *http.Client
 	tempDir  string
@@ -115,6 +121,21 @@ func Start(ctx context.Context, opts Options) (*Gateway, error) {
 	g.srv = &http.Server{Handler: http.HandlerFunc(g.serve), ReadHeaderTimeout: 30 * time.Second}
 	go func() { _ = g.srv.Serve(ln) }()
 	g.log.notice("", "harness listening on %s", g.URL())
+	if opts.ListenTLS != "" {
+		tc, err := tlsConfig(opts.TLSCertFile, opts.TLSKeyFile)
+		if err != nil {
+			g.Close()
+			return nil, err
+		}
+		tln, err := net.Listen("tcp", opts.ListenTLS)
+		if err != nil {
+			g.Close()
+			return nil, err
+		}
+		g.tlsLn = tls.NewListener(tln, tc)
+		go func() { _ = g.srv.Serve(g.tlsLn) }()
+		g.log.notice("", "harness listening on %s", g.TLSURL())
+	}
 	return g, nil
 }
 
@@ -229,6 +250,14 @@ func (g *Gateway) URL() string {
 		return ""
 	}
 	return "http://" + g.ln.Addr().String()
+}
+
+// TLSURL is the HTTPS proxy's base URL, or "" without ListenTLS.
+func (g *Gateway) TLSURL() string {
+	if g.tlsLn == nil {
+		return ""
+	}
+	return "https://" + g.tlsLn.Addr().String()
 }
 
 // Calls reports the PDK calls made while serving the request with that

@@ -127,10 +127,10 @@ var pdkMethods map[string]pdkFn
 func init() {
 	pdkMethods = map[string]pdkFn{
 		// kong/pdk/request.lua
-		"kong.request.get_scheme":           getter(phRequest, "ngx.var.scheme", func(rs *reqState) proto.Message { return str("http") }),
+		"kong.request.get_scheme":           getter(phRequest, "ngx.var.scheme", func(rs *reqState) proto.Message { return str(rs.scheme()) }),
 		"kong.request.get_host":             getter(phRequest, "ngx.var.host", func(rs *reqState) proto.Message { h, _ := rs.requestHostPort(); return str(lower(h)) }),
 		"kong.request.get_port":             getter(phRequest, "ngx.var.server_port", func(rs *reqState) proto.Message { _, p := rs.requestHostPort(); return integer(p) }),
-		"kong.request.get_forwarded_scheme": getter(phRequest, "ngx.var.scheme", func(rs *reqState) proto.Message { return str("http") }), // trusted_ips = NONE
+		"kong.request.get_forwarded_scheme": getter(phRequest, "ngx.var.scheme", func(rs *reqState) proto.Message { return str(rs.scheme()) }), // trusted_ips = NONE
 		"kong.request.get_forwarded_host":   getter(phRequest, "ngx.var.host", func(rs *reqState) proto.Message { h, _ := rs.requestHostPort(); return str(lower(h)) }),
 		"kong.request.get_forwarded_port":   getter(phRequest, "ngx.var.server_port", func(rs *reqState) proto.Message { _, p := rs.requestHostPort(); return integer(p) }),
 		"kong.request.get_http_version": getter(phRequest, "ngx.req.http_version", func(rs *reqState) proto.Message {
@@ -161,7 +161,7 @@ func init() {
 			if rs.saved != nil {
 				return nil, timerErr("ngx.var.scheme")
 			}
-			return str("http"), nil
+			return str(rs.scheme()), nil
 		},
 		"kong.client.get_credential": func(rs *reqState, _ *pluginConf, _ []byte) (proto.Message, error) {
 			if err := rs.checkPhase(phAuthLater); err != nil {
@@ -742,7 +742,7 @@ func serviceMsg(s *Service) *pb.Service {
 func (rs *reqState) ngxVar(name string) (string, bool) {
 	switch name {
 	case "scheme":
-		return "http", true
+		return rs.scheme(), true
 	case "host":
 		h, _ := rs.requestHostPort()
 		return lower(h), true

@@ -194,8 +194,10 @@ func (rs *reqState) run() {
 		return
 	}
 	rs.route, rs.service, rs.prefix = m.route, m.route.Service, m.prefix
-	if !containsFold(rs.route.Protocols, "http") {
-		// handler.lua: https-only route reached over plain http.
+	if containsFold(rs.route.Protocols, "https") && !containsFold(rs.route.Protocols, "http") && rs.scheme() != "https" {
+		// handler.lua: https-only route reached over plain http
+		// (forwarded_proto is ctx.scheme: trusted_ips = NONE). Protocols
+		// are no router criterion for http routes (router/transform.lua).
 		code := rs.route.HTTPSRedirectStatusCode
 		switch code {
 		case 301, 302, 307, 308:
@@ -520,7 +522,7 @@ func (rs *reqState) callUpstream() (*http.Response, []byte, error) {
 		req.Header.Set("X-Forwarded-For", remote)
 	}
 	host, port := rs.requestHostPort()
-	req.Header.Set("X-Forwarded-Proto", "http")
+	req.Header.Set("X-Forwarded-Proto", rs.scheme())
 	req.Header.Set("X-Forwarded-Host", host)
 	req.Header.Set("X-Forwarded-Port", strconv.Itoa(port))
 	req.Header.Set("X-Forwarded-Path", rs.r.URL.EscapedPath())
@@ -703,4 +705,12 @@ func cloneMap(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// scheme is ngx.var.scheme: https on the TLS listener.
+func (rs *reqState) scheme() string {
+	if rs.r.TLS != nil {
+		return "https"
+	}
+	return "http"
 }
