@@ -13,7 +13,9 @@ import (
 // BenchmarkVerify compares, in one run: golang-jwt's own verification
 // (the baseline), a first-seen token (cold: full parse and signature
 // check here) and a repeated token (warm: verified-token cache hit), for
-// RS256 and ES256.
+// RS256 and ES256. The cold and warm results also print their ratio to
+// the baseline measured just before them ("x-golang-jwt": the issue's
+// goals are <= 1.1 cold and <= 0.05 warm).
 func BenchmarkVerify(b *testing.B) {
 	testKeys(b)
 	for _, alg := range []struct {
@@ -30,6 +32,8 @@ func BenchmarkVerify(b *testing.B) {
 			kid = "" // the static EC key is a PEM without kid
 		}
 		tok := sign(b, alg.method, alg.key, kid, goodClaims())
+		var baseline float64 // golang-jwt ns/op, from its final run
+		nsPerOp := func(b *testing.B) float64 { return float64(b.Elapsed().Nanoseconds()) / float64(b.N) }
 		b.Run(alg.name+"/golang-jwt", func(b *testing.B) {
 			p := jwt.NewParser(jwt.WithValidMethods([]string{alg.name}), jwt.WithIssuer(testIssuerA),
 				jwt.WithAudience("orders"), jwt.WithExpirationRequired(), jwt.WithTimeFunc(func() time.Time { return testNow }))
@@ -40,7 +44,13 @@ func BenchmarkVerify(b *testing.B) {
 					}
 				}
 			})
+			baseline = nsPerOp(b)
 		})
+		ratio := func(b *testing.B) {
+			if baseline > 0 {
+				b.ReportMetric(nsPerOp(b)/baseline, "x-golang-jwt")
+			}
+		}
 		b.Run(alg.name+"/warden-cold", func(b *testing.B) {
 			cfg := staticConfig(b)
 			cfg["cache"] = map[string]any{"max_entries": 0}
@@ -53,6 +63,7 @@ func BenchmarkVerify(b *testing.B) {
 					}
 				}
 			})
+			ratio(b)
 		})
 		b.Run(alg.name+"/warden-warm", func(b *testing.B) {
 			a := newAuth(b, staticConfig(b))
@@ -67,27 +78,41 @@ func BenchmarkVerify(b *testing.B) {
 					}
 				}
 			})
+			ratio(b)
 		})
 	}
 }
 
-// BenchmarkColdDistinctTokens measures first-seen tokens that also go
-// into the cache (insert and eviction included).
-func BenchmarkColdDistinctTokens(b *testing.B) {
+// BenchmarkCacheChurn measures first-seen ES256 tokens going through a
+// full cache: each request verifies a token the cache does not hold, then
+// inserts it, evicting another. 4096 distinct tokens cycle through a cache
+// of 64 entries, so a token is evicted long before it comes round again;
+// "hits/op" reports the cache hits seen, and must stay at 0 for the result
+// to mean what its name says.
+func BenchmarkCacheChurn(b *testing.B) {
 	testKeys(b)
-	a := newAuth(b, staticConfig(b))
-	toks := make([]string, 1024)
-	for i := range toks {
+	cfg := staticConfig(b)
+	cfg["cache"] = map[string]any{"max_entries": 64}
+	a := newAuth(b, cfg)
+	reqs := make([]Request, 4096)
+	for i := range reqs {
 		c := goodClaims()
 		c["jti"] = strconv.Itoa(i)
-		toks[i] = sign(b, jwt.SigningMethodES256, ecA, "", c)
+		reqs[i] = bearer(sign(b, jwt.SigningMethodES256, ecA, "", c))
 	}
-	var n atomic.Int64
+	var n, hits atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)
-			_, _ = a.Authenticate(context.Background(), bearer(toks[i%int64(len(toks))]))
+			res, d := a.Authenticate(context.Background(), reqs[i%int64(len(reqs))])
+			if d != nil {
+				b.Fatal(d)
+			}
+			if res.Cached {
+				hits.Add(1)
+			}
 		}
 	})
+	b.ReportMetric(float64(hits.Load())/float64(b.N), "hits/op")
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -17,22 +18,25 @@ type claimChecks struct {
 }
 
 // check applies the audience, required-claim and value rules. All
-// failures are returned, joined.
+// failures are returned, joined, so a log line names every rule a token
+// broke (the client still gets one generic answer).
 func (c *claimChecks) check(claims map[string]any) error {
+	var buf [8]error
+	errs := buf[:0]
 	if len(c.audiences) > 0 && !audienceMatches(claims["aud"], c.audiences) {
-		return fmt.Errorf("%w", ErrAudience)
+		errs = append(errs, ErrAudience)
 	}
 	for _, name := range c.required {
 		if _, ok := claims[name]; !ok {
-			return fmt.Errorf("%w: required claim missing", ErrClaim)
+			errs = append(errs, fmt.Errorf("%w: required claim %q missing", ErrClaim, name))
 		}
 	}
 	for _, cv := range c.values {
 		if !slices.ContainsFunc(stringList(claims[cv.Claim]), func(s string) bool { return slices.Contains(cv.Values, s) }) {
-			return fmt.Errorf("%w: claim value not allowed", ErrClaim)
+			errs = append(errs, fmt.Errorf("%w: claim %q value not allowed", ErrClaim, cv.Claim))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // audienceMatches reports whether aud (a string or an array of strings,
@@ -100,29 +104,29 @@ type timeRules struct {
 }
 
 // check validates exp, nbf and iat at now, and returns exp (zero when
-// absent and allowed).
+// absent and allowed). All failures are returned, joined.
 func (r timeRules) check(claims map[string]any, now time.Time) (time.Time, error) {
-	exp, hasExp, err := numericDate(claims, "exp")
-	if err != nil {
-		return time.Time{}, err
+	var buf [6]error
+	errs := buf[:0]
+	// A malformed date is reported once and skips the checks using it.
+	exp, hasExp, expErr := numericDate(claims, "exp")
+	nbf, hasNbf, nbfErr := numericDate(claims, "nbf")
+	iat, hasIat, iatErr := numericDate(claims, "iat")
+	for _, err := range [...]error{expErr, nbfErr, iatErr} {
+		errs = appendErr(errs, err)
 	}
-	nbf, hasNbf, err := numericDate(claims, "nbf")
-	if err != nil {
-		return time.Time{}, err
+	hasExp, hasNbf, hasIat = hasExp && expErr == nil, hasNbf && nbfErr == nil, hasIat && iatErr == nil
+	if !hasExp && expErr == nil && !r.allowNoExp {
+		errs = append(errs, ErrMissingExp)
 	}
-	iat, hasIat, err := numericDate(claims, "iat")
-	if err != nil {
-		return time.Time{}, err
+	if hasExp && !now.Before(exp.Add(r.leeway)) {
+		errs = append(errs, ErrExpired)
 	}
-	switch {
-	case !hasExp && !r.allowNoExp:
-		return time.Time{}, ErrMissingExp
-	case hasExp && !now.Before(exp.Add(r.leeway)):
-		return time.Time{}, ErrExpired
-	case hasNbf && now.Add(r.leeway).Before(nbf):
-		return time.Time{}, ErrNotYetValid
-	case hasIat && now.Add(r.leeway).Before(iat):
-		return time.Time{}, ErrIssuedInFuture
+	if hasNbf && now.Add(r.leeway).Before(nbf) {
+		errs = append(errs, ErrNotYetValid)
+	}
+	if hasIat && now.Add(r.leeway).Before(iat) {
+		errs = append(errs, ErrIssuedInFuture)
 	}
 	if r.maxLifetime > 0 && hasExp {
 		start := now
@@ -130,8 +134,18 @@ func (r timeRules) check(claims map[string]any, now time.Time) (time.Time, error
 			start = iat
 		}
 		if exp.Sub(start) > r.maxLifetime+r.leeway {
-			return time.Time{}, ErrLifetime
+			errs = append(errs, ErrLifetime)
 		}
 	}
+	if len(errs) > 0 {
+		return time.Time{}, errors.Join(errs...)
+	}
 	return exp, nil
+}
+
+func appendErr(errs []error, err error) []error {
+	if err != nil {
+		return append(errs, err)
+	}
+	return errs
 }

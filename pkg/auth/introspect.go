@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -56,23 +57,27 @@ func (in *introspector) introspect(ctx context.Context, token string, now time.T
 	if active, _ := claims["active"].(bool); !active {
 		return nil, time.Time{}, ErrInactive
 	}
+	// An inactive token is refused outright; for an active one every
+	// failed check is reported, joined.
+	var errs []error
 	exp, hasExp, err := numericDate(claims, "exp")
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("%w: exp", ErrInactive)
+		errs = append(errs, fmt.Errorf("%w: exp", ErrInactive))
 	}
 	if hasExp && !now.Before(exp) {
-		return nil, time.Time{}, ErrExpired
+		errs = append(errs, ErrExpired)
 	}
 	if nbf, ok, _ := numericDate(claims, "nbf"); ok && now.Before(nbf) {
-		return nil, time.Time{}, ErrNotYetValid
+		errs = append(errs, ErrNotYetValid)
 	}
 	if in.cfg.Issuer != "" {
 		if iss, _ := claims["iss"].(string); iss != in.cfg.Issuer {
-			return nil, time.Time{}, fmt.Errorf("%w: iss", ErrClaim)
+			errs = append(errs, fmt.Errorf("%w: iss", ErrClaim))
 		}
 	}
-	if err := in.checks.check(claims); err != nil {
-		return nil, time.Time{}, err
+	errs = appendErr(errs, in.checks.check(claims))
+	if len(errs) > 0 {
+		return nil, time.Time{}, errors.Join(errs...)
 	}
 	return claims, exp, nil
 }

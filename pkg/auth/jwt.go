@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -106,12 +107,9 @@ func (v *issuerVerifier) verify(ctx context.Context, p *parsed, now time.Time) (
 	if !ok {
 		return time.Time{}, ErrSignature
 	}
-	exp, err := v.times.check(p.claims, now)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if err := v.checks.check(p.claims); err != nil {
-		return time.Time{}, err
+	exp, terr := v.times.check(p.claims, now)
+	if cerr := v.checks.check(p.claims); terr != nil || cerr != nil {
+		return time.Time{}, errors.Join(terr, cerr)
 	}
 	return exp, nil
 }
