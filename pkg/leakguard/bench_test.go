@@ -1,35 +1,14 @@
 package leakguard
 
 import (
-	"encoding/json"
 	"fmt"
 	"testing"
+
+	"github.com/warden-gw/warden/pkg/leakguard/leaktest"
 )
 
-// jsonBody builds a realistic API response of about size bytes: orders
-// with ids, UUIDs, hashes, prose and nested objects; with secrets > 0 it
-// plants that many fake tokens.
-func jsonBody(size, secrets int) []byte {
-	g := newGen(77)
-	var items []any
-	for n := 0; ; n++ {
-		item := map[string]any{
-			"id": n, "uuid": g.s(hexLower, 8) + "-" + g.s(hexLower, 4) + "-4" + g.s(hexLower, 3) + "-a" + g.s(hexLower, 3) + "-" + g.s(hexLower, 12),
-			"sku": "SKU-" + g.s(upperNum, 8), "total": "123.45", "currency": "EUR",
-			"customer": map[string]any{"name": "Customer " + g.s(letters, 6), "email": g.s(letters, 8) + "@example.org"},
-			"note":     "Please deliver to the back door; call before arrival. Order placed via the mobile app.",
-			"sha256":   g.s(hexLower, 64), "created_at": "2026-01-02T03:04:05Z", "tags": []any{"priority", "gift"},
-		}
-		if secrets > 0 && n%3 == 0 {
-			item["debug"] = "token=" + g.checksummed("ghp_")
-			secrets--
-		}
-		items = append(items, item)
-		if b, _ := json.Marshal(map[string]any{"orders": items}); len(b) >= size {
-			return b
-		}
-	}
-}
+// jsonBody builds a realistic JSON API response; see leaktest.JSONBody.
+func jsonBody(size, secrets int) []byte { return leaktest.JSONBody(size, secrets) }
 
 // BenchmarkScan64KiBJSON compares the keyword-prefiltered scan with the
 // baseline of running every rule's regex over the whole body, on the same

@@ -8,14 +8,14 @@ import (
 func fuzzSeeds(f *testing.F) {
 	g := newGen(42)
 	for _, p := range positives(g)[:20] {
-		f.Add([]byte(p.text))
+		f.Add([]byte(p.Text))
 	}
 	for _, n := range negatives(g)[:10] {
 		f.Add([]byte(n))
 	}
-	doc, _ := json.Marshal(map[string]any{"t": g.checksummed("ghp_"), "n": []any{1, "x\u2028", nil}, "k": g.pem("EC PRIVATE KEY")})
+	doc, _ := json.Marshal(map[string]any{"t": g.Checksummed("ghp_"), "n": []any{1, "x\u2028", nil}, "k": g.PEM("EC PRIVATE KEY")})
 	f.Add(doc)
-	f.Add([]byte(`{"password": "Zx9` + g.s(alnum, 20) + `", "\u0067hp_": "\ud83d\ude00"}`))
+	f.Add([]byte(`{"password": "Zx9` + g.S(alnum, 20) + `", "\u0067hp_": "\ud83d\ude00"}`))
 }
 
 // FuzzScan: the prefiltered scan finds exactly what running every regex
@@ -70,7 +70,7 @@ func FuzzRedactJSON(f *testing.F) {
 // FuzzPairs: query strings and form bodies never panic and redact to
 // something that still parses as pairs.
 func FuzzPairs(f *testing.F) {
-	f.Add("a=1&b=" + newGen(1).checksummed("ghp_"))
+	f.Add("a=1&b=" + newGen(1).Checksummed("ghp_"))
 	f.Add("%zz=%&&=&t=ghp_%5F")
 	g := newGuard(f, func(c *Config) { c.Request.Action = ActionRedact })
 	f.Fuzz(func(t *testing.T, q string) {

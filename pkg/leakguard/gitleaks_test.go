@@ -64,7 +64,7 @@ func TestParseGitleaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := newGen(9)
-	tok := "acme_live_" + g.s("abcdefghijklmnopqrstuvwxyz0123456789", 24)
+	tok := "acme_live_" + g.S("abcdefghijklmnopqrstuvwxyz0123456789", 24)
 	for _, tt := range []struct {
 		text, path string
 		want       int

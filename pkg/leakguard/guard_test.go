@@ -50,8 +50,8 @@ func jsonHeaders(extra ...string) map[string][]string {
 func TestResponseJSONRedaction(t *testing.T) {
 	g := newGuard(t, nil)
 	gen := newGen(3)
-	ghp := gen.checksummed("ghp_")
-	pem := gen.pem("RSA PRIVATE KEY")
+	ghp := gen.Checksummed("ghp_")
+	pem := gen.PEM("RSA PRIVATE KEY")
 	doc := map[string]any{
 		"a":        []any{1, 2.5e3, true, nil, "plain"},
 		"token":    "Bearer " + ghp,
@@ -100,7 +100,7 @@ func TestResponseJSONRedaction(t *testing.T) {
 
 func TestSecretInJSONKeyIsRedactedInPointer(t *testing.T) {
 	g := newGuard(t, nil)
-	ghp := newGen(4).checksummed("ghp_")
+	ghp := newGen(4).Checksummed("ghp_")
 	body := []byte(`{"` + ghp + `":{"x":"sk_live_` + strings.Repeat("aB3", 10) + `"}}`)
 	d := g.InspectResponse(Response{Headers: jsonHeaders(), Body: body})
 	if d.Total != 2 {
@@ -118,7 +118,7 @@ func TestSecretInJSONKeyIsRedactedInPointer(t *testing.T) {
 
 func TestGzipAndDeflate(t *testing.T) {
 	g := newGuard(t, nil)
-	plain := []byte(`{"k":"` + newGen(5).checksummed("ghp_") + `"}`)
+	plain := []byte(`{"k":"` + newGen(5).Checksummed("ghp_") + `"}`)
 	var fl bytes.Buffer
 	fw, _ := flate.NewWriter(&fl, flate.BestSpeed)
 	_, _ = fw.Write(plain)
@@ -176,7 +176,7 @@ func TestUnscannable(t *testing.T) {
 
 func TestContentTypeScope(t *testing.T) {
 	g := newGuard(t, nil)
-	body := []byte("x " + newGen(6).checksummed("ghp_"))
+	body := []byte("x " + newGen(6).Checksummed("ghp_"))
 	for ct, scanned := range map[string]bool{
 		"text/plain": true, "application/problem+json": true, "application/xml": true, "": true,
 		"image/png": false, "application/octet-stream": false, "video/mp4": false,
@@ -194,8 +194,8 @@ func TestContentTypeScope(t *testing.T) {
 
 func TestRequestQueryHeadersForm(t *testing.T) {
 	gen := newGen(7)
-	ghp := gen.checksummed("ghp_")
-	jwt := gen.jwt()
+	ghp := gen.Checksummed("ghp_")
+	jwt := gen.JWT()
 	t.Run("query blocked", func(t *testing.T) {
 		g := newGuard(t, nil)
 		d := g.InspectRequest(Request{Path: "/x", RawQuery: "a=1&access=" + ghp})
@@ -240,7 +240,7 @@ func TestRequestQueryHeadersForm(t *testing.T) {
 	})
 	t.Run("form body redacted", func(t *testing.T) {
 		g := newGuard(t, func(c *Config) { c.Request.Action = ActionRedact })
-		d := g.InspectRequest(Request{Path: "/", Body: []byte("name=bob&client_secret=" + "Zx9" + gen.s(alnum, 20)),
+		d := g.InspectRequest(Request{Path: "/", Body: []byte("name=bob&client_secret=" + "Zx9" + gen.S(alnum, 20)),
 			Headers: map[string][]string{"content-type": {"application/x-www-form-urlencoded"}}})
 		if d.Total != 1 || d.Findings[0].Rule != "generic-secret-assignment" || d.Action != ActionLogOnly {
 			t.Errorf("low-confidence generic finding: %+v", d)
@@ -254,7 +254,7 @@ func TestRequestQueryHeadersForm(t *testing.T) {
 }
 
 func TestAllowLists(t *testing.T) {
-	ghp := newGen(8).checksummed("ghp_")
+	ghp := newGen(8).Checksummed("ghp_")
 	body := []byte("token " + ghp)
 	h := map[string][]string{"content-type": {"text/plain"}}
 	for _, tt := range []struct {

@@ -34,7 +34,7 @@ func TestBuiltinRulesCount(t *testing.T) {
 func TestEveryRuleHasAPositive(t *testing.T) {
 	covered := map[string]bool{}
 	for _, p := range positives(newGen(1)) {
-		covered[p.rule] = true
+		covered[p.Rule] = true
 	}
 	for _, r := range BuiltinRules() {
 		if !covered[r.ID] {
@@ -47,16 +47,16 @@ func TestBuiltinPositives(t *testing.T) {
 	s := builtinScanner(t)
 	for seed := uint64(1); seed <= 20; seed++ {
 		for _, p := range positives(newGen(seed)) {
-			ms := s.Scan([]byte(p.text), "/")
+			ms := s.Scan([]byte(p.Text), "/")
 			found := false
 			for _, m := range ms {
-				got := p.text[m.Start:m.End]
-				if m.Rule == p.rule && got == p.secret {
+				got := p.Text[m.Start:m.End]
+				if m.Rule == p.Rule && got == p.Secret {
 					found = true
 				}
 			}
 			if !found {
-				t.Errorf("seed %d rule %s: not found in %.80q; got %v", seed, p.rule, p.text, ms)
+				t.Errorf("seed %d rule %s: not found in %.80q; got %v", seed, p.Rule, p.Text, ms)
 			}
 		}
 	}
@@ -81,14 +81,14 @@ func TestPrecisionRecall(t *testing.T) {
 	for seed := uint64(100); seed < 200; seed++ {
 		g := newGen(seed)
 		for _, p := range positives(g) {
-			ms := s.Scan([]byte(p.text), "/")
+			ms := s.Scan([]byte(p.Text), "/")
 			hit := false
 			for _, m := range ms {
-				if p.text[m.Start:m.End] == p.secret {
+				if p.Text[m.Start:m.End] == p.Secret {
 					hit = true
-				} else if p.text[m.Start:m.End] == p.extra {
+				} else if p.Text[m.Start:m.End] == p.Extra {
 					tp++
-				} else if !strings.Contains(p.secret, p.text[m.Start:m.End]) {
+				} else if !strings.Contains(p.Secret, p.Text[m.Start:m.End]) {
 					fp++
 				}
 			}
