@@ -5,6 +5,8 @@ BIN       := bin
 PLUGINS   := $(wildcard plugins/warden-*)
 LISTEN    ?= 127.0.0.1:8000
 ECHO_ADDR ?= 127.0.0.1:8080
+# The demo IdP: kong/kong.yml names http://127.0.0.1:9000 as the issuer.
+IDP_ADDR  ?= 127.0.0.1:9000
 
 # Demo secrets kong/kong.yml references as {vault://env/...}; set your own.
 export WARDEN_DEMO_ALICE_KEY_SHA256 ?= 0572c17ed012b3efdf9df98db1718f225887132739b8da945d81ac5a7d1fea45
@@ -19,7 +21,7 @@ all: build
 ## build: every plugin binary, the local gateway (Kong-protocol harness) and the example upstream into bin/
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/ $(addprefix ./,$(PLUGINS)) ./kong/gateway ./examples/echo
+	$(GO) build -o $(BIN)/ $(addprefix ./,$(PLUGINS)) ./kong/gateway ./examples/echo ./examples/idp
 
 ## vet: gofmt and go vet
 vet:
@@ -35,10 +37,11 @@ test: vet
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./...
 
-## run: build, then serve kong/kong.yml on $(LISTEN) through the local gateway with the example upstream
+## run: build, then serve kong/kong.yml on $(LISTEN) through the local gateway with the example upstream and the demo IdP
 run: build
 	@$(BIN)/echo -listen $(ECHO_ADDR) & echo_pid=$$!; \
-	trap 'kill $$echo_pid 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/idp -listen $(IDP_ADDR) & idp_pid=$$!; \
+	trap 'kill $$echo_pid $$idp_pid 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -resolve echo=127.0.0.1
 
 ## demo: the real Kong image with all plugins, Redis and the example upstream (needs Docker)
