@@ -14,14 +14,14 @@ export WARDEN_DEMO_BOB_KEY_SHA256   ?= 3a1f6bae21de4f036f2aba80fce463677f1070f8b
 export WARDEN_DEMO_OPS_KEY_SHA256   ?= d428fc11ed3fc4326beedaad8207f74367127007c3688aa51b311679c44718a2
 export WARDEN_FINGERPRINT_KEY       ?= demo-fingerprint-key-change-me
 
-.PHONY: all build test vet bench run demo demo-down fmt clean
+.PHONY: all build test vet check bench docs run demo demo-down fmt clean
 
 all: build
 
 ## build: every plugin binary, the local gateway (Kong-protocol harness) and the example upstream into bin/
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/ $(addprefix ./,$(PLUGINS)) ./kong/gateway ./examples/echo ./examples/idp
+	$(GO) build -o $(BIN)/ $(addprefix ./,$(PLUGINS)) ./kong/gateway ./examples/echo ./cmd/warden ./examples/idp
 
 ## vet: gofmt and go vet
 vet:
@@ -32,6 +32,10 @@ vet:
 ## test: vet, then every test, end-to-end ones included (they build the real binaries)
 test: vet
 	$(GO) test -timeout 12m ./...
+
+## check: validate kong/kong.yml offline as Kong and the plugins would (schemas, Validate, compile)
+check:
+	$(GO) run ./cmd/warden check -env kong/kong.yml
 
 ## bench: every benchmark, each printed next to its baseline
 bench:

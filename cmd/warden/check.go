@@ -1,0 +1,381 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/warden-gw/warden/kong/harness"
+	"github.com/warden-gw/warden/pkg/config"
+)
+
+// checkOptions configure one check.
+type checkOptions struct {
+	// PluginDir, when set, is where the plugin binaries are: each plugin's
+	// schema then comes from its -dump, as Kong reads it.
+	PluginDir string
+	// LookupEnv resolves {vault://env/NAME} references; nil leaves them
+	// unresolved and skips the checks of the fields holding them.
+	LookupEnv func(string) (string, bool)
+}
+
+// report is what a check found: errors (each "path: message") and notes
+// (things not checked, mismatches worth knowing).
+type report struct {
+	Errors []string
+	Notes  []string
+	// Checked counts the Warden plugin entities checked.
+	Checked int
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("check", stderr)
+	env := fs.Bool("env", false, "resolve {vault://env/NAME} references from the environment, as Kong does; without it they stay unresolved and their fields' checks are skipped")
+	dir := fs.String("plugins", "", "read each plugin's schema from `DIR`/<plugin> -dump (the binaries you deploy) instead of this checker's own build")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return 2
+	}
+	data, err := os.ReadFile(pos[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "warden check:", err)
+		return 1
+	}
+	o := checkOptions{PluginDir: *dir}
+	if *env {
+		o.LookupEnv = os.LookupEnv
+	}
+	r := check(data, o)
+	for _, n := range r.Notes {
+		fmt.Fprintln(stderr, "note: "+n)
+	}
+	for _, e := range r.Errors {
+		fmt.Fprintln(stderr, e)
+	}
+	if len(r.Errors) > 0 {
+		fmt.Fprintf(stderr, "%s: %d error(s)\n", pos[0], len(r.Errors))
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d Warden plugin configs checked)\n", pos[0], r.Checked)
+	return 0
+}
+
+// check validates a DB-less kong.yml.
+func check(data []byte, o checkOptions) report {
+	var r report
+	cfg, err := harness.LoadConfig(data)
+	if err != nil {
+		r.Errors = loadErrors(err)
+		return r
+	}
+	schemas := map[string]map[string]any{}
+	schemaFor := func(p plugin) (map[string]any, error) {
+		if s, ok := schemas[p.name]; ok {
+			return s, nil
+		}
+		own, err := p.schemaMap()
+		if err != nil {
+			return nil, err
+		}
+		s := own
+		if o.PluginDir != "" {
+			_, dumped, err := dumpInfo(o.PluginDir, p.name)
+			if err != nil {
+				return nil, err
+			}
+			if !sameJSON(own, dumped) {
+				r.Notes = append(r.Notes, fmt.Sprintf("%s: the schema %s/%s dumps differs from this checker's; checking against the dumped one (rebuild one or the other from the same sources)", p.name, o.PluginDir, p.name))
+			}
+			s = dumped
+		}
+		schemas[p.name] = s
+		return s, nil
+	}
+	for _, pc := range cfg.Plugins {
+		where := entityPath(cfg, pc)
+		p, ok := lookupPlugin(pc.Name)
+		if !ok {
+			r.Notes = append(r.Notes, fmt.Sprintf("%s: %s is not a Warden plugin; not checked", where, pc.Name))
+			continue
+		}
+		r.Checked++
+		s, err := schemaFor(p)
+		if err != nil {
+			r.Errors = append(r.Errors, fmt.Sprintf("%s: %v", where, err))
+			continue
+		}
+		errs, notes := checkPlugin(p, s, pc.Config, where, o.LookupEnv)
+		r.Errors = append(r.Errors, errs...)
+		r.Notes = append(r.Notes, notes...)
+	}
+	return r
+}
+
+// checkPlugin applies the schema to one plugin entity's config, then runs
+// the runtime's decode, Validate and compile on the result.
+func checkPlugin(p plugin, s map[string]any, conf map[string]any, where string, lookupEnv func(string) (string, bool)) (errs, notes []string) {
+	var missing []string
+	lookup := func(name string) (string, bool) {
+		if lookupEnv == nil {
+			return "", false
+		}
+		v, ok := lookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return v, ok
+	}
+	applied, err := harness.ApplySchema(s, conf, lookup)
+	var se *harness.SchemaError
+	switch {
+	case errors.As(err, &se):
+		var out []string
+		flattenSchemaErr("", se.Fields, &out)
+		sort.Strings(out)
+		for _, e := range out {
+			errs = append(errs, where+"."+oneLine(e))
+		}
+		return errs, nil
+	case err != nil:
+		return []string{fmt.Sprintf("%s: %v", where, err)}, nil
+	}
+	refs := map[string]string{}
+	collectRefs(applied, "config", refs)
+	// Fields whose reference was not resolved hold "", as in Kong; their
+	// own errors would only restate that.
+	var unresolved []string
+	for path, ref := range refs {
+		switch {
+		case lookupEnv == nil:
+			unresolved = append(unresolved, path)
+			notes = append(notes, fmt.Sprintf("%s.%s: vault reference %s left unresolved; checks on this field skipped (use -env to resolve it)", where, path, ref))
+		case refMissing(ref, missing):
+			unresolved = append(unresolved, path)
+			errs = append(errs, fmt.Sprintf("%s.%s: vault reference %s cannot be resolved: environment variable not set", where, path, ref))
+		}
+	}
+	sort.Strings(notes)
+	sort.Strings(errs)
+	raw, err := json.Marshal(applied)
+	if err != nil {
+		return append(errs, fmt.Sprintf("%s.config: encoding: %v", where, err)), notes
+	}
+	for _, e := range config.Flatten(safeCompile(p, raw)) {
+		path, msg := "config", e.Error()
+		var fe *config.FieldError
+		if errors.As(e, &fe) {
+			if fe.Path != "" {
+				path += "." + strings.TrimPrefix(fe.Path, ".")
+				if strings.HasPrefix(fe.Path, "[") {
+					path = "config" + fe.Path
+				}
+			}
+			msg = fe.Msg
+		}
+		if underAny(path, unresolved) {
+			continue
+		}
+		errs = append(errs, fmt.Sprintf("%s.%s: %s", where, path, oneLine(msg)))
+	}
+	return errs, notes
+}
+
+// safeCompile runs the plugin's steps, turning a panic into an error as
+// the runtime does (the instance would fail closed).
+func safeCompile(p plugin, raw []byte) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("compile panicked (the instance would fail closed): %v\n%s", v, debug.Stack())
+		}
+	}()
+	return p.compile(raw)
+}
+
+// loadErrors lists the problems harness.LoadConfig joined.
+func loadErrors(err error) []string {
+	var out []string
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if e == harness.ErrConfig {
+				continue
+			}
+			for _, f := range config.Flatten(e) {
+				out = append(out, f.Error())
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = []string{err.Error()}
+	}
+	return out
+}
+
+// flattenSchemaErr renders Kong's nested error table (1-based array
+// indices, "@entity" for entity checks) as "config.rules[2].path: msg"
+// lines with 0-based indices, the indices Validate and the harness's
+// entity paths use.
+func flattenSchemaErr(prefix string, v any, out *[]string) {
+	switch t := v.(type) {
+	case string:
+		*out = append(*out, prefix+": "+t)
+	case []string:
+		for _, s := range t {
+			*out = append(*out, prefix+": "+s)
+		}
+	case []any:
+		for _, s := range t {
+			*out = append(*out, fmt.Sprintf("%s: %v", prefix, s))
+		}
+	case map[string]any:
+		for k, sub := range t {
+			p := prefix
+			if n, err := strconv.Atoi(k); err == nil && n > 0 {
+				p = fmt.Sprintf("%s[%d]", prefix, n-1)
+			} else if k != "@entity" {
+				p = joinPath(prefix, k)
+			}
+			flattenSchemaErr(p, sub, out)
+		}
+	default:
+		*out = append(*out, fmt.Sprintf("%s: %v", prefix, t))
+	}
+}
+
+func joinPath(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "." + b
+}
+
+// collectRefs records, by path, the vault references Kong kept in each
+// record's "$refs" while resolving them.
+func collectRefs(v any, path string, out map[string]string) {
+	switch t := v.(type) {
+	case map[string]any:
+		if refs, ok := t[config.RefsKey].(map[string]any); ok {
+			for k, r := range refs {
+				switch rv := r.(type) {
+				case string:
+					out[joinPath(path, k)] = rv
+				case []any:
+					for i, e := range rv {
+						if s, ok := e.(string); ok {
+							out[fmt.Sprintf("%s[%d]", joinPath(path, k), i)] = s
+						}
+					}
+				case map[string]any:
+					for mk, e := range rv {
+						if s, ok := e.(string); ok {
+							out[joinPath(joinPath(path, k), mk)] = s
+						}
+					}
+				}
+			}
+		}
+		for k, e := range t {
+			if k != config.RefsKey {
+				collectRefs(e, joinPath(path, k), out)
+			}
+		}
+	case []any:
+		for i, e := range t {
+			collectRefs(e, fmt.Sprintf("%s[%d]", path, i), out)
+		}
+	}
+}
+
+// refMissing reports whether ref names one of the environment variables
+// the lookup did not find (kong/vaults/env: upper case, - becomes _).
+func refMissing(ref string, missing []string) bool {
+	norm := strings.ToUpper(strings.ReplaceAll(ref, "-", "_"))
+	for _, m := range missing {
+		if strings.Contains(norm, m) {
+			return true
+		}
+	}
+	return false
+}
+
+func underAny(path string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+var segment = regexp.MustCompile(`^([a-z_]+)\[(\d+)\]$`)
+
+// entityPath names a plugin entity by the names of the entities it is
+// declared in, "services[orders].plugins[warden-authz]", keeping an index
+// where an entity has no name or the name would be ambiguous.
+func entityPath(cfg *harness.Config, pc *harness.PluginConfig) string {
+	parts := strings.Split(pc.Where, ".")
+	for i, part := range parts {
+		m := segment.FindStringSubmatch(part)
+		if m == nil {
+			continue
+		}
+		idx, _ := strconv.Atoi(m[2])
+		var name string
+		switch m[1] {
+		case "services":
+			if i == 0 && idx < len(cfg.Services) {
+				name = cfg.Services[idx].Name
+			}
+		case "routes":
+			if pc.Route != nil && i == len(parts)-2 {
+				name = pc.Route.Name
+			}
+		case "consumers":
+			if pc.Consumer != nil {
+				name = pc.Consumer.Username
+			}
+		case "plugins":
+			if i == len(parts)-1 && uniqueName(cfg, pc) {
+				name = pc.Name
+			}
+		}
+		if name != "" {
+			parts[i] = m[1] + "[" + name + "]"
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// uniqueName reports whether no other plugin entity declared in the same
+// list has pc's name.
+func uniqueName(cfg *harness.Config, pc *harness.PluginConfig) bool {
+	list := pc.Where[:strings.LastIndex(pc.Where, "[")]
+	for _, o := range cfg.Plugins {
+		if o != pc && o.Name == pc.Name && o.Where[:strings.LastIndex(o.Where, "[")] == list {
+			return false
+		}
+	}
+	return true
+}
+
+func sameJSON(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// oneLine keeps one error per output line.
+func oneLine(msg string) string {
+	return strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ")
+}

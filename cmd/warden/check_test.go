@@ -1,0 +1,146 @@
+package main
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// makefileEnv returns the demo secrets the Makefile exports for kong/kong.yml
+// (`export NAME ?= value`), so the test follows the file as it changes.
+func makefileEnv(t *testing.T) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	for _, line := range strings.Split(string(readFile(t, "../../Makefile")), "\n") {
+		rest, ok := strings.CutPrefix(line, "export ")
+		if !ok {
+			continue
+		}
+		name, val, ok := strings.Cut(rest, "?=")
+		if ok {
+			env[strings.TrimSpace(name)] = strings.TrimSpace(val)
+		}
+	}
+	if len(env) == 0 {
+		t.Fatal("no exported demo secrets in the Makefile")
+	}
+	return env
+}
+
+func lookup(env map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := env[name]
+		return v, ok
+	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestCheckExampleConfig(t *testing.T) {
+	t.Parallel()
+	data := readFile(t, "../../kong/kong.yml")
+	r := check(data, checkOptions{LookupEnv: lookup(makefileEnv(t))})
+	if len(r.Errors) > 0 || len(r.Notes) > 0 {
+		t.Fatalf("kong/kong.yml: errors %q, notes %q", r.Errors, r.Notes)
+	}
+	if want := strings.Count(string(data), "- name: warden-"); r.Checked != want {
+		t.Errorf("checked %d plugin configs, want %d", r.Checked, want)
+	}
+	// Without -env the references stay unresolved: notes, no errors.
+	r = check(data, checkOptions{})
+	if len(r.Errors) > 0 {
+		t.Fatalf("unresolved: errors %q", r.Errors)
+	}
+	if want := strings.Count(string(data), `"{vault://env/`); len(r.Notes) != want {
+		t.Errorf("unresolved: notes %q, want one per reference (%d)", r.Notes, want)
+	}
+	for _, n := range r.Notes {
+		if !strings.Contains(n, "left unresolved") {
+			t.Errorf("unresolved: note %q", n)
+		}
+	}
+}
+
+func TestCheckBroken(t *testing.T) {
+	t.Parallel()
+	data := readFile(t, "testdata/broken.yml")
+	tests := []struct {
+		name   string
+		env    map[string]string
+		errors []string
+		notes  []string
+	}{
+		{
+			name: "env",
+			env:  map[string]string{},
+			errors: []string{
+				"consumers[alice].plugins[warden-ratelimit].config.limits[0].window: expected one of: second, minute, hour, day",
+				"services[orders].routes[orders].plugins[warden-validator].config.max_body: unknown field",
+				"services[orders].plugins[warden-auth].config.api_keys.keys[0].sha256: vault reference {vault://env/ALICE_SHA} cannot be resolved: environment variable not set",
+				"services[orders].plugins[warden-auth].config.api_keys.keys[1].sha256: must be 64 hex digits",
+				"services[orders].plugins[warden-authz].config.rules[2].paths[0]: must start with /",
+				"services[1].plugins[warden-leakguard].config.request.action: expected one of: block, redact, log_only",
+				"plugins[warden-validator].config.operations[0].body_schema: compiling schema: type: Must validate at least one schema (anyOf); type: type must be one of",
+			},
+			notes: []string{
+				"services[1].plugins[key-auth]: key-auth is not a Warden plugin; not checked",
+			},
+		},
+		{
+			name: "unresolved",
+			errors: []string{
+				"consumers[alice].plugins[warden-ratelimit].config.limits[0].window: expected one of: second, minute, hour, day",
+				"services[orders].routes[orders].plugins[warden-validator].config.max_body: unknown field",
+				"services[orders].plugins[warden-auth].config.api_keys.keys[1].sha256: must be 64 hex digits",
+				"services[orders].plugins[warden-authz].config.rules[2].paths[0]: must start with /",
+				"services[1].plugins[warden-leakguard].config.request.action: expected one of: block, redact, log_only",
+				"plugins[warden-validator].config.operations[0].body_schema: compiling schema: type: Must validate at least one schema (anyOf); type: type must be one of",
+			},
+			notes: []string{
+				"services[orders].plugins[warden-auth].config.api_keys.keys[0].sha256: vault reference {vault://env/ALICE_SHA} left unresolved; checks on this field skipped (use -env to resolve it)",
+				"services[1].plugins[key-auth]: key-auth is not a Warden plugin; not checked",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			o := checkOptions{}
+			if tt.env != nil {
+				o.LookupEnv = lookup(tt.env)
+			}
+			r := check(data, o)
+			assertLines(t, "errors", r.Errors, tt.errors)
+			assertLines(t, "notes", r.Notes, tt.notes)
+		})
+	}
+}
+
+// assertLines wants every line of want to be a prefix of one line of got,
+// and no other line.
+func assertLines(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	left := slices.Clone(got)
+	for _, w := range want {
+		i := slices.IndexFunc(left, func(g string) bool { return strings.HasPrefix(g, w) })
+		if i < 0 {
+			t.Errorf("%s: missing %q", what, w)
+			continue
+		}
+		left = slices.Delete(left, i, i+1)
+	}
+	for _, g := range left {
+		t.Errorf("%s: unexpected %q", what, g)
+	}
+	if t.Failed() {
+		t.Logf("%s:\n%s", what, strings.Join(got, "\n"))
+	}
+}

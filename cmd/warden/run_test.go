@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/warden-gw/warden/kong/harness/harnesstest"
+)
+
+func TestCheckStructure(t *testing.T) {
+	t.Parallel()
+	r := check(readFile(t, "testdata/structure.yml"), checkOptions{})
+	assertLines(t, "errors", r.Errors, []string{
+		"upstreams: unknown field",
+		"services[0].routes[0].paths[1]: regex paths are not supported by the harness",
+		"services[0].plugins[1]: uniqueness violation: plugin id",
+		"services[0].plugins[1]: uniqueness violation: plugin \"warden-authz\" already configured",
+	})
+}
+
+func TestRunCheck(t *testing.T) {
+	for name, v := range makefileEnv(t) {
+		t.Setenv(name, v)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		status int
+		stdout string
+		stderr string
+	}{
+		{name: "good", args: []string{"check", "-env", "../../kong/kong.yml"}, status: 0, stdout: "kong.yml: ok ("},
+		{name: "flags after the file", args: []string{"check", "../../kong/kong.yml", "-env"}, status: 0, stdout: "kong.yml: ok ("},
+		{name: "unresolved references are notes", args: []string{"check", "../../kong/kong.yml"}, status: 0, stderr: "note: services[orders].plugins[warden-auth].config.api_keys.keys[0].sha256: vault reference"},
+		{name: "broken", args: []string{"check", "-env", "testdata/broken.yml"}, status: 1, stderr: "testdata/broken.yml: 7 error(s)"},
+		{name: "missing file", args: []string{"check", "nope.yml"}, status: 1, stderr: "nope.yml"},
+		{name: "no file", args: []string{"check"}, status: 2, stderr: "usage: warden check"},
+		{name: "unknown command", args: []string{"frobnicate"}, status: 2, stderr: `unknown command "frobnicate"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if got := run(tt.args, &out, &errb); got != tt.status {
+				t.Errorf("status %d, want %d\nstdout: %s\nstderr: %s", got, tt.status, out.String(), errb.String())
+			}
+			if !strings.Contains(out.String(), tt.stdout) {
+				t.Errorf("stdout %q, want it to contain %q", out.String(), tt.stdout)
+			}
+			if !strings.Contains(errb.String(), tt.stderr) {
+				t.Errorf("stderr %q, want it to contain %q", errb.String(), tt.stderr)
+			}
+		})
+	}
+}
+
+// pluginPackages are the plugin main packages, one per directory.
+func pluginPackages(t *testing.T) []string {
+	t.Helper()
+	dirs, err := filepath.Glob("../../plugins/warden-*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no plugins: %v", err)
+	}
+	var pkgs []string
+	for _, d := range dirs {
+		pkgs = append(pkgs, "./plugins/"+filepath.Base(d))
+	}
+	return pkgs
+}
+
+// TestRegistry keeps the checker's plugin list and schemas equal to the
+// plugin binaries': one entry per plugins/warden-* directory, and each
+// binary's -dump schema equal to the one derived here.
+func TestRegistry(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the plugin binaries")
+	}
+	pkgs := pluginPackages(t)
+	if len(pkgs) != len(plugins) {
+		t.Errorf("%d plugin directories, %d checker entries", len(pkgs), len(plugins))
+	}
+	dir := harnesstest.BuildPlugins(t, pkgs...)
+	for _, pkg := range pkgs {
+		name := filepath.Base(pkg)
+		p, ok := lookupPlugin(name)
+		if !ok {
+			t.Errorf("%s: not in the checker's plugin list", name)
+			continue
+		}
+		_, dumped, err := dumpInfo(dir, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		own, err := p.schemaMap()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameJSON(own, dumped) {
+			t.Errorf("%s: dumped schema differs from the derived one", name)
+		}
+	}
+	data, err := os.ReadFile("../../kong/kong.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := check(data, checkOptions{PluginDir: dir, LookupEnv: lookup(makefileEnv(t))})
+	if len(r.Errors) > 0 || len(r.Notes) > 0 {
+		t.Errorf("-plugins: errors %q, notes %q", r.Errors, r.Notes)
+	}
+}
