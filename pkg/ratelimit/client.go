@@ -23,17 +23,18 @@ type Backend struct {
 var backends = pool.New[*Backend]()
 
 // SharedBackend returns the process-wide backend for r, creating it the
-// first time. It does not connect: go-redis dials on first use.
-func SharedBackend(r RedisConfig) (*Backend, error) {
+// first time. It does not connect: go-redis dials on first use. The
+// breaker reports its state changes to onChange (may be nil) of the call
+// that created it: pass a process-wide function such as a metric.
+func SharedBackend(r RedisConfig, onChange func(from, to BreakerState)) (*Backend, error) {
 	return backends.Get(r, func() (*Backend, error) {
 		c, err := NewClient(r)
 		if err != nil {
 			return nil, err
 		}
-		return &Backend{
-			Client:  c,
-			Breaker: NewBreaker(r.BreakerFailures, time.Duration(r.BreakerCooldownMS)*time.Millisecond, nil),
-		}, nil
+		b := NewBreaker(r.BreakerFailures, time.Duration(r.BreakerCooldownMS)*time.Millisecond, nil)
+		b.OnChange(onChange)
+		return &Backend{Client: c, Breaker: b}, nil
 	})
 }
 

@@ -75,6 +75,9 @@ type Options struct {
 	// the breaker and the known-over-limit cache use it; Redis decisions
 	// use Redis TIME.
 	Now func() time.Time
+	// OnFallback, if set, is called with every outage decision's source
+	// and the reason Redis was not used.
+	OnFallback func(s Source, err error)
 }
 
 // Limiter decides the limits of one plugin instance.
@@ -146,6 +149,9 @@ func (l *Limiter) count(s Source) {
 func (l *Limiter) Decide(ctx context.Context, identifier string, multiplier float64) Decision {
 	d := l.decide(ctx, identifier, multiplier)
 	l.count(d.Source)
+	if l.o.OnFallback != nil && d.Source.Fallback() {
+		l.o.OnFallback(d.Source, d.Err)
+	}
 	return d
 }
 

@@ -28,6 +28,21 @@ type CompileOptions struct {
 	Backend *Backend
 	// Now is the local clock (time.Now if nil).
 	Now func() time.Time
+	// Hooks report outage events, for metrics.
+	Hooks Hooks
+}
+
+// Hooks are told about outage events, for metrics; nil fields are
+// skipped. They run on the request path: keep them to a counter.
+type Hooks struct {
+	// Fallback is called for every decision made without Redis because
+	// it failed or its breaker was open, with the decision's source and
+	// the reason Redis was not used.
+	Fallback func(s Source, err error)
+	// BreakerChange is called on every state change of the Redis
+	// backend's circuit breaker, which instances with the same Redis
+	// settings share: the first instance's hook is the one kept.
+	BreakerChange func(from, to BreakerState)
 }
 
 // Compile builds the policy of cfg, which must be defaulted and valid.
@@ -54,11 +69,12 @@ func CompileWith(cfg *Config, co CompileOptions) (*Policy, error) {
 		OnError:           OnError(cfg.OnRedisError),
 		RememberOverLimit: cfg.RememberOverLimit,
 		Now:               co.Now,
+		OnFallback:        co.Hooks.Fallback,
 	}
 	if cfg.Policy == PolicyRedis {
 		b := co.Backend
 		if b == nil {
-			if b, err = SharedBackend(cfg.Redis); err != nil {
+			if b, err = SharedBackend(cfg.Redis, co.Hooks.BreakerChange); err != nil {
 				return nil, err
 			}
 		}

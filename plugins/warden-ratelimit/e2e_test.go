@@ -234,10 +234,12 @@ func TestE2ERedisDown(t *testing.T) {
 		{mode: "local", status: []int{200, 200, 429}},
 	} {
 		t.Run(tt.mode, func(t *testing.T) {
+			metricsAddr := freeAddr(t)
+			t.Setenv("WARDEN_RATELIMIT_METRICS_ADDR", metricsAddr)
 			g, _, logs := startGateway(t, `
 limit_by: [ip]
 on_redis_error: `+tt.mode+`
-redis: {addresses: ["`+closed+`"], timeout_ms: 20}
+redis: {addresses: ["`+closed+`"], timeout_ms: 20, breaker_failures: 2, breaker_cooldown_ms: 60000}
 limits:
   - {window: hour, limit: 2}
 `)
@@ -253,8 +255,57 @@ limits:
 			if !strings.Contains(logs.String(), `"redis_error":"`) {
 				t.Errorf("fallback decisions not audited:\n%s", logs.String())
 			}
+			// Two failed dials open the breaker; the third decision skips
+			// Redis.
+			source := "fallback_" + tt.mode
+			m := scrape(t, metricsAddr)
+			for _, want := range []string{
+				`warden_ratelimit_fallback_decisions_total{plugin="warden-ratelimit",reason="connection",source="` + source + `"} 2`,
+				`warden_ratelimit_fallback_decisions_total{plugin="warden-ratelimit",reason="circuit_open",source="` + source + `"} 1`,
+				`warden_ratelimit_breaker_changes_total{from="closed",plugin="warden-ratelimit",to="open"} 1`,
+			} {
+				if !strings.Contains(m, want+"\n") {
+					t.Errorf("metrics lack %s:\n%s", want, grepLines(m, "warden_ratelimit_"))
+				}
+			}
 		})
 	}
+}
+
+// freeAddr returns a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// scrape reads the plugin process's Prometheus metrics.
+func scrape(t *testing.T, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func TestE2EBadConfigFailsClosed(t *testing.T) {

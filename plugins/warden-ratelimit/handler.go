@@ -21,7 +21,7 @@ type handler struct {
 }
 
 func newHandler(cfg *ratelimit.Config) (*handler, error) {
-	p, err := ratelimit.Compile(cfg)
+	p, err := ratelimit.CompileWith(cfg, ratelimit.CompileOptions{Hooks: hooks()})
 	if err != nil {
 		return nil, err
 	}
