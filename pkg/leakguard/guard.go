@@ -2,11 +2,13 @@ package leakguard
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"errors"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/warden-gw/warden/pkg/config"
@@ -186,6 +188,9 @@ type Decision struct {
 	// Findings, at most maxAudited; Total counts them all.
 	Findings []Finding
 	Total    int
+	// Counts counts every finding (not only the audited ones) by rule and
+	// the action it got, for metrics; sorted by rule, then action.
+	Counts []RuleCount
 	// Unscanned says why a body was not scanned ("" if it was, or was
 	// out of scope by content type).
 	Unscanned string
@@ -199,10 +204,30 @@ type Decision struct {
 	Body         []byte
 	BodyChanged  bool
 	BodyDecoded  bool
+
+	counts map[countKey]int
+}
+
+// RuleCount is how many findings of one rule got one action.
+type RuleCount struct {
+	Rule string
+	// Action is ActionBlock or ActionRedact for findings the direction's
+	// action applied to, else ActionLogOnly.
+	Action string
+	N      int
+}
+
+type countKey struct {
+	rule  string
+	acted bool
 }
 
 func (d *Decision) add(f Finding) {
 	d.Total++
+	if d.counts == nil {
+		d.counts = map[countKey]int{}
+	}
+	d.counts[countKey{f.Rule, f.Acted}]++
 	if len(d.Findings) < maxAudited {
 		d.Findings = append(d.Findings, f)
 	}
@@ -306,6 +331,17 @@ func (g *Guard) unscanned(d *Decision, why string) {
 
 // finish picks the action and reason from the findings.
 func (g *Guard) finish(d *Decision, dir direction) {
+	for k, n := range d.counts {
+		action := ActionLogOnly
+		if k.acted {
+			action = dir.action
+		}
+		d.Counts = append(d.Counts, RuleCount{Rule: k.rule, Action: action, N: n})
+	}
+	d.counts = nil
+	slices.SortFunc(d.Counts, func(a, b RuleCount) int {
+		return cmp.Or(strings.Compare(a.Rule, b.Rule), strings.Compare(a.Action, b.Action))
+	})
 	acted := false
 	for _, f := range d.Findings {
 		acted = acted || f.Acted

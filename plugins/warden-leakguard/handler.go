@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/warden-gw/warden/pkg/audit"
 	"github.com/warden-gw/warden/pkg/leakguard"
 	"github.com/warden-gw/warden/pkg/pluginkit"
@@ -35,7 +37,8 @@ const maxHeaders = 1000
 // scanning (the phase is still declared, but then costs one event and no
 // body transfer).
 type handler struct {
-	g *leakguard.Guard
+	g        *leakguard.Guard
+	findings *prometheus.CounterVec
 }
 
 func newHandler(cfg *leakguard.Config) (*handler, error) {
@@ -46,7 +49,7 @@ func newHandler(cfg *leakguard.Config) (*handler, error) {
 	if g.RandomKey {
 		pluginkit.Logf("warden-leakguard: no fingerprint_key configured; finding fingerprints use a random key and only correlate within this instance")
 	}
-	return &handler{g: g}, nil
+	return &handler{g: g, findings: newFindingsCounter()}, nil
 }
 
 // Access scans the request.
@@ -77,6 +80,7 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		}
 	}
 	d := h.g.InspectRequest(req)
+	countFindings(h.findings, "request", d)
 	if d.Action == "" {
 		return nil
 	}
@@ -151,6 +155,7 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 		}
 	}
 	d := h.g.InspectResponse(res)
+	countFindings(h.findings, "response", d)
 	if d.Action == "" {
 		return nil
 	}
