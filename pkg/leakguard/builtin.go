@@ -261,12 +261,15 @@ func BuiltinRules() []Rule {
 
 // pemRule detects a PEM block of the given label. The body may hold real
 // newlines or, inside JSON text, "\n" escapes; it needs 64 or more base64
-// characters so a bare BEGIN line in documentation does not match.
+// characters so a bare BEGIN line in documentation does not match. A key
+// can be longer than any keyword window (an 8192-bit RSA key, a PGP block
+// with subkeys), so the regex runs from each BEGIN to the first END line
+// after it (PEM blocks do not nest, RFC 7468 section 2).
 func pemRule(id, desc, label string) Rule {
 	return Rule{
 		ID: id, Description: desc,
 		Regex:    `(-----BEGIN ` + label + `-----(?:[A-Za-z0-9+/=\s:,\-]|\\[nr]){64,}?-----END ` + label + `-----)`,
-		Keywords: []string{"-----BEGIN "}, Window: 16384, Back: 2, Check: pemBody, Confidence: High,
+		Keywords: []string{"-----BEGIN "}, Back: 2, Check: pemBody, Confidence: High, pem: true,
 	}
 }
 

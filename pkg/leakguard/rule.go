@@ -81,6 +81,9 @@ type Rule struct {
 	builtin       bool   // placeholder values are ignored
 	exactKeywords bool   // keywords must match in their exact case
 	after         string // if set, the byte after a keyword hit must be one of these
+	// pem: the match runs from a BEGIN line to the first END line after
+	// it, however far; Window does not apply.
+	pem bool
 }
 
 // Allowlist suppresses findings. A finding is allowed when any configured

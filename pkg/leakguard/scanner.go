@@ -144,6 +144,7 @@ func (s *Scanner) Scan(data []byte, path string) []Match {
 		return s.ScanFull(data, path)
 	}
 	var wins map[int32][]window
+	var ends pemEnds
 	for _, h := range hits {
 		kwLen := len(s.ac.keywords[h.kw])
 		kwStart := int(h.end) - kwLen
@@ -156,6 +157,13 @@ func (s *Scanner) Scan(data []byte, path string) []Match {
 			}
 			r := s.rules[ri]
 			w := window{start: kwStart - r.Back, end: int(h.end) + r.Window}
+			if r.pem {
+				end, ok := ends.after(data, int(h.end))
+				if !ok {
+					continue // no END line: no block
+				}
+				w.end = end
+			}
 			w = extendWindow(data, w)
 			if wins == nil {
 				wins = map[int32][]window{}
@@ -192,6 +200,46 @@ func (s *Scanner) ScanFull(data []byte, path string) []Match {
 		out = s.runRule(out, r, data, window{0, len(data)}, path)
 	}
 	return resolve(out, s.rules)
+}
+
+// pemEnds finds, for a BEGIN line ending at pos, the end of the first END
+// line after it. Hits come in text order, so one search serves every
+// BEGIN before the END it found, and the next search starts past it: one
+// pass over the data however many BEGIN lines there are.
+type pemEnds struct {
+	at, end int // the last END line found: its start and its end
+	none    bool
+	found   bool
+}
+
+var (
+	pemEndLine = []byte("-----END ")
+	pemDashes  = []byte("-----")
+)
+
+// maxPEMLabel bounds the label after "-----END ".
+const maxPEMLabel = 64
+
+func (p *pemEnds) after(data []byte, pos int) (int, bool) {
+	if p.none {
+		return 0, false
+	}
+	if !p.found || p.at < pos {
+		i := bytes.Index(data[pos:], pemEndLine)
+		if i < 0 {
+			p.none = true
+			return 0, false
+		}
+		p.at, p.found = pos+i, true
+		label := p.at + len(pemEndLine)
+		rest := data[label:min(len(data), label+maxPEMLabel+len(pemDashes))]
+		if j := bytes.Index(rest, pemDashes); j >= 0 {
+			p.end = label + j + len(pemDashes)
+		} else {
+			p.end = label + len(rest)
+		}
+	}
+	return p.end, true
 }
 
 // windowSlack is how much further a window grows to reach a separator.
