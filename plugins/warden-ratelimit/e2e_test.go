@@ -164,10 +164,11 @@ limits:
 	if r.header.Get("X-Ratelimit-Remaining-Hour") != "0" {
 		t.Errorf("refusal remaining %q", r.header.Get("X-Ratelimit-Remaining-Hour"))
 	}
-	// get_forwarded_ip, exit, and the audit event's ids (kong_request_id,
-	// route, service).
-	if n := r.calls.Total[pluginName]; n > 5 {
-		t.Errorf("refusal made %d PDK calls (%v), want at most 5", n, r.calls.ByPlugin[pluginName])
+	// get_forwarded_ip, exit, and the audit event's ids: kong_request_id
+	// and the route (whose entity carries the service id; the instance's
+	// config names only its route).
+	if n := r.calls.Total[pluginName]; n != 4 {
+		t.Errorf("refusal made %d PDK calls (%v), want 4", n, r.calls.ByPlugin[pluginName])
 	}
 	// The refusal was remembered: the next one costs no Redis round trip
 	// and still refuses.
@@ -181,6 +182,72 @@ limits:
 	g.WaitLogs()
 	if !strings.Contains(logs.String(), `"reason":"rate_limited"`) || !strings.Contains(logs.String(), `"reason":"rate_limited_known"`) {
 		t.Errorf("refusals not audited:\n%s", logs.String())
+	}
+}
+
+// TestE2EScopedToRouteAndService: an instance whose config names both its
+// route and its service (Kong adds route_id and service_id to the config:
+// kong/runloop/plugins_iterator.lua get_config) needs no router call to
+// audit a refusal, and limiting by service and route costs one call.
+func TestE2EScopedToRouteAndService(t *testing.T) {
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-ratelimit")
+	up := harnesstest.NewEchoUpstream(t)
+	logs := &logBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("gateway and plugin logs:\n%s", logs.String())
+		}
+	})
+	yml := `
+_format_version: "3.0"
+services:
+  - name: svc
+    url: ` + up.URL + `
+    routes:
+      - name: limited
+        paths: ["/limited"]
+plugins:
+  - name: warden-ratelimit
+    service: svc
+    route: limited
+    config:
+      limit_by: [service, route]
+      namespace: ` + namespace(t) + `
+      limits:
+        - {window: hour, limit: 1}
+`
+	g := harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir, Log: logs})
+	r := get(t, g, "/limited")
+	if r.status != 200 {
+		t.Fatalf("first request: %d %s", r.status, r.body)
+	}
+	// get_route (both identifiers) and set_headers.
+	if n, route := r.calls.Total[pluginName], r.calls.Count(pluginName, "kong.router.get_route"); n != 2 || route != 1 {
+		t.Errorf("allowed request: %d PDK calls (%v), want 2 with one get_route", n, r.calls.ByPlugin[pluginName])
+	}
+	r = get(t, g, "/limited")
+	if r.status != 429 {
+		t.Fatalf("second request: %d %s", r.status, r.body)
+	}
+	// get_route, kong_request_id for the audit event (its route and
+	// service ids come from the config), exit.
+	if n := r.calls.Total[pluginName]; n != 3 {
+		t.Errorf("refusal made %d PDK calls (%v), want 3", n, r.calls.ByPlugin[pluginName])
+	}
+	g.WaitLogs()
+	var deny map[string]any
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if i := strings.Index(line, `{"`); i >= 0 && strings.Contains(line, `"decision":"deny"`) {
+			if err := json.Unmarshal([]byte(line[i:]), &deny); err != nil {
+				t.Fatalf("audit line %q: %v", line, err)
+			}
+		}
+	}
+	if deny == nil || deny["route_id"] == "" || deny["route_id"] == nil || deny["service_id"] == nil || deny["service_id"] == "" || deny["request_id"] == nil {
+		t.Errorf("refusal audit event lacks its ids: %v", deny)
+	}
+	if up.Count() != 1 {
+		t.Errorf("upstream saw %d requests, want 1", up.Count())
 	}
 }
 
@@ -204,9 +271,11 @@ limits:
 				t.Errorf("hidden header %s sent", k)
 			}
 		}
-		// Headers only: the decision needs no other call, and hides its headers.
-		if n := r.calls.Total[pluginName]; n != 1 && i == 0 {
-			t.Errorf("allowed shadow request: %d PDK calls (%v), want 1", n, r.calls.ByPlugin[pluginName])
+		// Headers only: the decision needs no other call, and hides its
+		// headers. A shadow refusal adds its audit event's ids:
+		// kong_request_id and the route.
+		if n, want := r.calls.Total[pluginName], []int{1, 3, 3}[i]; n != want {
+			t.Errorf("shadow request %d: %d PDK calls (%v), want %d", i, n, r.calls.ByPlugin[pluginName], want)
 		}
 	}
 	if up.Count() != 3 {

@@ -83,7 +83,8 @@ func (h *handler) read(k *pluginkit.Kong) (ratelimit.Request, *identity.Identity
 	return r, r.Identity, nil
 }
 
-// fill reads the items n asks for, one PDK call each.
+// fill reads the items n asks for, one PDK call each (one for service
+// and route together).
 func fill(k *pluginkit.Kong, r *ratelimit.Request, n ratelimit.Needs) error {
 	var err error
 	if n.Identity {
@@ -110,19 +111,15 @@ func fill(k *pluginkit.Kong, r *ratelimit.Request, n ratelimit.Needs) error {
 			return fmt.Errorf("reading headers: %w", err)
 		}
 	}
-	if n.Service {
-		s, err := k.PDK.Router.GetService()
-		if err != nil {
-			return fmt.Errorf("reading service: %w", err)
-		}
-		r.ServiceID = s.Id
-	}
-	if n.Route {
+	// The route entity carries its service's id (kong/pdk/router.lua
+	// get_route returns the matched route with its service foreign key),
+	// so one call serves both identifiers.
+	if (n.Service || n.Route) && r.RouteID == "" {
 		rt, err := k.PDK.Router.GetRoute()
 		if err != nil {
 			return fmt.Errorf("reading route: %w", err)
 		}
-		r.RouteID = rt.Id
+		r.RouteID, r.ServiceID = rt.Id, rt.Service.Id
 	}
 	return nil
 }
