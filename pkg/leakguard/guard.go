@@ -243,6 +243,9 @@ type Request struct {
 	// BodyTooLarge is set when the body was not read because it exceeds
 	// MaxScanBytes.
 	BodyTooLarge bool
+	// BodyUndecodable is set when the body was not read because its
+	// Content-Encoding cannot be decoded (PlanUndecodable).
+	BodyUndecodable bool
 }
 
 // Response is what the response phase read.
@@ -254,6 +257,9 @@ type Response struct {
 	// BodyTooLarge is set when the body was not read because its
 	// Content-Length exceeds MaxScanBytes.
 	BodyTooLarge bool
+	// BodyUndecodable is set when the body was not read because its
+	// Content-Encoding cannot be decoded (PlanUndecodable).
+	BodyUndecodable bool
 }
 
 // MaxScanBytes returns the body size limit.
@@ -288,9 +294,12 @@ func (g *Guard) InspectRequest(r Request) Decision {
 	}
 	g.scanHeaders(&d, dir, r.Headers, r.Path)
 	if dir.scanBody {
-		if r.BodyTooLarge {
+		switch {
+		case r.BodyTooLarge:
 			g.unscanned(&d, UnscannedTooLarge)
-		} else {
+		case r.BodyUndecodable:
+			g.unscanned(&d, UnscannedEncoding)
+		default:
 			g.scanBody(&d, dir, r.Headers, r.Body, r.Path)
 		}
 	}
@@ -308,9 +317,12 @@ func (g *Guard) InspectResponse(r Response) Decision {
 		hdrLoc: LocResponseHeader, bodyLoc: LocResponseBody, scanHdrs: g.resp.Headers, scanBody: g.resp.Body}
 	g.scanHeaders(&d, dir, r.Headers, r.Path)
 	if dir.scanBody {
-		if r.BodyTooLarge {
+		switch {
+		case r.BodyTooLarge:
 			g.unscanned(&d, UnscannedTooLarge)
-		} else {
+		case r.BodyUndecodable:
+			g.unscanned(&d, UnscannedEncoding)
+		default:
 			g.scanBody(&d, dir, r.Headers, r.Body, r.Path)
 		}
 	}

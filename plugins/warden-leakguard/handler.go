@@ -23,10 +23,12 @@ const maxHeaders = 1000
 // handler adapts leakguard.Guard to Kong. PDK calls per request:
 //
 //	access:   get_path_with_query, get_headers, and get_raw_body only for
-//	          a body in scope (3 at most when clean);
+//	          a body to scan (2 for a GET, 3 with a body, when clean);
 //	response: kong.service.response.get_headers, get_raw_body only for a
-//	          body in scope, get_path only with path allow-lists (2, at
-//	          most 3, when clean).
+//	          body to scan, get_path only with path allow-lists (2, at
+//	          most 3, when clean; 1 when the headers put the body out of
+//	          scope: a binary type, Content-Length 0 or over
+//	          max_scan_bytes, an encoding we cannot decode).
 //
 // Declaring the response phase makes Kong buffer every upstream response
 // on the routes this plugin runs on (kong/runloop/plugins_iterator.lua
@@ -70,7 +72,8 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		return fmt.Errorf("reading headers: %w", err)
 	}
 	req := leakguard.Request{Path: path, RawQuery: query, Headers: headers}
-	if h.g.ScansRequestBody() && hasBody(headers) && h.g.BodyInScope(headers) {
+	switch h.g.PlanRequestBody(headers) {
+	case leakguard.PlanRead:
 		req.Body, err = k.RawBody(int64(h.g.MaxScanBytes()))
 		switch {
 		case errors.Is(err, pluginkit.ErrBodyTooLarge):
@@ -78,6 +81,10 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		case err != nil:
 			return err
 		}
+	case leakguard.PlanTooLarge:
+		req.BodyTooLarge = true
+	case leakguard.PlanUndecodable:
+		req.BodyUndecodable = true
 	}
 	d := h.g.InspectRequest(req)
 	countFindings(h.findings, "request", d)
@@ -147,12 +154,16 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 			return nil
 		}
 	}
-	if h.g.ScansResponseBody() && h.g.BodyInScope(headers) {
-		if n, ok := contentLength(headers); ok && n > int64(h.g.MaxScanBytes()) {
-			res.BodyTooLarge = true // not worth moving over the socket
-		} else if res.Body, err = k.PDK.ServiceResponse.GetRawBody(); err != nil {
+	// The headers decide whether the body crosses the socket at all.
+	switch h.g.PlanResponseBody(headers) {
+	case leakguard.PlanRead:
+		if res.Body, err = k.PDK.ServiceResponse.GetRawBody(); err != nil {
 			return fmt.Errorf("reading response body: %w", err)
 		}
+	case leakguard.PlanTooLarge:
+		res.BodyTooLarge = true
+	case leakguard.PlanUndecodable:
+		res.BodyUndecodable = true
 	}
 	d := h.g.InspectResponse(res)
 	countFindings(h.findings, "response", d)
@@ -235,23 +246,4 @@ func event(d leakguard.Decision, direction string, blockStatus int) audit.Event 
 		e.Details["unscanned"] = d.Unscanned
 	}
 	return e
-}
-
-// hasBody reports whether the request announces a body.
-func hasBody(headers map[string][]string) bool {
-	if len(headers["transfer-encoding"]) > 0 {
-		return true
-	}
-	n, ok := contentLength(headers)
-	return ok && n > 0
-}
-
-func contentLength(headers map[string][]string) (int64, bool) {
-	for k, v := range headers {
-		if len(v) > 0 && strings.EqualFold(k, "content-length") {
-			n, err := strconv.ParseInt(strings.TrimSpace(v[0]), 10, 64)
-			return n, err == nil
-		}
-	}
-	return 0, false
 }

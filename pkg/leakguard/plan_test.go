@@ -1,0 +1,67 @@
+package leakguard
+
+import "testing"
+
+func TestPlanBody(t *testing.T) {
+	g := newGuard(t, func(c *Config) { c.MaxScanBytes = 1000 })
+	off := newGuard(t, func(c *Config) { c.Request.Body, c.Response.Body = false, false })
+	h := func(kv ...string) map[string][]string {
+		m := map[string][]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = []string{kv[i+1]}
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name      string
+		g         *Guard
+		headers   map[string][]string
+		req, resp BodyPlan
+	}{
+		{"json with length", g, h("content-type", "application/json", "content-length", "20"), PlanRead, PlanRead},
+		{"no content type", g, h("content-length", "20"), PlanRead, PlanRead},
+		{"response without length is read", g, h("content-type", "application/json"), PlanSkip, PlanRead},
+		{"chunked request", g, h("content-type", "text/plain", "transfer-encoding", "chunked"), PlanRead, PlanRead},
+		{"empty", g, h("content-type", "application/json", "content-length", "0"), PlanSkip, PlanSkip},
+		{"any-case names", g, h("Content-Type", "image/png", "Content-Length", "20"), PlanSkip, PlanSkip},
+		{"binary type", g, h("content-type", "image/png", "content-length", "20"), PlanSkip, PlanSkip},
+		{"too large", g, h("content-type", "text/plain", "content-length", "1001"), PlanTooLarge, PlanTooLarge},
+		{"at the limit", g, h("content-type", "text/plain", "content-length", "1000"), PlanRead, PlanRead},
+		{"gzip", g, h("content-type", "text/plain", "content-length", "20", "content-encoding", "GZIP"), PlanRead, PlanRead},
+		{"brotli", g, h("content-type", "text/plain", "content-length", "20", "content-encoding", "br"), PlanUndecodable, PlanUndecodable},
+		{"two encodings", g, h("content-type", "text/plain", "content-length", "20", "content-encoding", "gzip, br"), PlanUndecodable, PlanUndecodable},
+		{"out of scope wins over encoding", g, h("content-type", "image/png", "content-length", "20", "content-encoding", "br"), PlanSkip, PlanSkip},
+		{"bad length", g, h("content-type", "text/plain", "content-length", "x"), PlanSkip, PlanRead},
+		{"body scanning off", off, h("content-type", "text/plain", "content-length", "20"), PlanSkip, PlanSkip},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.g.PlanRequestBody(tc.headers); got != tc.req {
+				t.Errorf("request plan %s, want %s", got, tc.req)
+			}
+			if got := tc.g.PlanResponseBody(tc.headers); got != tc.resp {
+				t.Errorf("response plan %s, want %s", got, tc.resp)
+			}
+		})
+	}
+}
+
+// TestUndecodableBodyIsUnscanned: a body left unread for its encoding
+// gets the unscannable policy, as a body that failed to decode does.
+func TestUndecodableBodyIsUnscanned(t *testing.T) {
+	for _, tc := range []struct {
+		policy, action, reason string
+	}{
+		{UnscannablePass, ActionLogOnly, ReasonUnscannablePassed},
+		{UnscannableBlock, ActionBlock, ReasonUnscannableBlock},
+	} {
+		g := newGuard(t, func(c *Config) { c.UnscannableAction = tc.policy })
+		d := g.InspectResponse(Response{Headers: map[string][]string{"Content-Encoding": {"br"}}, BodyUndecodable: true})
+		if d.Action != tc.action || d.Reason != tc.reason || d.Unscanned != UnscannedEncoding {
+			t.Errorf("%s: %+v", tc.policy, d)
+		}
+		d = g.InspectRequest(Request{Path: "/", BodyUndecodable: true})
+		if d.Action != tc.action || d.Unscanned != UnscannedEncoding {
+			t.Errorf("%s request: %+v", tc.policy, d)
+		}
+	}
+}
