@@ -1,9 +1,7 @@
 package auth
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -13,17 +11,46 @@ import (
 const maxKIDBytes = 256
 
 // header is the JOSE header of a JWS. Members that would let the token
-// choose its own key are read only to refuse the token.
+// choose its own key, or change how it is processed, are only noted, to
+// refuse the token.
 type header struct {
-	Alg  string          `json:"alg"`
-	Kid  string          `json:"kid"`
-	Typ  string          `json:"typ"`
-	Crit json.RawMessage `json:"crit"`
-	JKU  json.RawMessage `json:"jku"`
-	JWK  json.RawMessage `json:"jwk"`
-	X5U  json.RawMessage `json:"x5u"`
-	X5C  json.RawMessage `json:"x5c"`
-	B64  json.RawMessage `json:"b64"`
+	Alg, Kid, Typ                 string
+	Crit, JKU, JWK, X5U, X5C, B64 bool
+}
+
+// member records one header member. Member names are case sensitive
+// (RFC 7515 4): "ALG" is an unknown member, ignored like any other.
+func (h *header) member(name string, raw []byte) error {
+	var dst *string
+	switch name {
+	case "alg":
+		dst = &h.Alg
+	case "kid":
+		dst = &h.Kid
+	case "typ":
+		dst = &h.Typ
+	case "crit":
+		h.Crit = true
+	case "jku":
+		h.JKU = true
+	case "jwk":
+		h.JWK = true
+	case "x5u":
+		h.X5U = true
+	case "x5c":
+		h.X5C = true
+	case "b64":
+		h.B64 = true
+	}
+	if dst == nil {
+		return nil
+	}
+	if raw[0] != '"' {
+		return fmt.Errorf("%s is not a string", name)
+	}
+	s, err := decodeString(raw)
+	*dst = s
+	return err
 }
 
 // parsed is a JWS in compact form, decoded but not verified.
@@ -56,7 +83,7 @@ func parseCompact(token string) (*parsed, error) {
 		return nil, fmt.Errorf("%w: header encoding", ErrMalformedToken)
 	}
 	var out parsed
-	if err := strictObject(hb, &out.header); err != nil {
+	if err := walkObject(hb, out.header.member); err != nil {
 		return nil, fmt.Errorf("%w: header: %v", ErrMalformedToken, err)
 	}
 	if err := checkHeader(&out.header); err != nil {
@@ -66,7 +93,12 @@ func parseCompact(token string) (*parsed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: payload encoding", ErrMalformedToken)
 	}
-	if err := strictObject(pb, &out.claims); err != nil {
+	out.claims = make(map[string]any, 12)
+	if err := walkObject(pb, func(name string, raw []byte) error {
+		v, err := decodeValue(raw)
+		out.claims[name] = v
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("%w: payload: %v", ErrMalformedToken, err)
 	}
 	if out.signature, err = b64(s); err != nil {
@@ -85,9 +117,9 @@ func checkHeader(h *header) error {
 		return fmt.Errorf("%w: alg none or missing", ErrAlgorithm)
 	case algFamily(h.Alg) == familyNone:
 		return fmt.Errorf("%w: unsupported alg", ErrAlgorithm)
-	case h.JKU != nil || h.JWK != nil || h.X5U != nil || h.X5C != nil:
+	case h.JKU || h.JWK || h.X5U || h.X5C:
 		return fmt.Errorf("%w: embedded key or key URL", ErrUnsupportedHeader)
-	case h.Crit != nil || h.B64 != nil:
+	case h.Crit || h.B64:
 		return fmt.Errorf("%w: crit or b64", ErrUnsupportedHeader)
 	case len(h.Kid) > maxKIDBytes:
 		return fmt.Errorf("%w: kid too long", ErrMalformedToken)
@@ -98,50 +130,4 @@ func checkHeader(h *header) error {
 // b64 decodes unpadded base64url strictly (no padding, no stray bits).
 func b64(s string) ([]byte, error) {
 	return base64.RawURLEncoding.Strict().DecodeString(s)
-}
-
-// strictObject decodes a JSON object into v, refusing anything after it
-// and duplicate top-level members (a token whose header or claims parse
-// differently in two parsers is an attack).
-func strictObject(b []byte, v any) error {
-	if len(b) == 0 || b[0] != '{' {
-		return fmt.Errorf("not a JSON object")
-	}
-	if err := noDuplicateKeys(b); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("invalid JSON")
-	}
-	if dec.More() {
-		return fmt.Errorf("trailing data")
-	}
-	return nil
-}
-
-// noDuplicateKeys scans the top level of a JSON object for repeated
-// member names.
-func noDuplicateKeys(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return fmt.Errorf("not a JSON object")
-	}
-	seen := make(map[string]struct{}, 16)
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return fmt.Errorf("invalid JSON")
-		}
-		k, _ := t.(string)
-		if _, dup := seen[k]; dup {
-			return fmt.Errorf("duplicate member")
-		}
-		seen[k] = struct{}{}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return fmt.Errorf("invalid JSON")
-		}
-	}
-	return nil
 }
