@@ -2,6 +2,8 @@ package ratelimit
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -25,9 +27,10 @@ var (
 )
 
 // ErrorClass names the kind of a Redis failure for audit events and
-// metrics: "circuit_open", "timeout", "connection", "bad_reply",
-// "redis_error". It never quotes the error, which may hold an address or a
-// server reply.
+// metrics: "circuit_open", "timeout", "tls" (a handshake failed: wrong
+// CA, server name or client certificate, which retrying will not fix),
+// "connection", "bad_reply", "redis_error". It never quotes the error,
+// which may hold an address or a server reply.
 func ErrorClass(err error) string {
 	var ne net.Error
 	switch {
@@ -39,8 +42,30 @@ func ErrorClass(err error) string {
 		return "bad_reply"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return "timeout"
+	case isTLSError(err):
+		return "tls"
 	case errors.As(err, new(*net.OpError)), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, io.EOF), errors.Is(err, redis.ErrClosed):
 		return "connection"
 	}
 	return "redis_error"
+}
+
+// isTLSError reports a failed TLS handshake, on either side. An alert
+// the server sent arrives as a *net.OpError with Op "remote error"
+// (crypto/tls conn.go readRecordOrCCS).
+func isTLSError(err error) bool {
+	var (
+		op       *net.OpError
+		verify   *tls.CertificateVerificationError
+		alert    tls.AlertError
+		record   tls.RecordHeaderError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	if errors.As(err, &op) && op.Op == "remote error" {
+		return true
+	}
+	return errors.As(err, &verify) || errors.As(err, &alert) || errors.As(err, &record) ||
+		errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid)
 }

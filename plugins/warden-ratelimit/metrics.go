@@ -16,7 +16,7 @@ const (
 // registered first), and so is each Redis backend's breaker.
 func hooks() ratelimit.Hooks {
 	fallbacks := pluginkit.Metrics().CounterVec(metricFallbacks,
-		"Rate-limit decisions made without Redis, by decision source (fallback_allow, fallback_deny, fallback_local) and why Redis was not used (circuit_open, timeout, connection, bad_reply, redis_error).",
+		"Rate-limit decisions made without Redis, by decision source (fallback_allow, fallback_deny, fallback_local) and why Redis was not used (circuit_open, timeout, tls, connection, bad_reply, redis_error).",
 		"source", "reason")
 	changes := pluginkit.Metrics().CounterVec(metricBreaker,
 		"State changes of the Redis circuit breakers (closed, open, half_open).",
