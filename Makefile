@@ -37,9 +37,13 @@ test: vet
 check:
 	$(GO) run ./cmd/warden check -env kong/kong.yml
 
-## bench: every benchmark, each printed next to its baseline
+## docs: regenerate docs/plugins (a page per plugin from its config struct and -dump) and the plugin table in docs/operations.md
+docs:
+	$(GO) run ./cmd/warden docs -ops docs/operations.md docs/plugins
+
+## bench: every benchmark and bench/leakguard; writes docs/benchmarks.md, each figure next to its baseline and goal
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./...
+	$(GO) run ./cmd/warden bench -o docs/benchmarks.md
 
 ## run: build, then serve kong/kong.yml on $(LISTEN) through the local gateway with the example upstream and the demo IdP
 run: build

@@ -2,6 +2,7 @@
 //
 //	warden check [-env] [-plugins DIR] kong.yml   validate a DB-less kong.yml as Kong and the plugins would
 //	warden docs [-plugins DIR] OUTDIR             write one Markdown page per plugin from its schema
+//	warden bench [-o FILE]                        run every benchmark; write the report (from the repository root)
 //
 // check runs what a plugin instance goes through before serving, for every
 // Warden plugin entity in the file: the harness's declarative loader
@@ -23,6 +24,7 @@ import (
 const usage = `usage:
   warden check [-env] [-plugins DIR] kong.yml
   warden docs [-plugins DIR] OUTDIR
+  warden bench [-o docs/benchmarks.md] [-benchtime 1s]
 `
 
 func main() {
@@ -39,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "check":
 		return runCheck(args[1:], stdout, stderr)
+	case "bench":
+		return runBench(args[1:], stdout, stderr)
 	case "docs":
 		return runDocs(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestBenchReport(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open("testdata/bench.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	run := parseBench(f, "-2")
+	run.addLeakguard(string(readFile(t, "testdata/bench-leakguard.txt")))
+	if _, ok := run.Results["BenchmarkVerify/RS256/warden-warm"]; !ok {
+		t.Fatalf("GOMAXPROCS suffix not stripped: %v", run.Order)
+	}
+	var buf bytes.Buffer
+	writeBenchReport(&buf, run, "meta")
+	got := buf.String()
+	for _, want := range []string{
+		"| warden-auth | RS256, repeated token vs golang-jwt | 982 ns | 22.25 µs | 22.6× faster | ≥ 20× faster | yes |",
+		"| warden-auth | RS256, first-seen token vs golang-jwt | 26.73 µs | 22.25 µs | 1.20× | ≤ 1.1× | **no** |",
+		"| pluginkit | access event, pluginkit vs plain go-pdk plugin (one PDK call each) | 502.06 µs | 840.38 µs | 0.60× | ≤ 1.2× | yes |",
+		"| warden-ratelimit | 3 limits, GCRA, one script call vs go-redis/redis_rate (3 calls), parallel | 23000/s | 9000/s | 2.56× | ≥ 2× | yes |",
+		"| warden-leakguard | clean 1 MiB JSON response vs gitleaks v8.30.1 | 120.0 MB/s | 10.0 MB/s | 12.00× | ≥ 10× | yes |",
+		"| warden-leakguard | secret-dense corpus vs gitleaks v8.30.1 | 20.0 MB/s | 10.0 MB/s | 2.00× | ≥ 3× | **no** |",
+		"| warden-leakguard | recall on the labelled corpus vs gitleaks | 0.9900 | 0.9500 | 1.04× | ≥ gitleaks' | yes |",
+		"| warden-authz | decision, 200 rules, no CEL | not measured |  |  | ≤ 2 µs | — |",
+		"- 3_limits/warden_one_call/gcra parallel: 23000 decisions/s",
+		"| pkg/auth | `BenchmarkVerify/ES256/warden-warm` | 759 ns |  | 736 | 4 |",
+		"| pkg/pluginkit | `BenchmarkRuntimeOverhead` | 1.71 ms | 840377 gopdk-ns/event, 1 gopdk-pdk-calls/req, 0.5974 overhead-ratio,",
+		"leakguard  recall 0.9900",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(got)
+	}
+}
