@@ -250,7 +250,7 @@ func BuiltinRules() []Rule {
 		{ID: "generic-secret-assignment", Description: "A password, secret or API key name assigned a random-looking value",
 			Regex: kv(`[a-z0-9_.\-]{0,32}(?:password|passwd|passphrase|secret|api[_\-]?key|access[_\-]?key|auth[_\-]?token|private[_\-]?key|client[_\-]?secret)[a-z0-9_.\-]{0,16}`,
 				`[A-Za-z0-9_\-+/=.~!@#$%^&*]{10,128}`) + `(?:[^A-Za-z0-9_\-+/=.~!@#$%^&*]|$)`,
-			Keywords: []string{"password", "passwd", "passphrase", "secret", "api_key", "apikey", "api-key", "access_key", "accesskey", "auth_token", "authtoken", "private_key", "client_secret"},
+			Keywords: []string{"password", "passwd", "passphrase", "secret", "api_key", "apikey", "api-key", "access_key", "accesskey", "access-key", "auth_token", "authtoken", "auth-token", "private_key", "privatekey", "private-key", "client_secret"},
 			Back:     48, Window: 200, Entropy: 3.5, Check: notWordy, Confidence: Low},
 	}
 	for i := range rules {
