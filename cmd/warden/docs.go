@@ -336,10 +336,27 @@ func scalarConstraints(f schema.Field) []string {
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// cell makes text safe inside a Markdown table cell.
+// cell makes text safe inside a Markdown table cell: one line, pipes
+// escaped, and outside code spans no emphasis from * and no HTML from <.
 func cell(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	return strings.ReplaceAll(s, "|", `\|`)
+	var b strings.Builder
+	code := false
+	for _, r := range s {
+		switch {
+		case r == '`':
+			code = !code
+		case r == '|':
+			b.WriteByte('\\')
+		case !code && r == '*':
+			b.WriteByte('\\')
+		case !code && r == '<':
+			b.WriteString("&lt;")
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // goDoc turns a Go field comment ("Cost is the units ...") into a
