@@ -10,6 +10,7 @@ const (
 	upperNum = leaktest.UpperNum
 	hexLower = leaktest.HexLower
 	letters  = leaktest.Letters
+	urlSafe  = leaktest.URLSafe
 )
 
 type gen = leaktest.Gen

@@ -84,6 +84,10 @@ type Rule struct {
 	// pem: the match runs from a BEGIN line to the first END line after
 	// it, however far; Window does not apply.
 	pem bool
+	// run: the match is one run of non-separator bytes of unbounded
+	// length (a JWT, an OAuth access token); the window ends at the first
+	// separator after the keyword, however far, and Window does not apply.
+	run bool
 }
 
 // Allowlist suppresses findings. A finding is allowed when any configured

@@ -145,6 +145,7 @@ func (s *Scanner) Scan(data []byte, path string) []Match {
 	}
 	var wins map[int32][]window
 	var ends pemEnds
+	var runs runEnds
 	for _, h := range hits {
 		kwLen := len(s.ac.keywords[h.kw])
 		kwStart := int(h.end) - kwLen
@@ -157,12 +158,15 @@ func (s *Scanner) Scan(data []byte, path string) []Match {
 			}
 			r := s.rules[ri]
 			w := window{start: kwStart - r.Back, end: int(h.end) + r.Window}
-			if r.pem {
+			switch {
+			case r.pem:
 				end, ok := ends.after(data, int(h.end))
 				if !ok {
 					continue // no END line: no block
 				}
 				w.end = end
+			case r.run:
+				w.end = runs.after(data, int(h.end))
 			}
 			w = extendWindow(data, w)
 			if wins == nil {
@@ -240,6 +244,25 @@ func (p *pemEnds) after(data []byte, pos int) (int, bool) {
 		}
 	}
 	return p.end, true
+}
+
+// runEnds finds the first separator at or after a position, resuming
+// where the last search stopped, like pemEnds: one pass over the data
+// however many hits fall inside one long run.
+type runEnds struct {
+	end   int
+	found bool
+}
+
+func (r *runEnds) after(data []byte, pos int) int {
+	if r.found && pos <= r.end {
+		return r.end
+	}
+	r.end, r.found = pos, true
+	for r.end < len(data) && !isSeparator(data[r.end]) {
+		r.end++
+	}
+	return r.end
 }
 
 // windowSlack is how much further a window grows to reach a separator.
