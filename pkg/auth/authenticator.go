@@ -162,7 +162,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (*Result,
 			consumerRef: k.Consumer,
 		}
 	case credToken:
-		key := sha256.Sum256([]byte(cred.value))
+		key := tokenKey(cred.value)
 		if v, cached = a.cache.get(key, now); !cached {
 			v, err = a.verifyToken(ctx, cred.value, key, now)
 			if err != nil {
@@ -183,6 +183,18 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (*Result,
 		}
 	}
 	return res, nil
+}
+
+// tokenKey is a token's verified-token cache key, its SHA-256. Tokens up
+// to 4 KiB are hashed from a stack copy: []byte(token) would cost a heap
+// allocation on every request.
+func tokenKey(token string) [32]byte {
+	var buf [4096]byte
+	if len(token) <= len(buf) {
+		n := copy(buf[:], token)
+		return sha256.Sum256(buf[:n])
+	}
+	return sha256.Sum256([]byte(token))
 }
 
 // verifyToken verifies a token not in the cache and caches the outcome.

@@ -116,3 +116,55 @@ func BenchmarkCacheChurn(b *testing.B) {
 	})
 	b.ReportMetric(float64(hits.Load())/float64(b.N), "hits/op")
 }
+
+// BenchmarkVerifyInterleaved measures a first-seen token against
+// golang-jwt's own verification on one goroutine, alternating batches of
+// each, so both see the same machine load: the "x-golang-jwt" ratio it
+// prints stays meaningful on a busy machine, where the separate runs of
+// BenchmarkVerify can drift apart. One op is one verification of each.
+func BenchmarkVerifyInterleaved(b *testing.B) {
+	testKeys(b)
+	for _, alg := range []struct {
+		name   string
+		method jwt.SigningMethod
+		key    any
+		pub    any
+		kid    string
+	}{
+		{"RS256", jwt.SigningMethodRS256, rsaA, &rsaA.PublicKey, "a1"},
+		{"ES256", jwt.SigningMethodES256, ecA, &ecA.PublicKey, ""},
+	} {
+		b.Run(alg.name+"/cold", func(b *testing.B) {
+			tok := sign(b, alg.method, alg.key, alg.kid, goodClaims())
+			p := jwt.NewParser(jwt.WithValidMethods([]string{alg.name}), jwt.WithIssuer(testIssuerA),
+				jwt.WithAudience("orders"), jwt.WithExpirationRequired(), jwt.WithTimeFunc(func() time.Time { return testNow }))
+			keyfunc := func(*jwt.Token) (any, error) { return alg.pub, nil }
+			cfg := staticConfig(b)
+			cfg["cache"] = map[string]any{"max_entries": 0}
+			a := newAuth(b, cfg)
+			req := bearer(tok)
+			const batch = 16
+			var base, ours time.Duration
+			b.ResetTimer()
+			for done := 0; done < b.N; done += batch {
+				n := min(batch, b.N-done)
+				t0 := time.Now()
+				for range n {
+					if _, err := p.Parse(tok, keyfunc); err != nil {
+						b.Fatal(err)
+					}
+				}
+				t1 := time.Now()
+				for range n {
+					if _, d := a.Authenticate(context.Background(), req); d != nil {
+						b.Fatal(d)
+					}
+				}
+				base, ours = base+t1.Sub(t0), ours+time.Since(t1)
+			}
+			b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), "golang-jwt-ns/op")
+			b.ReportMetric(float64(ours.Nanoseconds())/float64(b.N), "warden-ns/op")
+			b.ReportMetric(float64(ours)/float64(base), "x-golang-jwt")
+		})
+	}
+}

@@ -127,7 +127,9 @@ func checkHeader(h *header) error {
 	return nil
 }
 
+// b64url is unpadded base64url that refuses stray bits. Built once:
+// Strict returns a new Encoding on every call.
+var b64url = base64.RawURLEncoding.Strict()
+
 // b64 decodes unpadded base64url strictly (no padding, no stray bits).
-func b64(s string) ([]byte, error) {
-	return base64.RawURLEncoding.Strict().DecodeString(s)
-}
+func b64(s string) ([]byte, error) { return b64url.DecodeString(s) }

@@ -37,33 +37,50 @@ type credential struct {
 // maxCookieHeaderBytes bounds the cookie header parsed for a token cookie.
 const maxCookieHeaderBytes = 16 << 10
 
+// found collects credentials; more than one is an error. It lives on
+// the caller's stack: extraction allocates nothing.
+type found struct {
+	first credential
+	n     int
+}
+
+func (f *found) add(kind credKind, v string, loc location) error {
+	if f.n++; f.n > 1 {
+		return ErrMultipleTokens
+	}
+	f.first = credential{kind: kind, value: v, loc: loc}
+	return nil
+}
+
+func (f *found) addAll(kind credKind, values []string, loc location) error {
+	for _, v := range values {
+		if err := f.add(kind, v, loc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // extract finds the one credential in req. Every configured source is
 // read; more than one credential (repeated header, token and API key,
 // header and query) is refused, as is an oversized or malformed one.
 func (a *Authenticator) extract(req Request) (credential, error) {
-	var found []credential
-	add := func(kind credKind, values []string, loc location) error {
-		for _, v := range values {
-			found = append(found, credential{kind: kind, value: v, loc: loc})
-		}
-		if len(found) > 1 {
-			return ErrMultipleTokens
-		}
-		return nil
-	}
+	var f found
 	ts := a.cfg.Token
 	if a.tokens() {
 		if ts.Header != "" {
-			vals := req.Headers[strings.ToLower(ts.Header)]
-			if strings.EqualFold(ts.Header, "authorization") {
-				vals = bearerValues(vals)
-			}
-			if err := add(credToken, vals, location{header: strings.ToLower(ts.Header)}); err != nil {
+			name := strings.ToLower(ts.Header)
+			loc := location{header: name}
+			if name == "authorization" {
+				if err := addBearer(&f, req.Headers[name], loc); err != nil {
+					return credential{}, err
+				}
+			} else if err := f.addAll(credToken, req.Headers[name], loc); err != nil {
 				return credential{}, err
 			}
 		}
 		if ts.QueryParam != "" {
-			if err := add(credToken, req.Query[ts.QueryParam], location{queryParam: ts.QueryParam}); err != nil {
+			if err := f.addAll(credToken, req.Query[ts.QueryParam], location{queryParam: ts.QueryParam}); err != nil {
 				return credential{}, err
 			}
 		}
@@ -72,27 +89,28 @@ func (a *Authenticator) extract(req Request) (credential, error) {
 			if err != nil {
 				return credential{}, err
 			}
-			if err := add(credToken, vals, location{header: "cookie", cookie: ts.Cookie}); err != nil {
+			if err := f.addAll(credToken, vals, location{header: "cookie", cookie: ts.Cookie}); err != nil {
 				return credential{}, err
 			}
 		}
 	}
 	if ak := a.cfg.APIKeys; ak != nil {
 		if ak.Header != "" {
-			if err := add(credAPIKey, req.Headers[strings.ToLower(ak.Header)], location{header: strings.ToLower(ak.Header)}); err != nil {
+			name := strings.ToLower(ak.Header)
+			if err := f.addAll(credAPIKey, req.Headers[name], location{header: name}); err != nil {
 				return credential{}, err
 			}
 		}
 		if ak.QueryParam != "" {
-			if err := add(credAPIKey, req.Query[ak.QueryParam], location{queryParam: ak.QueryParam}); err != nil {
+			if err := f.addAll(credAPIKey, req.Query[ak.QueryParam], location{queryParam: ak.QueryParam}); err != nil {
 				return credential{}, err
 			}
 		}
 	}
-	if len(found) == 0 {
+	if f.n == 0 {
 		return credential{}, ErrNoCredential
 	}
-	c := found[0]
+	c := f.first
 	if len(c.value) > ts.MaxBytes {
 		return credential{}, ErrTokenTooLarge
 	}
@@ -110,20 +128,21 @@ func (a *Authenticator) extract(req Request) (credential, error) {
 	return c, nil
 }
 
-// bearerValues returns the tokens of Authorization values using the
-// Bearer scheme (RFC 6750 2.1; the scheme is case-insensitive, RFC 9110
-// 11.1). Values with another scheme (Basic, ...) belong to other plugins
-// and are skipped; a Bearer value is returned whole after the scheme, so
-// "Bearer a, Bearer b" is refused as malformed, not half-read.
-func bearerValues(vals []string) []string {
-	var out []string
+// addBearer adds the tokens of Authorization values using the Bearer
+// scheme (RFC 6750 2.1; the scheme is case-insensitive, RFC 9110 11.1).
+// Values with another scheme (Basic, ...) belong to other plugins and are
+// skipped; a Bearer value is taken whole after the scheme, so "Bearer a,
+// Bearer b" is refused as malformed, not half-read.
+func addBearer(f *found, vals []string, loc location) error {
 	for _, v := range vals {
 		scheme, rest, _ := strings.Cut(strings.TrimSpace(v), " ")
 		if strings.EqualFold(scheme, "bearer") {
-			out = append(out, strings.TrimLeft(rest, " "))
+			if err := f.add(credToken, strings.TrimLeft(rest, " "), loc); err != nil {
+				return err
+			}
 		}
 	}
-	return out
+	return nil
 }
 
 // cookieValues returns every value of the named cookie in the Cookie

@@ -23,6 +23,9 @@ type issuerVerifier struct {
 	times  timeRules
 	checks claimChecks
 	types  []string
+	// methods are the allowed algorithms' implementations, looked up
+	// once: jwt.GetSigningMethod takes a global lock.
+	methods map[string]jwt.SigningMethod
 }
 
 func newIssuerVerifier(is *Issuer, hs HTTPSettings, f *fetcher) (*issuerVerifier, error) {
@@ -34,6 +37,12 @@ func newIssuerVerifier(is *Issuer, hs HTTPSettings, f *fetcher) (*issuerVerifier
 			allowNoExp:  is.UnsafeAllowMissingExp,
 		},
 		checks: claimChecks{audiences: is.Audiences, required: is.RequiredClaims, values: is.ClaimValues},
+	}
+	v.methods = make(map[string]jwt.SigningMethod, len(is.Algorithms))
+	for _, alg := range is.Algorithms {
+		if m := jwt.GetSigningMethod(alg); m != nil && algFamily(alg) != familyNone {
+			v.methods[alg] = m
+		}
 	}
 	for _, t := range is.Types {
 		v.types = append(v.types, normType(t))
@@ -93,7 +102,7 @@ func (v *issuerVerifier) verify(ctx context.Context, p *parsed, now time.Time) (
 	if len(cands) == 0 {
 		return time.Time{}, ErrUnknownKey
 	}
-	method := jwt.GetSigningMethod(alg)
+	method := v.methods[alg]
 	if method == nil {
 		return time.Time{}, ErrAlgorithm
 	}
