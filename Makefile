@@ -4,6 +4,7 @@ GO        ?= go
 BIN       := bin
 PLUGINS   := $(wildcard plugins/warden-*)
 LISTEN    ?= 127.0.0.1:8000
+LISTEN_TLS ?= 127.0.0.1:8443
 ECHO_ADDR ?= 127.0.0.1:8080
 # The demo IdP: kong/kong.yml names http://127.0.0.1:9000 as the issuer.
 IDP_ADDR  ?= 127.0.0.1:9000
@@ -50,11 +51,16 @@ run: build
 	@$(BIN)/echo -listen $(ECHO_ADDR) & echo_pid=$$!; \
 	$(BIN)/idp -listen $(IDP_ADDR) & idp_pid=$$!; \
 	trap 'kill $$echo_pid $$idp_pid 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -resolve echo=127.0.0.1
+	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -listen-tls $(LISTEN_TLS) -resolve echo=127.0.0.1
 
 ## demo: the real Kong image with all plugins, Redis and the example upstream (needs Docker)
-demo:
+demo: kong/certs/proxy.crt
 	docker compose up --build
+
+# The demo proxy's TLS certificate: self-signed for localhost, made once.
+kong/certs/proxy.crt:
+	@mkdir -p kong/certs
+	$(GO) run ./kong/gateway -gen-cert kong/certs/proxy.crt,kong/certs/proxy.key
 
 demo-down:
 	docker compose down

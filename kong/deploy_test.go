@@ -152,3 +152,40 @@ func TestImagesArePinned(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoIsHTTPSOnly checks the encryption practice on paper: Kong serves
+// TLS with the certificate make demo generates, and every route in
+// kong.yml refuses plain HTTP.
+func TestDemoIsHTTPSOnly(t *testing.T) {
+	var c compose
+	load(t, "../docker-compose.yml", &c)
+	k := c.Services["kong"]
+	if !strings.Contains(k.Environment["KONG_PROXY_LISTEN"], "8443 ssl") {
+		t.Errorf("KONG_PROXY_LISTEN %q has no TLS listener", k.Environment["KONG_PROXY_LISTEN"])
+	}
+	if k.Environment["KONG_SSL_CERT"] == "" || k.Environment["KONG_SSL_CERT_KEY"] == "" || !slices.Contains(k.Volumes, "./kong/certs:/kong/certs:ro") {
+		t.Errorf("Kong lacks the demo certificate: env %v volumes %v", k.Environment, k.Volumes)
+	}
+	var doc struct {
+		Services []struct {
+			Name   string `yaml:"name"`
+			Routes []struct {
+				Name      string   `yaml:"name"`
+				Protocols []string `yaml:"protocols"`
+			} `yaml:"routes"`
+		} `yaml:"services"`
+	}
+	load(t, "kong.yml", &doc)
+	n := 0
+	for _, s := range doc.Services {
+		for _, r := range s.Routes {
+			n++
+			if !slices.Equal(r.Protocols, []string{"https"}) {
+				t.Errorf("route %s/%s accepts %v, want [https] only", s.Name, r.Name, r.Protocols)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("kong.yml has no routes")
+	}
+}
