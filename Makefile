@@ -9,11 +9,9 @@ ECHO_ADDR ?= 127.0.0.1:8080
 # The demo IdP: kong/kong.yml names http://127.0.0.1:9000 as the issuer.
 IDP_ADDR  ?= 127.0.0.1:9000
 
-# Demo secrets kong/kong.yml references as {vault://env/...}; set your own.
-export WARDEN_DEMO_ALICE_KEY_SHA256 ?= 0572c17ed012b3efdf9df98db1718f225887132739b8da945d81ac5a7d1fea45
-export WARDEN_DEMO_BOB_KEY_SHA256   ?= 3a1f6bae21de4f036f2aba80fce463677f1070f8bf81f0f475604cccd8e2d7f3
-export WARDEN_DEMO_OPS_KEY_SHA256   ?= d428fc11ed3fc4326beedaad8207f74367127007c3688aa51b311679c44718a2
-export WARDEN_FINGERPRINT_KEY       ?= demo-fingerprint-key-change-me
+# Demo secrets kong/kong.yml references as {vault://env/...}.
+include examples/demo.env
+export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' examples/demo.env)
 
 .PHONY: all build test vet check bench docs run demo demo-down fmt clean
 

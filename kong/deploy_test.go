@@ -19,6 +19,7 @@ type compose struct {
 		Image       string            `yaml:"image"`
 		Environment map[string]string `yaml:"environment"`
 		Volumes     []string          `yaml:"volumes"`
+		EnvFile     string            `yaml:"env_file"`
 		Build       *struct {
 			Context    string `yaml:"context"`
 			Dockerfile string `yaml:"dockerfile"`
@@ -187,5 +188,42 @@ func TestDemoIsHTTPSOnly(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("kong.yml has no routes")
+	}
+}
+
+// TestVaultReferencesAreProvided checks that every {vault://env/NAME} in
+// kong.yml is defined in examples/demo.env, which both make run (Makefile
+// include) and the real Kong (compose env_file) read.
+func TestVaultReferencesAreProvided(t *testing.T) {
+	var c compose
+	load(t, "../docker-compose.yml", &c)
+	if got := c.Services["kong"].EnvFile; got != "examples/demo.env" {
+		t.Errorf("kong env_file %q, want examples/demo.env", got)
+	}
+	env, err := os.ReadFile("../examples/demo.env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defined := map[string]bool{}
+	for _, line := range strings.Split(string(env), "\n") {
+		if k, _, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			defined[k] = true
+		}
+	}
+	yml, err := os.ReadFile("kong.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	comment := regexp.MustCompile(`(?m)^\s*#.*$`)
+	refs := regexp.MustCompile(`\{vault://env/([A-Za-z0-9_-]+)\}`).FindAllStringSubmatch(comment.ReplaceAllString(string(yml), ""), -1)
+	if len(refs) == 0 {
+		t.Fatal("kong.yml holds no vault references; secrets must not be inline")
+	}
+	for _, m := range refs {
+		// kong/vaults/env/init.lua: upper case, dashes to underscores.
+		name := strings.ToUpper(strings.ReplaceAll(m[1], "-", "_"))
+		if !defined[name] {
+			t.Errorf("kong.yml references %s, which examples/demo.env does not define", name)
+		}
 	}
 }
