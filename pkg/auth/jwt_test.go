@@ -88,6 +88,10 @@ func TestAttacks(t *testing.T) {
 		{"two tokens", Request{Headers: map[string][]string{"authorization": {"Bearer " + valid, "Bearer " + valid}}}, ReasonMultipleTokens, 400},
 		{"two tokens in one header", bearer(valid + ", Bearer " + valid), ReasonMalformed, 401},
 		{"duplicate claim", bearer(dupClaim(t, valid)), ReasonMalformed, 401},
+		{"escaped duplicate alg", bearer(b64s(`{"alg":"RS256","kid":"a1","\u0061lg":"none"}`) + "." + parts[1] + "." + parts[2]), ReasonMalformed, 401},
+		{"escaped duplicate claim", bearer(parts[0] + "." + b64s(`{"sub":"alice","\u0073ub":"admin"}`) + "." + parts[2]), ReasonMalformed, 401},
+		{"payload with trailing brace", bearer(parts[0] + "." + b64s(`{"sub":"alice"}}`) + "." + parts[2]), ReasonMalformed, 401},
+		{"alg not a string", bearer(b64s(`{"alg":["RS256"],"kid":"a1"}`) + "." + parts[1] + "." + parts[2]), ReasonMalformed, 401},
 		{"no credential", Request{Headers: map[string][]string{}}, ReasonNoCredential, 401},
 		{"basic scheme is not ours", Request{Headers: map[string][]string{"authorization": {"Basic dXNlcjpwYXNz"}}}, ReasonNoCredential, 401},
 		{"empty bearer", Request{Headers: map[string][]string{"authorization": {"Bearer "}}}, ReasonMalformed, 401},
@@ -120,6 +124,8 @@ func rawHeader(t testing.TB, tok, k string, v any) string {
 	hb, _ = json.Marshal(h)
 	return base64.RawURLEncoding.EncodeToString(hb) + "." + parts[1] + "." + parts[2]
 }
+
+func b64s(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
 // dupClaim adds a second sub to the payload.
 func dupClaim(t testing.TB, tok string) string {
