@@ -22,7 +22,7 @@ func TestCheckStructure(t *testing.T) {
 }
 
 func TestRunCheck(t *testing.T) {
-	for name, v := range makefileEnv(t) {
+	for name, v := range demoEnv(t) {
 		t.Setenv(name, v)
 	}
 	tests := []struct {
@@ -105,7 +105,7 @@ func TestRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := check(data, checkOptions{PluginDir: dir, LookupEnv: lookup(makefileEnv(t))})
+	r := check(data, checkOptions{PluginDir: dir, LookupEnv: lookup(demoEnv(t))})
 	if len(r.Errors) > 0 || len(r.Notes) > 0 {
 		t.Errorf("-plugins: errors %q, notes %q", r.Errors, r.Notes)
 	}

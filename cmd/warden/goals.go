@@ -1,0 +1,151 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The performance goals of the plugin issues and how a run is judged against them.
+
+// evaluate returns the figure's values, its ratio text and whether the
+// goal is met ("" when it could not be judged).
+func (f figure) evaluate(run *benchRun) (ours, base, ratio, met string) {
+	o, okO := run.metric(f.Ours, f.Unit)
+	if !okO {
+		return "not measured", "", "", "—"
+	}
+	ours = formatValue(o, f.Unit)
+	if f.Kind == absMax || f.Kind == absMin {
+		if f.Base != "" {
+			if b, ok := run.metric(f.Base, f.Unit); ok {
+				base = formatValue(b, f.Unit)
+				ratio = fmt.Sprintf("%.2f×", o/b)
+			}
+		}
+		return ours, base, ratio, yesNo(f.Kind == absMax && o <= f.Value || f.Kind == absMin && o >= f.Value)
+	}
+	bu := f.BaseUnit
+	if bu == "" {
+		bu = f.Unit
+	}
+	b, okB := run.metric(f.Base, bu)
+	if !okB || b == 0 || o == 0 {
+		return ours, "not measured", "", "—"
+	}
+	base = formatValue(b, bu)
+	switch f.Kind {
+	case faster:
+		r := b / o
+		return ours, base, fmt.Sprintf("%.1f× faster", r), yesNo(r >= f.Value)
+	case atMost:
+		r := o / b
+		return ours, base, fmt.Sprintf("%.2f×", r), yesNo(r <= f.Value)
+	case atLeast:
+		r := o / b
+		return ours, base, fmt.Sprintf("%.2f×", r), yesNo(r >= f.Value)
+	}
+	if strings.HasSuffix(f.Unit, "/op") {
+		return ours, base, fmt.Sprintf("%.1f× faster", b/o), ""
+	}
+	return ours, base, fmt.Sprintf("%.2f×", o/b), ""
+}
+
+func (run *benchRun) metric(name, unit string) (float64, bool) {
+	r, ok := run.Results[name]
+	if !ok {
+		return 0, false
+	}
+	v, ok := r.Metrics[unit]
+	return v, ok
+}
+
+func yesNo(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+// formatValue writes times in the largest readable unit.
+func formatValue(v float64, unit string) string {
+	if unit == "ns/op" || strings.HasSuffix(unit, "ns/event") {
+		switch {
+		case v >= 1e6:
+			return fmt.Sprintf("%.2f ms", v/1e6)
+		case v >= 1e3:
+			return fmt.Sprintf("%.2f µs", v/1e3)
+		}
+		return fmt.Sprintf("%.0f ns", v)
+	}
+	switch unit {
+	case "MB/s":
+		return fmt.Sprintf("%.1f MB/s", v)
+	case "decisions/s":
+		return fmt.Sprintf("%.0f/s", v)
+	case "recall":
+		return fmt.Sprintf("%.4f", v)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64) + " " + unit
+}
+
+// formatOther writes a benchmark's extra metric with its unit.
+func formatOther(v float64, unit string) string {
+	if unit == "MB/s" {
+		return fmt.Sprintf("%.1f MB/s", v)
+	}
+	if v >= 100 {
+		return fmt.Sprintf("%.0f %s", v, unit)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64) + " " + unit
+}
+
+// goalKind says how a figure is compared.
+type goalKind int
+
+// figure is one performance figure the plugin issues ask for.
+type figure struct {
+	Plugin   string
+	What     string
+	Ours     string // benchmark name
+	Unit     string // the metric compared
+	Base     string // baseline benchmark name ("" for absolute goals)
+	BaseUnit string // defaults to Unit
+	Kind     goalKind
+	Value    float64
+	Goal     string // the goal as the issue words it
+}
+
+// figures are the goals of the plugin issues (#2 runtime, #3 auth, #4
+// authz, #5 validator, #6 ratelimit, #7 leakguard), each with the
+// baseline measured in the same run.
+var figures = []figure{
+	{Plugin: "pluginkit", What: "access event, pluginkit vs plain go-pdk plugin (one PDK call each)", Ours: "BenchmarkRuntimeOverhead", Unit: "pluginkit-ns/event", Base: "BenchmarkRuntimeOverhead", BaseUnit: "gopdk-ns/event", Kind: atMost, Value: 1.2, Goal: "≤ 1.2×"},
+	{Plugin: "warden-auth", What: "RS256, repeated token vs golang-jwt", Ours: "BenchmarkVerify/RS256/warden-warm", Unit: "ns/op", Base: "BenchmarkVerify/RS256/golang-jwt", Kind: faster, Value: 20, Goal: "≥ 20× faster"},
+	{Plugin: "warden-auth", What: "ES256, repeated token vs golang-jwt", Ours: "BenchmarkVerify/ES256/warden-warm", Unit: "ns/op", Base: "BenchmarkVerify/ES256/golang-jwt", Kind: faster, Value: 20, Goal: "≥ 20× faster"},
+	{Plugin: "warden-auth", What: "RS256, first-seen token vs golang-jwt", Ours: "BenchmarkVerify/RS256/warden-cold", Unit: "ns/op", Base: "BenchmarkVerify/RS256/golang-jwt", Kind: atMost, Value: 1.1, Goal: "≤ 1.1×"},
+	{Plugin: "warden-auth", What: "ES256, first-seen token vs golang-jwt", Ours: "BenchmarkVerify/ES256/warden-cold", Unit: "ns/op", Base: "BenchmarkVerify/ES256/golang-jwt", Kind: atMost, Value: 1.1, Goal: "≤ 1.1×"},
+	{Plugin: "warden-authz", What: "decision, 200 rules, no CEL", Ours: "BenchmarkDecide/rules=200/cel=false", Unit: "ns/op", Kind: absMax, Value: 2000, Goal: "≤ 2 µs"},
+	{Plugin: "warden-authz", What: "decision, 200 rules, CEL condition on the matched rule", Ours: "BenchmarkDecide/rules=200/cel=true", Unit: "ns/op", Kind: absMax, Value: 5000, Goal: "≤ 5 µs"},
+	{Plugin: "warden-authz", What: "matching 100 rules: trie vs a regexp per rule compiled per request", Ours: "BenchmarkMatchBaseline/trie", Unit: "ns/op", Base: "BenchmarkMatchBaseline/naive-regexp-per-request", Kind: reference, Goal: "(no regexp scan)"},
+	{Plugin: "warden-authz", What: "matching 100 rules: trie vs precompiled regexps scanned in turn", Ours: "BenchmarkMatchBaseline/trie", Unit: "ns/op", Base: "BenchmarkMatchBaseline/linear-precompiled-regexp", Kind: reference, Goal: "(no regexp scan)"},
+	{Plugin: "warden-validator", What: "~1 KB order: full check vs bare gojsonschema, schema compiled once", Ours: "BenchmarkValidateOrder/warden", Unit: "ns/op", Base: "BenchmarkValidateOrder/bare_compiled", Kind: atMost, Value: 1.2, Goal: "≤ 1.2×"},
+	{Plugin: "warden-validator", What: "threat pre-pass throughput (~64 KB body), vs encoding/json Valid", Ours: "BenchmarkThreatScan/check", Unit: "MB/s", Base: "BenchmarkThreatScan/encoding_json_valid", Kind: absMin, Value: 300, Goal: "≥ 300 MB/s"},
+	{Plugin: "warden-ratelimit", What: "3 limits, GCRA, one script call vs go-redis/redis_rate (3 calls), parallel", Ours: "BenchmarkRedisDecision/3_limits/warden_one_call/gcra/parallel", Unit: "decisions/s", Base: "BenchmarkRedisDecision/3_limits/redis_rate_call_per_limit/parallel", Kind: atLeast, Value: 2, Goal: "≥ 2×"},
+	{Plugin: "warden-ratelimit", What: "3 limits, sliding window vs go-redis/redis_rate (3 calls), parallel", Ours: "BenchmarkRedisDecision/3_limits/warden_one_call/sliding_window/parallel", Unit: "decisions/s", Base: "BenchmarkRedisDecision/3_limits/redis_rate_call_per_limit/parallel", Kind: atLeast, Value: 2, Goal: "≥ 2×"},
+	{Plugin: "warden-ratelimit", What: "3 limits, fixed window vs go-redis/redis_rate (3 calls), parallel", Ours: "BenchmarkRedisDecision/3_limits/warden_one_call/fixed_window/parallel", Unit: "decisions/s", Base: "BenchmarkRedisDecision/3_limits/redis_rate_call_per_limit/parallel", Kind: atLeast, Value: 2, Goal: "≥ 2×"},
+	{Plugin: "warden-ratelimit", What: "3 limits, GCRA vs Kong OSS rate-limiting (a round trip per window), parallel", Ours: "BenchmarkRedisDecision/3_limits/warden_one_call/gcra/parallel", Unit: "decisions/s", Base: "BenchmarkRedisDecision/3_limits/kong_oss_call_per_window/parallel", Kind: reference},
+	{Plugin: "warden-leakguard", What: "clean 1 MiB JSON response vs gitleaks v8.30.1", Ours: "gitleaks/clean JSON/leakguard (response phase)", Unit: "MB/s", Base: "gitleaks/clean JSON/gitleaks v8.30.1 (default rules)", Kind: atLeast, Value: 10, Goal: "≥ 10×"},
+	{Plugin: "warden-leakguard", What: "secret-dense corpus vs gitleaks v8.30.1", Ours: "gitleaks/secret-dense text/leakguard (response phase)", Unit: "MB/s", Base: "gitleaks/secret-dense text/gitleaks v8.30.1 (default rules)", Kind: atLeast, Value: 3, Goal: "≥ 3×"},
+	{Plugin: "warden-leakguard", What: "recall on the labelled corpus vs gitleaks", Ours: "gitleaks/recall/leakguard", Unit: "recall", Base: "gitleaks/recall/gitleaks", Kind: atLeast, Value: 1, Goal: "≥ gitleaks'"},
+	{Plugin: "warden-leakguard", What: "64 KiB clean JSON: keyword prefilter vs every rule's regexp", Ours: "BenchmarkScan64KiBJSON/clean/prefilter", Unit: "ns/op", Base: "BenchmarkScan64KiBJSON/clean/baseline-all-regexes", Kind: reference},
+}
+
+const (
+	faster    goalKind = iota // baseline time / ours >= Value
+	atMost                    // ours / baseline (same unit) <= Value
+	atLeast                   // ours / baseline (same unit) >= Value
+	absMax                    // ours <= Value, no baseline needed
+	absMin                    // ours >= Value
+	reference                 // shown next to its baseline, no goal
+)
