@@ -68,7 +68,8 @@ type Rule struct {
 	// Confidence of a match that passes every check.
 	Confidence Confidence
 	// Window is how many bytes after a keyword the match can end; 0 means
-	// defaultWindow.
+	// derived from the regex when every match starts with a keyword and
+	// has a bounded length (see tightWindow), else defaultWindow.
 	Window int
 	// Back is how many bytes before a keyword the match can start; 0
 	// means defaultBack.
@@ -146,6 +147,11 @@ func compileRule(r Rule) (*compiledRule, error) {
 	}
 	if r.Confidence == 0 {
 		r.Confidence = Medium
+	}
+	if r.Window <= 0 && r.Back <= 0 && !r.pem && !r.run {
+		if w, ok := tightWindow(r.Regex, r.Keywords, r.exactKeywords, r.after); ok {
+			r.Window, r.Back = w, 1
+		}
 	}
 	if r.Window <= 0 {
 		r.Window = defaultWindow
