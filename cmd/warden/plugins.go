@@ -99,7 +99,10 @@ func dumpInfo(dir, name string) (pluginkit.PluginInfo, map[string]any, error) {
 	cmd := exec.CommandContext(ctx, bin, "-dump")
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		return pluginkit.PluginInfo{}, nil, fmt.Errorf("running %s -dump: %v: %s", bin, err, bytes.TrimSpace(errb.Bytes()))
+		if msg := bytes.TrimSpace(errb.Bytes()); len(msg) > 0 {
+			err = fmt.Errorf("%w: %s", err, msg)
+		}
+		return pluginkit.PluginInfo{}, nil, fmt.Errorf("running %s -dump: %w", bin, err)
 	}
 	var typed pluginkit.DumpInfo
 	if err := json.Unmarshal(out.Bytes(), &typed); err != nil || len(typed.Plugins) != 1 {

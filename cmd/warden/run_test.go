@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,4 +110,54 @@ func TestRegistry(t *testing.T) {
 	if len(r.Errors) > 0 || len(r.Notes) > 0 {
 		t.Errorf("-plugins: errors %q, notes %q", r.Errors, r.Notes)
 	}
+}
+
+// TestCheckDumpedSchemas runs check with -plugins against stand-in
+// binaries: the dumped schema is the one applied, a difference from the
+// checker's own is reported, and a binary that cannot dump is an error.
+func TestCheckDumpedSchemas(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p, _ := lookupPlugin("warden-authz")
+	s, err := p.schemaMap()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The stand-in requires rules, which the real schema does not.
+	cfg := s["fields"].([]any)[0].(map[string]any)["config"].(map[string]any)
+	for _, f := range cfg["fields"].([]any) {
+		if r, ok := f.(map[string]any)["rules"].(map[string]any); ok {
+			r["required"] = true
+		}
+	}
+	dump, err := json.Marshal(map[string]any{"Protocol": "ProtoBuf:1", "Plugins": []any{map[string]any{
+		"Name": "warden-authz", "Phases": []string{"access"}, "Version": "0", "Priority": 940, "Schema": s,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\ncat <<'EOF'\n" + string(dump) + "\nEOF\n"
+	if err := os.WriteFile(filepath.Join(dir, "warden-authz"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	yml := []byte(`_format_version: "3.0"
+services:
+  - name: orders
+    url: http://echo:8080
+    plugins:
+      - name: warden-authz
+      - name: warden-ratelimit
+        config: {limits: [{window: second, limit: 1}]}
+`)
+	r := check(yml, checkOptions{PluginDir: dir})
+	assertLines(t, "notes", r.Notes, []string{
+		"warden-authz: the schema " + dir + "/warden-authz dumps differs from this checker's",
+	})
+	assertLines(t, "errors", r.Errors, []string{
+		"services[orders].plugins[warden-authz].config.rules: required field missing",
+		"services[orders].plugins[warden-ratelimit]: running " + dir + "/warden-ratelimit -dump",
+	})
+	// Without -plugins the checker's own schema applies.
+	r = check(yml, checkOptions{})
+	assertLines(t, "errors", r.Errors, nil)
 }
