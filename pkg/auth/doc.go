@@ -14,6 +14,11 @@
 //     against every configured key, so unknown keys cost the same work.
 //   - Opaque tokens checked by OAuth 2.0 token introspection (RFC 7662).
 //
+// A token is parsed strictly (compact form, unpadded base64url, valid
+// JSON objects with no duplicate member, exact member names) and every
+// time and claim rule it breaks is reported, joined, in the Denial's
+// error; the client only ever sees one generic answer.
+//
 // Verified tokens are cached by their SHA-256 hash until they expire (or a
 // configured cap), so a repeated token costs a hash and a map lookup.
 //
