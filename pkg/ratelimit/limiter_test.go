@@ -161,9 +161,9 @@ func TestRedisDiesAndReturns(t *testing.T) {
 
 	startRedis(t, s.port)
 	back := time.Now()
-	for l.Decide(ctx, "u", 1).Source != SourceRedis {
+	for d := l.Decide(ctx, "u", 1); d.Source != SourceRedis; d = l.Decide(ctx, "u", 1) {
 		if time.Since(back) > time.Second {
-			t.Fatal("not back on Redis within 1s of its return")
+			t.Fatalf("not back on Redis within 1s of its return: last decision %s, %v", d.Source, d.Err)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -5,8 +5,9 @@ import "github.com/redis/go-redis/v9"
 // The three scripts share one calling convention so one Go function
 // builds the arguments and one parses the reply:
 //
-//	KEYS[i]  the state of limit i; all keys of one identifier carry the
-//	         same {hash tag}, so Redis Cluster runs the script on one node
+//	KEYS[1]  one hash holding the state of every limit of one identifier,
+//	         its fields named by the limit's period ("60000000c"); a key
+//	         carries the identifier as its {hash tag}
 //	ARGV[1]  time offset in microseconds added to Redis TIME (tests only;
 //	         always 0 in production)
 //	ARGV[2]  cost of this request
@@ -23,6 +24,12 @@ import "github.com/redis/go-redis/v9"
 // only clock, so every gateway node agrees. Redis 7 replicates a script's
 // effects, not the script, which is what makes TIME usable before writes;
 // redis.replicate_commands asks the same of Redis 3.2 to 6.
+//
+// One hash for all limits keeps a decision at four commands inside the
+// script whatever the number of limits (TIME, HMGET, HSET, PEXPIRE): each
+// redis.call costs about as much as the command itself, and a key per
+// limit took three per limit. The hash lives as long as its longest
+// window needs; shorter windows' fields are judged by their window index.
 
 // luaPrelude reads the shared arguments.
 const luaPrelude = `
@@ -31,24 +38,32 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2]) + tonumber(ARGV[1])
 local cost = tonumber(ARGV[2])
 local count_rejected = ARGV[3] == '1'
-local n = #KEYS
+local n = (#ARGV - 3) / 3
+local key = KEYS[1]
 local allowed = 1
 local reply = {0, now}
+local ttl = 0
 `
 
 // slidingScript is the sliding-window counter: a counter for the current
 // fixed window and one for the previous, the previous weighted by how much
 // of it still overlaps the sliding window (Cloudflare's approximation).
-// State per key: hash {w = window index, c = current count, p = previous}.
+// State per limit: fields <period>w = window index, <period>c = current
+// count, <period>p = previous count.
 var slidingScript = redis.NewScript(luaPrelude + `
+local fields = {}
+for i = 1, n do
+  local pf = ARGV[2 + 3 * i]
+  fields[3 * i - 2], fields[3 * i - 1], fields[3 * i] = pf .. 'w', pf .. 'c', pf .. 'p'
+end
+local h = redis.call('HMGET', key, unpack(fields))
 local st = {}
 for i = 1, n do
   local limit = tonumber(ARGV[1 + 3 * i])
   local period = tonumber(ARGV[2 + 3 * i])
   local win = math.floor(now / period)
   local elapsed = now - win * period
-  local h = redis.call('HMGET', KEYS[i], 'w', 'c', 'p')
-  local w, c, p = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
+  local w, c, p = tonumber(h[3 * i - 2]), tonumber(h[3 * i - 1]) or 0, tonumber(h[3 * i]) or 0
   if w == win - 1 then
     p, c = c, 0
   elseif w ~= win then
@@ -61,6 +76,7 @@ for i = 1, n do
 end
 local consume = allowed == 1 or count_rejected
 reply[1] = allowed
+local set = {}
 for i = 1, n do
   local s = st[i]
   local limit, period, win, elapsed, c, p, weight, ok = s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]
@@ -79,8 +95,10 @@ for i = 1, n do
   end
   if consume then
     c = c + cost
-    redis.call('HSET', KEYS[i], 'w', win, 'c', c, 'p', p)
-    redis.call('PEXPIRE', KEYS[i], math.ceil((2 * period - elapsed) / 1000) + 1000)
+    local k = #set
+    set[k + 1], set[k + 2], set[k + 3], set[k + 4], set[k + 5], set[k + 6] =
+      fields[3 * i - 2], win, fields[3 * i - 1], c, fields[3 * i], p
+    if 2 * period - elapsed > ttl then ttl = 2 * period - elapsed end
   end
   local rem = math.floor(limit - weight - c)
   if rem < 0 then rem = 0 end
@@ -88,29 +106,39 @@ for i = 1, n do
   reply[#reply + 1] = period - elapsed
   reply[#reply + 1] = retry
 end
+if consume then
+  redis.call('HSET', key, unpack(set))
+  redis.call('PEXPIRE', key, math.ceil(ttl / 1000) + 1000)
+end
 return reply
 `)
 
 // fixedScript is the fixed window: one counter per window, windows aligned
 // to multiples of the period since the Unix epoch, as Kong's rate-limiting
-// aligns them (kong/tools/timestamp.lua get_timestamps). State per key:
-// hash {w = window index, c = count}.
+// aligns them (kong/tools/timestamp.lua get_timestamps). State per limit:
+// fields <period>w = window index, <period>c = count.
 var fixedScript = redis.NewScript(luaPrelude + `
+local fields = {}
+for i = 1, n do
+  local pf = ARGV[2 + 3 * i]
+  fields[2 * i - 1], fields[2 * i] = pf .. 'w', pf .. 'c'
+end
+local h = redis.call('HMGET', key, unpack(fields))
 local st = {}
 for i = 1, n do
   local limit = tonumber(ARGV[1 + 3 * i])
   local period = tonumber(ARGV[2 + 3 * i])
   local win = math.floor(now / period)
   local elapsed = now - win * period
-  local h = redis.call('HMGET', KEYS[i], 'w', 'c')
   local c = 0
-  if tonumber(h[1]) == win then c = tonumber(h[2]) or 0 end
+  if tonumber(h[2 * i - 1]) == win then c = tonumber(h[2 * i]) or 0 end
   local ok = c + cost <= limit
   if not ok then allowed = 0 end
   st[i] = {limit, period, win, elapsed, c, ok}
 end
 local consume = allowed == 1 or count_rejected
 reply[1] = allowed
+local set = {}
 for i = 1, n do
   local s = st[i]
   local limit, period, win, elapsed, c, ok = s[1], s[2], s[3], s[4], s[5], s[6]
@@ -118,8 +146,9 @@ for i = 1, n do
   if not ok then retry = period - elapsed end
   if consume then
     c = c + cost
-    redis.call('HSET', KEYS[i], 'w', win, 'c', c)
-    redis.call('PEXPIRE', KEYS[i], math.ceil((period - elapsed) / 1000) + 1000)
+    local k = #set
+    set[k + 1], set[k + 2], set[k + 3], set[k + 4] = fields[2 * i - 1], win, fields[2 * i], c
+    if period - elapsed > ttl then ttl = period - elapsed end
   end
   local rem = limit - c
   if rem < 0 then rem = 0 end
@@ -127,20 +156,29 @@ for i = 1, n do
   reply[#reply + 1] = period - elapsed
   reply[#reply + 1] = retry
 end
+if consume then
+  redis.call('HSET', key, unpack(set))
+  redis.call('PEXPIRE', key, math.ceil(ttl / 1000) + 1000)
+end
 return reply
 `)
 
-// gcraScript is the generic cell rate algorithm: per key the theoretical
-// arrival time (TAT) in microseconds; one unit is emitted every
+// gcraScript is the generic cell rate algorithm: per limit the theoretical
+// arrival time (TAT) in microseconds, field <period>; one unit is emitted every
 // period/rate, and up to burst units may be taken at once.
 var gcraScript = redis.NewScript(luaPrelude + `
+local fields = {}
+for i = 1, n do
+  fields[i] = ARGV[2 + 3 * i]
+end
+local h = redis.call('HMGET', key, unpack(fields))
 local st = {}
 for i = 1, n do
   local limit = tonumber(ARGV[1 + 3 * i])
   local period = tonumber(ARGV[2 + 3 * i])
   local burst = tonumber(ARGV[3 + 3 * i])
   local interval = period / limit
-  local tat = tonumber(redis.call('GET', KEYS[i])) or now
+  local tat = tonumber(h[i]) or now
   if tat < now then tat = now end
   local new_tat = tat + cost * interval
   local allow_at = new_tat - burst * interval
@@ -150,6 +188,7 @@ for i = 1, n do
 end
 local consume = allowed == 1 or count_rejected
 reply[1] = allowed
+local set = {}
 for i = 1, n do
   local s = st[i]
   local interval, burst, tat, new_tat, allow_at, ok = s[1], s[2], s[3], s[4], s[5], s[6]
@@ -160,13 +199,19 @@ for i = 1, n do
   end
   if consume then
     tat = new_tat
-    redis.call('SET', KEYS[i], tat, 'PX', math.ceil((tat - now) / 1000) + 1000)
+    local k = #set
+    set[k + 1], set[k + 2] = fields[i], tat
+    if tat - now > ttl then ttl = tat - now end
   end
   local rem = math.floor(burst - (tat - now) / interval + 1e-9)
   if rem < 0 then rem = 0 end
   reply[#reply + 1] = rem
   reply[#reply + 1] = math.ceil(tat - now)
   reply[#reply + 1] = retry
+end
+if consume then
+  redis.call('HSET', key, unpack(set))
+  redis.call('PEXPIRE', key, math.ceil(ttl / 1000) + 1000)
 end
 return reply
 `)

@@ -3,7 +3,6 @@ package ratelimit
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -30,15 +29,11 @@ func NewRedis(client Scripter, prefix string, alg Algorithm) *Redis {
 	return &Redis{client: client, prefix: prefix, algorithm: alg}
 }
 
-// Keys returns the Redis keys of identifier's limits. All carry the same
-// {hash tag} so that one script touches one Cluster slot.
-func (r *Redis) Keys(identifier string, limits []Limit) []string {
-	base := r.prefix + "{" + identifier + "}:" + r.algorithm.code()
-	keys := make([]string, len(limits))
-	for i, l := range limits {
-		keys[i] = base + strconv.FormatInt(l.Period.Milliseconds(), 10)
-	}
-	return keys
+// Key returns the Redis key holding the state of all of identifier's
+// limits (one hash, see lua.go). The identifier is its {hash tag}, so
+// Redis Cluster places it by identifier.
+func (r *Redis) Key(identifier string) string {
+	return r.prefix + "{" + identifier + "}:" + r.algorithm.code()
 }
 
 // Decide runs the algorithm's script once for all limits of identifier:
@@ -56,7 +51,7 @@ func (r *Redis) Decide(ctx context.Context, identifier string, limits []Limit, c
 	for _, l := range limits {
 		args = append(args, l.Rate, l.Period.Microseconds(), l.EffectiveBurst())
 	}
-	v, err := r.algorithm.script().Run(ctx, r.client, r.Keys(identifier, limits), args...).Result()
+	v, err := r.algorithm.script().Run(ctx, r.client, []string{r.Key(identifier)}, args...).Result()
 	if err != nil {
 		return Result{}, fmt.Errorf("running %s script: %w", r.algorithm, err)
 	}

@@ -291,7 +291,7 @@ func TestCountRejected(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n, err := c.HGet(ctx, r.Keys("u", limits)[0], "c").Int()
+	n, err := c.HGet(ctx, r.Key("u"), fmtInt(time.Hour.Microseconds())+"c").Int()
 	if err != nil || n != 4 {
 		t.Fatalf("count %d (%v), want 4: refused requests must count", n, err)
 	}
@@ -344,22 +344,15 @@ func TestConcurrentExact(t *testing.T) {
 	}
 }
 
-func TestKeysShareHashTag(t *testing.T) {
+func TestKeyHashTag(t *testing.T) {
 	t.Parallel()
 	r := NewRedis(nil, "rl:", SlidingWindow)
-	keys := r.Keys(SafeIdentifier("user{1}"), []Limit{PerSecond(1), PerHour(1), PerDay(1)})
-	tag := func(k string) string {
-		i := strings.IndexByte(k, '{')
-		j := strings.IndexByte(k[i:], '}')
-		return k[i : i+j+1]
+	key := r.Key(SafeIdentifier("user{1}"))
+	if strings.Count(key, "{") != 1 || strings.Count(key, "}") != 1 {
+		t.Errorf("key %q does not hold exactly one hash tag", key)
 	}
-	for _, k := range keys[1:] {
-		if tag(k) != tag(keys[0]) {
-			t.Errorf("keys %q and %q have different hash tags", keys[0], k)
-		}
-	}
-	if strings.Contains(tag(keys[0]), "user") {
-		t.Errorf("identifier with braces kept raw in %q", keys[0])
+	if strings.Contains(key, "user") {
+		t.Errorf("identifier with braces kept raw in %q", key)
 	}
 	if got := SafeIdentifier("alice"); got != "alice" {
 		t.Errorf("SafeIdentifier(alice) = %q", got)
@@ -402,3 +395,33 @@ func TestParseReply(t *testing.T) {
 }
 
 var _ = strconv.Itoa
+
+// TestStateExpires: the one hash of an identifier lives as long as its
+// longest limit needs it, and no longer.
+func TestStateExpires(t *testing.T) {
+	t.Parallel()
+	c, prefix := testRedis(t)
+	limits := []Limit{PerSecond(10), PerHour(100)}
+	for _, tt := range []struct {
+		alg      Algorithm
+		min, max time.Duration
+	}{
+		// Two windows of the hour: the previous one still weighs.
+		{alg: SlidingWindow, min: time.Hour, max: 2*time.Hour + time.Second},
+		{alg: FixedWindow, min: 0, max: time.Hour + time.Second},
+		// One unit of 100/h is due again 36 s later.
+		{alg: GCRA, min: 36 * time.Second, max: 37 * time.Second},
+	} {
+		r := NewRedis(c, prefix, tt.alg)
+		if _, err := r.Decide(context.Background(), "u", limits, 1, false); err != nil {
+			t.Fatal(err)
+		}
+		ttl, err := c.PTTL(context.Background(), r.Key("u")).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ttl <= tt.min || ttl > tt.max {
+			t.Errorf("%s: state expires in %s, want in (%s, %s]", tt.alg, ttl, tt.min, tt.max)
+		}
+	}
+}
