@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,4 +132,22 @@ func TestVerifyJoinsTimeAndClaimFailures(t *testing.T) {
 		t.Errorf("denial %s %d, want %s 401", d.Reason, d.Status, ReasonExpired)
 	}
 	assertErrors(t, d.Err, ErrExpired, ErrAudience, ErrClaim)
+	if got, want := strings.Join(d.Reasons(), ","), "token_expired,audience_mismatch,claim_check_failed"; got != want {
+		t.Errorf("Reasons() = %s, want %s", got, want)
+	}
+}
+
+func TestReasonsOfASingleFailure(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{ErrSignature, "bad_signature"},
+		{errors.New("unexpected"), "malformed_token"},
+	} {
+		if got := strings.Join(deny(tt.err).Reasons(), ","); got != tt.want {
+			t.Errorf("%v: Reasons() = %s, want %s", tt.err, got, tt.want)
+		}
+	}
 }

@@ -112,6 +112,22 @@ type Denial struct {
 func (d *Denial) Error() string { return d.Reason + ": " + d.Err.Error() }
 func (d *Denial) Unwrap() error { return d.Err }
 
+// Reasons returns the reason code of every check d's error reports (a
+// token can break several rules at once), in the order of the reasons
+// table, the first being d.Reason.
+func (d *Denial) Reasons() []string {
+	var out []string
+	for _, r := range reasons {
+		if errors.Is(d.Err, r.err) {
+			out = append(out, r.reason)
+		}
+	}
+	if len(out) == 0 || out[0] != d.Reason {
+		out = append([]string{d.Reason}, out...)
+	}
+	return out
+}
+
 // deny classifies err into a Denial. An error wrapping no sentinel is a
 // malformed token: the safe answer for anything unexpected about input.
 func deny(err error) *Denial {

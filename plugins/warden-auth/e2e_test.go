@@ -252,6 +252,9 @@ func TestEndToEnd(t *testing.T) {
 		{"no token", nil, 401, `Bearer realm="warden"`},
 		{"expired", []string{"Authorization", "Bearer " + e.token(t, func(c jwt.MapClaims) { c["exp"] = time.Now().Add(-time.Hour).Unix() })}, 401, `Bearer realm="warden", error="invalid_token"`},
 		{"wrong audience", []string{"Authorization", "Bearer " + e.token(t, func(c jwt.MapClaims) { c["aud"] = "billing" })}, 401, `Bearer realm="warden", error="invalid_token"`},
+		{"expired and wrong audience", []string{"Authorization", "Bearer " + e.token(t, func(c jwt.MapClaims) {
+			c["exp"], c["aud"] = time.Now().Add(-time.Hour).Unix(), "billing"
+		})}, 401, `Bearer realm="warden", error="invalid_token"`},
 		{"unknown consumer", []string{"Authorization", "Bearer " + e.token(t, func(c jwt.MapClaims) { c["sub"] = "mallory" })}, 401, `Bearer realm="warden", error="invalid_token"`},
 		{"alg none", []string{"Authorization", "Bearer eyJhbGciOiJub25lIn0." + strings.Split(valid, ".")[1] + "."}, 401, `Bearer realm="warden", error="invalid_token"`},
 		{"two tokens", []string{"Authorization", "Bearer " + valid, "Authorization", "Bearer " + valid}, 400, `Bearer realm="warden", error="invalid_request"`},
@@ -321,6 +324,9 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if !strings.Contains(logs, `"reason":"audience_mismatch"`) || !strings.Contains(logs, "hmac_secrets[0]: shorter than 32 bytes") {
 			t.Errorf("audit reason or config error missing from logs")
+		}
+		if !strings.Contains(logs, `"failed_checks":["token_expired","audience_mismatch"]`) {
+			t.Errorf("audit event of a token breaking two rules does not list both")
 		}
 	})
 }

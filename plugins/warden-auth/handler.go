@@ -69,7 +69,11 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 			return h.anonymous(k, denial)
 		}
 		status, msg, hdrs := h.a.Answer(denial)
-		k.Decide(audit.Event{Decision: audit.Deny, Reason: denial.Reason}, respond.Error(status, msg, hdrs...))
+		ev := audit.Event{Decision: audit.Deny, Reason: denial.Reason}
+		if rs := denial.Reasons(); len(rs) > 1 {
+			ev.Details = map[string]any{"failed_checks": rs} // every rule the token broke
+		}
+		k.Decide(ev, respond.Error(status, msg, hdrs...))
 		return nil
 	}
 	return h.allow(k, res, req)
