@@ -313,12 +313,17 @@ limits:
   - {window: hour, limit: 2}
 `)
 			for i, want := range tt.status {
-				start := time.Now()
 				r := get(t, g, "/limited")
 				if r.status != want {
 					t.Fatalf("request %d: %d %s, want %d", i, r.status, r.body, want)
 				}
-				_ = start
+				// Every decision here is audited. An allowed one costs no
+				// call for its ids; a refusal reads the request id and the
+				// route (for its service id).
+				ids := r.calls.Count(pluginName, "kong.nginx.get_var") + r.calls.Count(pluginName, "kong.router.get_route")
+				if wantIDs := map[int]int{200: 0, 429: 2}[want]; ids != wantIDs {
+					t.Errorf("request %d (%d): %d calls for audit ids (%v), want %d", i, want, ids, r.calls.ByPlugin[pluginName], wantIDs)
+				}
 			}
 			g.WaitLogs()
 			if !strings.Contains(logs.String(), `"redis_error":"`) {
