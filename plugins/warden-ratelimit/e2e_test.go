@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -9,8 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -27,24 +24,6 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 const pluginName = "warden-ratelimit"
-
-// logBuffer collects gateway and plugin logs, shown when a test fails.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // namespace returns a counter namespace unique to this test run and
 // deletes its Redis keys at the end.
@@ -65,16 +44,12 @@ func namespace(t *testing.T) string {
 
 // startGateway runs the real binary behind the harness with the plugin
 // config given as YAML under a route at /limited.
-func startGateway(t *testing.T, pluginConfig string) (*harness.Gateway, *harnesstest.EchoUpstream, *logBuffer) {
+func startGateway(t *testing.T, pluginConfig string) (*harness.Gateway, *harnesstest.EchoUpstream, *harnesstest.LogBuffer) {
 	t.Helper()
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-ratelimit")
 	up := harnesstest.NewEchoUpstream(t)
-	logs := &logBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("gateway and plugin logs:\n%s", logs.String())
-		}
-	})
+	logs := &harnesstest.LogBuffer{}
+	logs.LogOnFailure(t)
 	yml := `
 _format_version: "3.0"
 services:
@@ -192,12 +167,8 @@ limits:
 func TestE2EScopedToRouteAndService(t *testing.T) {
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-ratelimit")
 	up := harnesstest.NewEchoUpstream(t)
-	logs := &logBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("gateway and plugin logs:\n%s", logs.String())
-		}
-	})
+	logs := &harnesstest.LogBuffer{}
+	logs.LogOnFailure(t)
 	yml := `
 _format_version: "3.0"
 services:
@@ -425,7 +396,7 @@ limits:
   - {window: day, limit: %d}
 `, tt.alg, ns, limit)
 			var gws []*harness.Gateway
-			var logs []*logBuffer
+			var logs []*harnesstest.LogBuffer
 			for i := 0; i < 3; i++ {
 				g, _, l := startGateway(t, conf)
 				gws = append(gws, g)
@@ -481,28 +452,5 @@ limits:
 
 func TestDumpGolden(t *testing.T) {
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-ratelimit")
-	out, err := exec.Command(filepath.Join(dir, pluginName), "-dump").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, out, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "dump.golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, pretty.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(want, pretty.Bytes()) {
-		t.Errorf("dump differs from %s; run go test ./plugins/warden-ratelimit -update", golden)
-	}
+	harnesstest.DumpGolden(t, dir, pluginName, filepath.Join("testdata", "dump.golden.json"), *update)
 }

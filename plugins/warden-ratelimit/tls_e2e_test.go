@@ -132,12 +132,8 @@ func TestE2ERedisTLS(t *testing.T) {
 	}
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-ratelimit")
 	up := harnesstest.NewEchoUpstream(t)
-	logs := &logBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("gateway and plugin logs:\n%s", logs.String())
-		}
-	})
+	logs := &harnesstest.LogBuffer{}
+	logs.LogOnFailure(t)
 	route := func(name, caRef string) string {
 		return `
       - name: ` + name + `
@@ -200,7 +196,7 @@ services:
 }
 
 // waitLog reports whether s shows up in the logs within two seconds.
-func waitLog(logs *logBuffer, s string) bool {
+func waitLog(logs *harnesstest.LogBuffer, s string) bool {
 	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		if strings.Contains(logs.String(), s) {
 			return true
