@@ -66,6 +66,7 @@ echo "ok    got demo tokens for alice and bob from $IDP/token"
 
 step "alice reads her own order with her token" 200 -H "authorization: Bearer $ALICE" "$GATEWAY/users/alice/orders/1"
 expect "the upstream got the verified consumer, not the token" '"X-Consumer-Username"' body
+expect "and verified warden-auth's signed identity assertion" '"verified": true' body
 if grep -q "$ALICE" "$tmp/body"; then
   echo "FAIL    the token reached the upstream"; failures=$((failures + 1))
 fi

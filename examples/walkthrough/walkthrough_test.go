@@ -25,7 +25,9 @@ func TestWalkthrough(t *testing.T) {
 	dir := harnesstest.BuildPlugins(t, "./plugins/...", "./examples/echo", "./examples/idp")
 	echoAddr, idpAddr := freeAddr(t), freeAddr(t)
 	idpURL := "http://" + idpAddr
-	start(t, filepath.Join(dir, "echo"), "-listen", echoAddr)
+	env := demoEnv(t)
+	pub, _ := env("WARDEN_ASSERTION_PUBLIC_KEY")
+	start(t, filepath.Join(dir, "echo"), "-listen", echoAddr, "-assertion-public-key", pub)
 	start(t, filepath.Join(dir, "idp"), "-listen", idpAddr, "-issuer", idpURL)
 	waitListening(t, echoAddr, idpAddr)
 
@@ -42,7 +44,7 @@ func TestWalkthrough(t *testing.T) {
 	logs.LogOnFailure(t)
 	g := harnesstest.StartGateway(t, harness.Options{
 		Config: []byte(cfg), PluginDir: dir, ListenTLS: "127.0.0.1:0", Log: logs,
-		Resolve: map[string]string{"echo": "127.0.0.1"}, LookupEnv: demoEnv(t),
+		Resolve: map[string]string{"echo": "127.0.0.1"}, LookupEnv: env,
 	})
 
 	cmd := exec.Command("bash", "../walkthrough.sh")

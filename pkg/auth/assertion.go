@@ -14,6 +14,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -59,12 +60,18 @@ func newAssertionSigner(c *Assertion, now func() time.Time) (*assertionSigner, e
 	return &assertionSigner{cfg: c, method: jwt.GetSigningMethod(c.Algorithm), key: key, kid: kid, now: now}, nil
 }
 
-// parseSigningKey reads a PEM private key (PKCS8, or SEC1 "EC PRIVATE
-// KEY") of the type alg needs. Errors never include key material.
+// parseSigningKey reads a private key of the type alg needs: PEM (PKCS8,
+// or SEC1 "EC PRIVATE KEY"), or the standard base64 of a PKCS8 DER key on
+// one line, the form that fits an environment variable behind a Kong
+// vault reference. Errors never include key material.
 func parseSigningKey(pemKey, alg string) (crypto.Signer, error) {
 	block, _ := pem.Decode([]byte(pemKey))
 	if block == nil {
-		return nil, fmt.Errorf("%w: not PEM", ErrAssertionKey)
+		der, err := base64.StdEncoding.DecodeString(strings.TrimSpace(pemKey))
+		if err != nil {
+			return nil, fmt.Errorf("%w: neither PEM nor base64 PKCS8", ErrAssertionKey)
+		}
+		block = &pem.Block{Type: "PRIVATE KEY", Bytes: der}
 	}
 	var key any
 	var err error

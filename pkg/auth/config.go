@@ -226,8 +226,9 @@ type ConsumerMapping struct {
 type Assertion struct {
 	// Header carries the assertion upstream. Default "x-warden-identity".
 	Header string `json:"header" match:"^[%w%-]+$" desc:"Upstream header carrying the assertion. Default x-warden-identity. Always cleared from client requests."`
-	// PrivateKey is the PEM signing key (PKCS8, or SEC1 for ECDSA).
-	PrivateKey string `json:"private_key" kong:"required,referenceable,encrypted" desc:"PEM private key signing assertions (P-256 for ES256, Ed25519 for EdDSA); use a vault reference."`
+	// PrivateKey is the signing key: PEM (PKCS8, or SEC1 for ECDSA), or
+	// one line of base64 PKCS8 DER (fits an environment variable).
+	PrivateKey string `json:"private_key" kong:"required,referenceable,encrypted" desc:"Private key signing assertions (P-256 for ES256, Ed25519 for EdDSA), PEM or one-line base64 PKCS8 DER; use a vault reference."`
 	// Algorithm is ES256 or EdDSA. Default ES256.
 	Algorithm string `json:"algorithm" kong:"one_of=ES256|EdDSA" desc:"Signing algorithm, ES256 or EdDSA. Default ES256."`
 	// KeyID is the kid header. Default: the key's RFC 7638 thumbprint.

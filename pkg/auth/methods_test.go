@@ -3,11 +3,15 @@ package auth
 import (
 	"context"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -265,6 +269,48 @@ func TestConfigValidation(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "not-hex-secret") || strings.Contains(err.Error(), "short\"") {
 				t.Errorf("error echoes a secret: %v", err)
+			}
+		})
+	}
+}
+
+// TestSigningKeyForms covers the one-line base64 PKCS8 form meant for
+// environment variables, next to PEM, and refusals that never echo the key.
+func TestSigningKeyForms(t *testing.T) {
+	_, edPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(edPriv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString(der)
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	for _, tt := range []struct {
+		name, key, alg string
+		ok             bool
+	}{
+		{"PEM", pemKey, "EdDSA", true},
+		{"base64 PKCS8", b64, "EdDSA", true},
+		{"base64 with a trailing newline", b64 + "\n", "EdDSA", true},
+		{"base64 key for the wrong algorithm", b64, "ES256", false},
+		{"truncated base64", b64[:len(b64)-8], "EdDSA", false},
+		{"neither", "not a key at all", "EdDSA", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			k, err := parseSigningKey(tt.key, tt.alg)
+			if tt.ok {
+				if err != nil || !k.Public().(ed25519.PublicKey).Equal(edPriv.Public()) {
+					t.Fatalf("got %v, %v", k, err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrAssertionKey) {
+				t.Fatalf("err %v, want ErrAssertionKey", err)
+			}
+			if strings.Contains(err.Error(), b64[:16]) {
+				t.Fatal("the error echoes key material")
 			}
 		})
 	}
