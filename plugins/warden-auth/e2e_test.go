@@ -238,6 +238,9 @@ func TestEndToEnd(t *testing.T) {
 		if own := ownCalls(calls); own != 4 {
 			t.Errorf("happy path made %d PDK calls besides audit ids, want 4", own)
 		}
+		if total := calls.Total["warden-auth"]; total != 4 {
+			t.Errorf("happy path made %d PDK calls in all, want 4 (an allow's audit event costs none)", total)
+		}
 		if calls.Count("warden-auth", "kong.client.load_consumer") != 0 {
 			t.Error("consumer not served from the cache")
 		}
@@ -276,6 +279,10 @@ func TestEndToEnd(t *testing.T) {
 			t.Logf("PDK calls on a rejection: %d %v", calls.Total["warden-auth"], calls.ByPlugin["warden-auth"])
 			if own := ownCalls(calls); tt.name != "unknown consumer" && own != 2 {
 				t.Errorf("rejection made %d PDK calls besides audit ids, want 2 (get_headers, exit)", own)
+			}
+			// The deny's audit event adds the request id and the route.
+			if total := calls.Total["warden-auth"]; tt.name != "unknown consumer" && total != 4 {
+				t.Errorf("rejection made %d PDK calls in all, want 4", total)
 			}
 		})
 	}
