@@ -84,12 +84,14 @@ func parseBench(r io.Reader, suffix string) *benchRun {
 }
 
 var (
-	gitleaksRow    = regexp.MustCompile(`^(clean JSON|secret-dense text)\s+(.+?)\s+([\d.]+)\s+(\d+)\s+[\d.]+x\s*$`)
+	gitleaksRow    = regexp.MustCompile(`^(clean JSON|secret-dense text)\s+(.+?)\s+([\d.]+)\s+(\d+)\s+([\d.]+)x\s*$`)
 	gitleaksRecall = regexp.MustCompile(`^(\S+)\s+recall ([\d.]+)`)
 )
 
 // addLeakguard parses bench/leakguard's report into pseudo-benchmarks
-// named "gitleaks/<corpus>/<tool>" (MB/s) and "gitleaks/recall/<tool>".
+// named "gitleaks/<corpus>/<tool>" (MB/s) and "gitleaks/recall/<tool>";
+// the gitleaks row the report compares against (1.0x) is also
+// "gitleaks/<corpus>/baseline".
 func (run *benchRun) addLeakguard(out string) {
 	run.Leakguard = out
 	add := func(name, unit string, v float64) {
@@ -100,6 +102,9 @@ func (run *benchRun) addLeakguard(out string) {
 		if m := gitleaksRow.FindStringSubmatch(line); m != nil {
 			v, _ := strconv.ParseFloat(m[3], 64)
 			add("gitleaks/"+m[1]+"/"+m[2], "MB/s", v)
+			if r, _ := strconv.ParseFloat(m[5], 64); r == 1 && strings.HasPrefix(m[2], "gitleaks") {
+				add("gitleaks/"+m[1]+"/baseline", "MB/s", v)
+			}
 		} else if m := gitleaksRecall.FindStringSubmatch(line); m != nil {
 			v, _ := strconv.ParseFloat(m[2], 64)
 			add("gitleaks/recall/"+m[1], "recall", v)
