@@ -108,6 +108,7 @@ type pluginServer struct {
 	prefix string
 	socket string
 	log    *logger
+	pool   connPool // nginx's keepalive pool for socket
 
 	msgID atomic.Int64 // Rpc.msg_id in pb_rpc.lua
 
@@ -126,11 +127,13 @@ type instance struct {
 }
 
 func newPluginServer(info PluginInfo, bin, prefix string, lg *logger) *pluginServer {
+	socket := filepath.Join(prefix, filepath.Base(bin)+".socket") // go-pdk server/os.go
 	return &pluginServer{
 		info:      info,
 		bin:       bin,
 		prefix:    prefix,
-		socket:    filepath.Join(prefix, filepath.Base(bin)+".socket"), // go-pdk server/os.go
+		socket:    socket,
+		pool:      connPool{socket: socket},
 		log:       lg,
 		instances: map[string]*instance{},
 	}
@@ -226,6 +229,7 @@ func (ps *pluginServer) supervise() {
 		ps.mu.Unlock()
 		started := time.Now()
 		<-exited
+		ps.pool.closeAll() // connections to the dead process are gone
 		ps.mu.Lock()
 		stopping := ps.stopping
 		ps.mu.Unlock()
@@ -245,6 +249,7 @@ func (ps *pluginServer) supervise() {
 
 // stop sends SIGTERM (process.lua stop_pluginservers) and waits briefly.
 func (ps *pluginServer) stop() {
+	defer ps.pool.closeAll()
 	ps.mu.Lock()
 	ps.stopping = true
 	cmd, exited := ps.cmd, ps.exited
@@ -267,7 +272,7 @@ func (ps *pluginServer) stop() {
 // on the object and once more locally, so sequences start at 2 and step by 1.
 func (ps *pluginServer) call(c *pb.RpcCall, bridge bridgeFunc) rpcResult {
 	seq := ps.msgID.Add(1) + 1
-	return rpcCall(ps.socket, seq, c, bridge)
+	return rpcCall(&ps.pool, seq, c, bridge)
 }
 
 // instanceID is get_instance_id: one instance per plugin id, restarted when

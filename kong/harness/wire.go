@@ -84,10 +84,10 @@ type rpcResult struct {
 	abandoned net.Conn // connection left open by an exit
 }
 
-// rpcCall performs Rpc:call: connect, send RpcCall, run the bridge loop when
+// rpcCall performs Rpc:call: connect (from the keepalive pool), send RpcCall, run the bridge loop when
 // asked, read the RpcReturn and check its sequence.
-func rpcCall(socket string, seq int64, call *pb.RpcCall, bridge bridgeFunc) rpcResult {
-	c, err := net.DialTimeout("unix", socket, 5*time.Second)
+func rpcCall(pool *connPool, seq int64, call *pb.RpcCall, bridge bridgeFunc) rpcResult {
+	c, err := pool.get()
 	if err != nil {
 		// pb_rpc.lua: kong.log.err("trying to connect: ", err); return nil, err
 		return rpcResult{err: fmt.Errorf("trying to connect: %w", err)}
@@ -135,10 +135,11 @@ func rpcCall(socket string, seq int64, call *pb.RpcCall, bridge bridgeFunc) rpcR
 		}
 	}
 	data, err := readFrame(c)
-	c.Close()
 	if err != nil {
+		c.Close()
 		return rpcResult{err: err}
 	}
+	pool.put(c) // pb_rpc.lua: c:setkeepalive()
 	var ret pb.RpcReturn
 	if err := proto.Unmarshal(data, &ret); err != nil {
 		return rpcResult{err: fmt.Errorf("decoding RpcReturn: %w", err)}
