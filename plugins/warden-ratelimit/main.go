@@ -7,8 +7,9 @@ import (
 	"github.com/warden-gw/warden/pkg/ratelimit"
 )
 
-// priority runs the plugin after authentication and authorization (acl
-// 950) and just before Kong's own rate-limiting (910).
+// priority runs the plugin after authentication and authorization
+// (warden-authz 940, acl 950) and right after Kong's own rate-limiting
+// (910): higher priorities run first.
 const priority = 905
 
 func main() {
