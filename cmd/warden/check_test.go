@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // demoEnv returns the demo secrets kong/kong.yml references, as
@@ -142,5 +148,31 @@ func assertLines(t *testing.T, what string, got, want []string) {
 	}
 	if t.Failed() {
 		t.Logf("%s:\n%s", what, strings.Join(got, "\n"))
+	}
+}
+
+// TestCheckStaysOffline checks a config whose issuer uses OIDC discovery
+// against a local listener that records any hit: compiling for a check must
+// not fetch keys.
+func TestCheckStaysOffline(t *testing.T) {
+	var hits atomic.Int32
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer idp.Close()
+	yml := filepath.Join(t.TempDir(), "kong.yml")
+	cfg := `_format_version: "3.0"
+plugins:
+  - name: warden-auth
+    config: {issuers: [{issuer: "` + idp.URL + `", discovery: true, algorithms: [RS256]}], http: {allow_http: true}}
+`
+	if err := os.WriteFile(yml, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if code := run([]string{"check", yml}, &out, &out); code != 0 {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	time.Sleep(200 * time.Millisecond) // a background fetch would have landed by now
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the check fetched from the issuer %d times", n)
 	}
 }

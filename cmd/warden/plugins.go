@@ -51,7 +51,8 @@ func entry[C, T any](name string, compile func(*C) (T, error)) plugin {
 
 // plugins are the five Warden plugins, by name.
 var plugins = []plugin{
-	entry("warden-auth", func(c *auth.Config) (*auth.Authenticator, error) { return auth.New(c) }),
+	// Offline: checking a config must not fetch the issuers' keys.
+	entry("warden-auth", func(c *auth.Config) (*auth.Authenticator, error) { return auth.New(c, auth.Offline()) }),
 	entry("warden-authz", authz.Compile),
 	entry("warden-leakguard", leakguard.New),
 	entry("warden-ratelimit", ratelimit.Compile),

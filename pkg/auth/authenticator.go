@@ -38,13 +38,19 @@ type Authenticator struct {
 	signer    *assertionSigner
 	now       func() time.Time
 	maxTTL    time.Duration
+	offline   bool // compile only: no key fetch at New
 }
 
-// Option changes an Authenticator, for tests.
+// Option changes an Authenticator.
 type Option func(*Authenticator)
 
 // WithTimeFunc sets the clock (default time.Now).
 func WithTimeFunc(now func() time.Time) Option { return func(a *Authenticator) { a.now = now } }
+
+// Offline compiles the config without starting the background key fetch
+// New otherwise starts, for checking a config away from the network (the
+// offline checker). Keys are still fetched when a token needs them.
+func Offline() Option { return func(a *Authenticator) { a.offline = true } }
 
 // New compiles cfg (already defaulted and validated): parses keys, builds
 // the caches and the shared HTTP client and key sources.
@@ -71,7 +77,7 @@ func New(cfg *Config, opts ...Option) (*Authenticator, error) {
 		if err != nil {
 			return nil, fmt.Errorf("issuers[%d]: %w", i, err)
 		}
-		if v.remote != nil {
+		if v.remote != nil && !a.offline {
 			v.remote.start() // fetch keys before the first request needs them
 		}
 		a.issuers[cfg.Issuers[i].Issuer] = v
