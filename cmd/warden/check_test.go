@@ -176,3 +176,13 @@ plugins:
 		t.Fatalf("the check fetched from the issuer %d times", n)
 	}
 }
+
+// TestExamplesPass keeps the shipped example configs valid.
+func TestExamplesPass(t *testing.T) {
+	for _, f := range []string{"../../kong/kong.yml", "../../examples/deck/warden.yaml"} {
+		var out bytes.Buffer
+		if code := run([]string{"check", f}, &out, &out); code != 0 {
+			t.Errorf("%s: exit %d\n%s", f, code, out.String())
+		}
+	}
+}
