@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -15,11 +14,8 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,23 +27,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
-
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 const kongYML = `
 _format_version: "3.0"
@@ -109,7 +88,7 @@ const apiKey = "partner-key-0123456789"
 type env struct {
 	g      *harness.Gateway
 	up     *harnesstest.EchoUpstream
-	logs   *logBuffer
+	logs   *harnesstest.LogBuffer
 	signer *rsa.PrivateKey
 	asKey  *ecdsa.PrivateKey
 	idp    string
@@ -132,12 +111,8 @@ func start(t *testing.T) *env {
 
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth")
 	up := harnesstest.NewEchoUpstream(t)
-	logs := &logBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("logs:\n%s", logs.String())
-		}
-	})
+	logs := &harnesstest.LogBuffer{}
+	logs.LogOnFailure(t)
 	yml := strings.NewReplacer("UPSTREAM", up.URL, "IDP", idp.URL, "KEYHASH", sha(apiKey),
 		"                  http_unused: true\n", "").Replace(kongYML)
 	yml = strings.Replace(yml, "              anonymous: anonymous\n", "              anonymous: anonymous\n              http: {allow_http: true}\n", 1)
@@ -347,25 +322,5 @@ func ownCalls(c harness.CallStats) int {
 
 func TestDumpGolden(t *testing.T) {
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth")
-	out, err := exec.Command(filepath.Join(dir, "warden-auth"), "-dump", "-kong-prefix", "/usr/local/kong").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, out, "", "  "); err != nil {
-		t.Fatalf("dump is not JSON: %v", err)
-	}
-	golden := filepath.Join("testdata", "dump.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, pretty.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(want, pretty.Bytes()) {
-		t.Fatalf("dump differs from %s (run go test -update)", golden)
-	}
+	harnesstest.DumpGolden(t, dir, "warden-auth", filepath.Join("testdata", "dump.golden.json"), *update)
 }
