@@ -203,46 +203,12 @@ func init() {
 			return nil, nil
 		},
 		// kong.ctx.shared via plugin.lua exposed_api (saved table in the log timer)
-		"kong.ctx.shared.set": func(rs *reqState, _ *pluginConf, arg []byte) (proto.Message, error) {
-			var kv pb.KV
-			if err := decode(arg, &kv); err != nil {
-				return nil, err
-			}
-			if v := unwrapValue(kv.V); v == nil {
-				delete(rs.sharedTable(), kv.K)
-			} else {
-				rs.sharedTable()[kv.K] = v
-			}
-			return nil, nil
-		},
-		"kong.ctx.shared.get": func(rs *reqState, _ *pluginConf, arg []byte) (proto.Message, error) {
-			var k pb.String
-			if err := decode(arg, &k); err != nil {
-				return nil, err
-			}
-			return wrapValue(rs.sharedTable()[k.V]), nil
-		},
+		"kong.ctx.shared.set": tableSet((*reqState).sharedTable),
+		"kong.ctx.shared.get": tableGet((*reqState).sharedTable),
 		// kong.nginx
 		"kong.nginx.get_var": pdkGetVar,
-		"kong.nginx.get_ctx": func(rs *reqState, _ *pluginConf, arg []byte) (proto.Message, error) {
-			var k pb.String
-			if err := decode(arg, &k); err != nil {
-				return nil, err
-			}
-			return wrapValue(rs.ngxTable()[k.V]), nil
-		},
-		"kong.nginx.set_ctx": func(rs *reqState, _ *pluginConf, arg []byte) (proto.Message, error) {
-			var kv pb.KV
-			if err := decode(arg, &kv); err != nil {
-				return nil, err
-			}
-			if v := unwrapValue(kv.V); v == nil {
-				delete(rs.ngxTable(), kv.K)
-			} else {
-				rs.ngxTable()[kv.K] = v
-			}
-			return nil, nil
-		},
+		"kong.nginx.get_ctx": tableGet((*reqState).ngxTable),
+		"kong.nginx.set_ctx": tableSet((*reqState).ngxTable),
 		"kong.nginx.req_start_time": func(rs *reqState, _ *pluginConf, _ []byte) (proto.Message, error) {
 			if rs.saved != nil {
 				return numMsg(rs.saved.reqStartTime), nil
@@ -1212,4 +1178,33 @@ func pdkSetSerializeValue(rs *reqState, _ *pluginConf, arg []byte) (proto.Messag
 	}
 	rs.serializeValues[kv.K] = unwrapValue(kv.V)
 	return nil, nil
+}
+
+// tableGet answers a get on a per-request Lua table (kong.ctx.shared,
+// ngx.ctx): the value under the key, wrapped as pb_rpc.lua wraps it.
+func tableGet(table func(*reqState) map[string]any) pdkFn {
+	return func(rs *reqState, _ *pluginConf, arg []byte) (proto.Message, error) {
+		var k pb.String
+		if err := decode(arg, &k); err != nil {
+			return nil, err
+		}
+		return wrapValue(table(rs)[k.V]), nil
+	}
+}
+
+// tableSet answers a set: a value that unwraps to nil (null, or false,
+// which pb_rpc.lua's structpb_value turns into nil) removes the key.
+func tableSet(table func(*reqState) map[string]any) pdkFn {
+	return func(rs *reqState, _ *pluginConf, arg []byte) (proto.Message, error) {
+		var kv pb.KV
+		if err := decode(arg, &kv); err != nil {
+			return nil, err
+		}
+		if v := unwrapValue(kv.V); v == nil {
+			delete(table(rs), kv.K)
+		} else {
+			table(rs)[kv.K] = v
+		}
+		return nil, nil
+	}
 }
