@@ -28,9 +28,12 @@ vet:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## test: vet, then every test, end-to-end ones included (they build the real binaries)
+## test: vet, then every test, end-to-end ones included (they build the real binaries); then
+## bench/leakguard's own module (gitleaks comparison: our recall must stay at least gitleaks')
 test: vet
 	$(GO) test -timeout 12m ./...
+	$(GO) -C bench/leakguard vet ./...
+	$(GO) -C bench/leakguard test ./...
 
 ## check: validate kong/kong.yml offline as Kong and the plugins would (schemas, Validate, compile)
 check:
