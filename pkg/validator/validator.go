@@ -89,8 +89,9 @@ func New(cfg *Config) (*Validator, error) {
 func (v *Validator) LogOnly() bool { return v.mode == ModeLogOnly }
 
 // Check validates a request. The body is read, once, only when the request
-// has one (Content-Length above 0 or a Transfer-Encoding) and passed the
-// checks that come before reading it. An error means the body could not
+// may have one (Content-Length above 0, a Transfer-Encoding, or neither
+// header on a method other than GET and HEAD) and passed the checks that
+// come before reading it. An error means the body could not
 // be read: the caller fails closed.
 func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 	rawPath, rawQuery, _ := strings.Cut(r.PathWithQuery, "?")
@@ -127,6 +128,24 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 		return v.finish(http.StatusRequestEntityTooLarge, []Violation{{Location: "body", Code: CodeBodyTooLarge, Message: fmt.Sprintf("must be at most %d bytes", v.maxBody)}}, nil, d.Operation), nil
 	}
 
+	// A request with neither header may still have a body: HTTP/2 and
+	// HTTP/3 need neither (RFC 9113 8.1.1), and nginx proxies that body
+	// upstream. Read it (one call) to know, except for GET and HEAD, whose
+	// content has no defined meaning (RFC 9110 9.3.1, 9.3.2).
+	var early []byte
+	if !hasBody && size < 0 && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		b, err := body(v.maxBody)
+		if errors.Is(err, ErrBodyTooLarge) {
+			return v.finish(http.StatusRequestEntityTooLarge, []Violation{{Location: "body", Code: CodeBodyTooLarge, Message: fmt.Sprintf("must be at most %d bytes", v.maxBody)}}, nil, d.Operation), nil
+		}
+		if err != nil {
+			return d, err
+		}
+		if len(b) > 0 {
+			hasBody, early = true, b
+		}
+	}
+
 	// Parameters.
 	var vs []Violation
 	q, ok := parseQuery(rawQuery)
@@ -153,7 +172,10 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 		if bad != nil {
 			return v.finish(http.StatusUnsupportedMediaType, []Violation{*bad}, nil, d.Operation), nil
 		}
-		b, err := body(v.maxBody)
+		b, err := early, error(nil)
+		if b == nil {
+			b, err = body(v.maxBody)
+		}
 		if errors.Is(err, ErrBodyTooLarge) {
 			return v.finish(http.StatusRequestEntityTooLarge, []Violation{{Location: "body", Code: CodeBodyTooLarge, Message: fmt.Sprintf("must be at most %d bytes", v.maxBody)}}, nil, d.Operation), nil
 		}

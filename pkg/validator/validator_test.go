@@ -315,3 +315,49 @@ func TestFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyWithoutLengthHeaders: an HTTP/2 or HTTP/3 request carries its
+// body without Content-Length or Transfer-Encoding (RFC 9113 8.1.1), and
+// Kong (nginx) proxies that body upstream, so it must be read and checked
+// like any other, not skipped as absent.
+func TestBodyWithoutLengthHeaders(t *testing.T) {
+	t.Parallel()
+	v := mustNew(t, ordersConfig(t))
+	badItem := strings.Replace(orderJSON, `"quantity": 3`, `"quantity": 0`, 1)
+	tests := []struct {
+		name    string
+		method  string
+		ctype   string
+		body    string
+		status  int
+		code    string
+		maxBody int
+	}{
+		{name: "invalid body", method: "POST", ctype: "application/json", body: badItem, status: 400, code: "minimum"},
+		{name: "valid body", method: "POST", ctype: "application/json", body: orderJSON},
+		{name: "unlisted content type", method: "POST", ctype: "text/plain", body: orderJSON, status: 415, code: CodeContentTypeRefused},
+		{name: "no content type", method: "POST", body: orderJSON, status: 415, code: CodeContentTypeMissing},
+		{name: "no body at all", method: "POST", body: "", status: 400, code: CodeBodyRequired},
+		{name: "too large", method: "POST", ctype: "application/json", body: orderJSON, status: 413, code: CodeBodyTooLarge, maxBody: 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			v := v
+			if tt.maxBody > 0 {
+				v = mustNew(t, ordersConfig(t, func(c *Config) { c.MaxBodyBytes = tt.maxBody }))
+			}
+			h := map[string][]string{}
+			if tt.ctype != "" {
+				h["content-type"] = []string{tt.ctype}
+			}
+			d, err := v.Check(&Request{Method: tt.method, PathWithQuery: "/orders", Headers: h}, bodyOf(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Status != tt.status || tt.status != 0 && d.Reason != tt.code {
+				t.Fatalf("status %d reason %q, want %d %q (%+v)", d.Status, d.Reason, tt.status, tt.code, d.Violations)
+			}
+		})
+	}
+}

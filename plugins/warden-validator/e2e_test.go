@@ -110,3 +110,36 @@ func TestDumpGolden(t *testing.T) {
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-validator")
 	harnesstest.DumpGolden(t, dir, "warden-validator", filepath.Join("testdata", "dump.golden.json"), *update)
 }
+
+// TestE2EBodyWithoutContentLength: a body sent without Content-Length (as
+// an HTTP/2 client may; here chunked, which Go's server, like nginx's
+// HTTP/2 module, leaves out of the request headers) is still validated,
+// not proxied unchecked.
+func TestE2EBodyWithoutContentLength(t *testing.T) {
+	cfg, _ := json.Marshal(map[string]any{
+		"operations": []any{
+			map[string]any{"method": "POST", "path": "/orders", "body_schema": orderSchema},
+		},
+	})
+	g, up := start(t, string(cfg))
+	post := func(body string) reply {
+		t.Helper()
+		// An io.Reader that is not a *strings.Reader: unknown length, so
+		// the client sends no Content-Length.
+		req, _ := http.NewRequest("POST", g.URL()+"/orders", io.MultiReader(strings.NewReader(body)))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return reply{resp.StatusCode, resp.Header, string(b), g.Calls(resp.Header.Get("X-Kong-Request-Id"))}
+	}
+	if r := post(`{"currency":"EUR","items":[{"sku":"A-1","quantity":0}]}`); r.status != 400 || up.Count() != 0 {
+		t.Fatalf("invalid body without Content-Length: %d %s (upstream saw %d)", r.status, r.body, up.Count())
+	}
+	if r := post(`{"currency":"EUR","items":[{"sku":"A-1","quantity":2}]}`); r.status != 200 || up.Count() != 1 {
+		t.Fatalf("valid body without Content-Length: %d %s (upstream saw %d)", r.status, r.body, up.Count())
+	}
+}
