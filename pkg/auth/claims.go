@@ -32,11 +32,25 @@ func (c *claimChecks) check(claims map[string]any) error {
 		}
 	}
 	for _, cv := range c.values {
-		if !slices.ContainsFunc(stringList(claims[cv.Claim]), func(s string) bool { return slices.Contains(cv.Values, s) }) {
+		if !claimValueAllowed(claims[cv.Claim], cv.Values) {
 			errs = append(errs, fmt.Errorf("%w: claim %q value not allowed", ErrClaim, cv.Claim))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// claimValueAllowed reports whether a claim is one of allowed, or is an
+// array with an element in allowed. A string is compared whole: unlike a
+// scope it is not a space-separated list, or "evil acme" would pass for
+// "acme".
+func claimValueAllowed(v any, allowed []string) bool {
+	switch t := v.(type) {
+	case string:
+		return slices.Contains(allowed, t)
+	case []any:
+		return slices.ContainsFunc(t, func(e any) bool { s, ok := e.(string); return ok && slices.Contains(allowed, s) })
+	}
+	return false
 }
 
 // audienceMatches reports whether aud (a string or an array of strings,

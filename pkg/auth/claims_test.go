@@ -151,3 +151,34 @@ func TestReasonsOfASingleFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimValuesCompareWholeStrings: a string claim must equal one of
+// the accepted values. It is not split on spaces as a scope is, or a
+// token whose tenant is "evil acme" would pass a check for "acme".
+func TestClaimValuesCompareWholeStrings(t *testing.T) {
+	t.Parallel()
+	c := claimChecks{values: []ClaimValue{{Claim: "tenant", Values: []string{"acme"}}}}
+	tests := []struct {
+		name   string
+		tenant any
+		ok     bool
+	}{
+		{"equal", "acme", true},
+		{"array element", []any{"other", "acme"}, true},
+		{"space separated", "evil acme", false},
+		{"padded", " acme", false},
+		{"array element with space", []any{"evil acme"}, false},
+		{"number", 1.0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := c.check(map[string]any{"tenant": tt.tenant})
+			if tt.ok {
+				assertErrors(t, err)
+			} else {
+				assertErrors(t, err, ErrClaim)
+			}
+		})
+	}
+}
