@@ -24,6 +24,28 @@ func (a *Authenticator) clearedHeaders() map[string][]string {
 	return h
 }
 
+// OwnHeaders returns the headers only this plugin sets (claims_to_headers
+// and the identity assertion), cleared, for a request another auth plugin
+// authenticated: Kong's consumer headers are that plugin's, but these
+// must not reach the upstream as the client sent them. Nil when none are
+// configured.
+func (a *Authenticator) OwnHeaders() map[string][]string {
+	var h map[string][]string
+	drop := func(name string) {
+		if h == nil {
+			h = map[string][]string{}
+		}
+		h[strings.ToLower(name)] = []string{}
+	}
+	for _, ch := range a.cfg.ClaimsToHeaders {
+		drop(ch.Header)
+	}
+	if a.cfg.Assertion != nil {
+		drop(a.cfg.Assertion.Header)
+	}
+	return h
+}
+
 // UpstreamHeaders returns the headers to set on the upstream request for
 // an authenticated res, in the form kong.service.request.set_headers
 // takes: an empty list clears a header (ngx.req.set_header with an empty

@@ -324,3 +324,67 @@ func TestDumpGolden(t *testing.T) {
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth")
 	harnesstest.DumpGolden(t, dir, "warden-auth", filepath.Join("testdata", "dump.golden.json"), *update)
 }
+
+// TestEndToEndLogicalOR: with anonymous set, warden-auth leaves a request
+// an earlier auth plugin authenticated alone (Kong's logical OR), but the
+// headers only it may set (claims_to_headers, the identity assertion)
+// are still dropped: a client must not forge them past it.
+func TestEndToEndLogicalOR(t *testing.T) {
+	asKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKCS8PrivateKey(asKey)
+	asPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth", "./plugins/warden-auth/testdata/first-auth")
+	up := harnesstest.NewEchoUpstream(t)
+	yml := `
+_format_version: "3.0"
+consumers:
+  - username: alice
+  - username: anonymous
+services:
+  - name: orders
+    url: ` + up.URL + `
+    routes:
+      - name: orders
+        paths: ["/orders"]
+        plugins:
+          - name: first-auth
+          - name: warden-auth
+            config:
+              anonymous: anonymous
+              api_keys:
+                keys: [{name: partner, sha256: ` + sha(apiKey) + `, subject: partner}]
+              claims_to_headers: [{claim: roles, header: x-user-roles}]
+              assertion:
+                private_key: "{vault://env/WARDEN_ASSERTION_KEY}"
+                audience: orders-api
+`
+	g := harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir,
+		LookupEnv: func(name string) (string, bool) { return asPEM, name == "WARDEN_ASSERTION_KEY" }})
+	forged := []string{"X-User-Roles", "admin", "X-Warden-Identity", "forged.assertion.value"}
+	for _, tc := range []struct {
+		name    string
+		headers []string
+		user    string
+	}{
+		{"authenticated by the earlier plugin", append([]string{"X-First-Auth", "alice"}, forged...), ""},
+		{"anonymous fallback", forged, "anonymous"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := up.Count()
+			resp, _ := do(t, g.URL()+"/orders/1", tc.headers...)
+			if resp.StatusCode != 200 || up.Count() != before+1 {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			last, _ := up.Last()
+			if got := last.Header.Get("X-Consumer-Username"); tc.user != "" && got != tc.user {
+				t.Errorf("consumer %q, want %q", got, tc.user)
+			}
+			if v := last.Header.Values("X-User-Roles"); len(v) > 0 {
+				t.Errorf("forged claim header reached upstream: %q", v)
+			}
+			if v := last.Header.Values("X-Warden-Identity"); len(v) > 0 {
+				t.Errorf("forged identity assertion reached upstream: %q", v)
+			}
+		})
+	}
+}

@@ -38,12 +38,18 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	if h.a.Anonymous() != "" {
 		// Logical OR with other auth plugins: a request an earlier plugin
 		// authenticated is left alone (kong/plugins/jwt/handler.lua
-		// logical_OR_authentication).
+		// logical_OR_authentication), but for the headers only this
+		// plugin may set, which a client could otherwise forge.
 		cred, err := k.PDK.Client.GetCredential()
 		if err != nil {
 			return fmt.Errorf("reading credential: %w", err)
 		}
 		if cred.Id != "" {
+			if own := h.a.OwnHeaders(); own != nil {
+				if err := k.PDK.ServiceRequest.SetHeaders(own); err != nil {
+					return fmt.Errorf("clearing upstream headers: %w", err)
+				}
+			}
 			return nil
 		}
 	}
