@@ -135,8 +135,9 @@ func readLimited(path string, max int64) ([]byte, error) {
 
 // Identity returns who made the request: the identity warden-auth stored
 // (one call), or else the consumer one of Kong's own auth plugins
-// authenticated, with the groups Kong's group-aware plugins share. ok is
-// false when the request is anonymous.
+// authenticated, with the groups Kong's group-aware plugins share (four
+// calls). ok is false when the request is anonymous, which includes a
+// fallback to an anonymous consumer (a consumer with no credential).
 func (k *Kong) Identity() (id identity.Identity, ok bool, err error) {
 	v, err := k.PDK.Ctx.GetSharedAny(identity.SharedKey)
 	if err != nil {
@@ -150,6 +151,19 @@ func (k *Kong) Identity() (id identity.Identity, ok bool, err error) {
 		return id, false, fmt.Errorf("reading consumer: %w", err)
 	}
 	if c.Id == "" {
+		return id, false, nil
+	}
+	// A consumer authenticated with no credential is the anonymous
+	// consumer an auth plugin fell back to: Kong's auth plugins set it
+	// with kong.client.authenticate(consumer, nil) and take a credential
+	// as proof of real authentication (kong/plugins/jwt/handler.lua
+	// set_anonymous_consumer and logical_OR_authentication). It is no
+	// identity.
+	cred, err := k.PDK.Client.GetCredential()
+	if err != nil {
+		return id, false, fmt.Errorf("reading credential: %w", err)
+	}
+	if cred.Id == "" {
 		return id, false, nil
 	}
 	id = identity.Identity{

@@ -307,3 +307,45 @@ func TestDumpGolden(t *testing.T) {
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth", "./plugins/warden-authz")
 	harnesstest.DumpGolden(t, dir, "warden-authz", filepath.Join("testdata", "dump.golden.json"), *update)
 }
+
+// TestE2EAnonymousConsumerIsNotAnIdentity: a request that failed
+// authentication and fell back to warden-auth's anonymous consumer (Kong
+// marks it by authenticating with no credential, as its own auth plugins
+// do) is anonymous to warden-authz: a rule asking for an identity answers
+// 401, it does not take the anonymous consumer for one.
+func TestE2EAnonymousConsumerIsNotAnIdentity(t *testing.T) {
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth", "./plugins/warden-authz")
+	up := harnesstest.NewEchoUpstream(t)
+	yml := `
+_format_version: "3.0"
+consumers:
+  - username: anonymous
+  - username: partner
+services:
+  - name: api
+    url: ` + up.URL + `
+    routes:
+      - name: admin
+        paths: ["/admin"]
+        strip_path: false
+        plugins:
+          - name: warden-auth
+            config:
+              anonymous: anonymous
+              api_keys:
+                keys: [{name: partner, sha256: ff56acf1875900a613d4db1cb71d3d72f3e4812725a14240a4a1652f1e9668ac, subject: partner, consumer: partner}]
+              consumer: {}
+          - name: warden-authz
+            config:
+              rules:
+                - {name: signed-in, paths: ["/admin/**"], authenticated: true}
+`
+	g := harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir})
+	r := raw(t, g, "GET", "/admin/stats")
+	if r.status != 401 || up.Count() != 0 {
+		t.Fatalf("anonymous consumer: %d %s (upstream saw %d), want 401", r.status, r.body, up.Count())
+	}
+	if r := raw(t, g, "GET", "/admin/stats", "apikey", "partner-demo-key"); r.status != 200 || up.Count() != 1 {
+		t.Fatalf("partner: %d %s (upstream saw %d), want 200", r.status, r.body, up.Count())
+	}
+}

@@ -30,7 +30,7 @@ func newHandler(cfg *authz.Config) (*handler, error) {
 
 // Access reads the method and the raw request URI (two calls), matches
 // them, then reads only what the matched rules need: the identity (one
-// call, three for a Kong consumer), the host, the headers and the client
+// call, four for a Kong consumer), the host, the headers and the client
 // IP (one call each). The query comes with the URI. Method-override
 // headers (X-HTTP-Method-Override and friends) are never read.
 func (h *handler) Access(k *pluginkit.Kong) error {
