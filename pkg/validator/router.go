@@ -57,20 +57,22 @@ func compileTemplate(path string) ([]segment, error) {
 }
 
 // match reports whether path segments match the template, and fills
-// params with the (still percent-encoded) values.
-func (o *operation) match(parts []string, params map[string]string) bool {
+// params with the (still percent-encoded) values. With fold, literals,
+// prefixes and suffixes compare case-insensitively.
+func (o *operation) match(parts []string, params map[string]string, fold bool) bool {
 	if len(parts) != len(o.segs) {
 		return false
 	}
+	eq := func(a, b string) bool { return a == b || fold && strings.EqualFold(a, b) }
 	for i, s := range o.segs {
 		p := parts[i]
 		if s.name == "" {
-			if p != s.lit {
+			if !eq(p, s.lit) {
 				return false
 			}
 			continue
 		}
-		if len(p) <= len(s.prefix)+len(s.suffix) || !strings.HasPrefix(p, s.prefix) || !strings.HasSuffix(p, s.suffix) {
+		if len(p) <= len(s.prefix)+len(s.suffix) || !eq(p[:len(s.prefix)], s.prefix) || !eq(p[len(p)-len(s.suffix):], s.suffix) {
 			return false
 		}
 		if params != nil {
@@ -111,19 +113,33 @@ func newRouter(ops []*operation) *router {
 // find returns the operation for method and a normalized path, with its
 // raw path parameters. When none matches, allow lists the methods the
 // path has.
+//
+// A path no template matches exactly is tried again without a trailing
+// slash and ignoring case: many frameworks behind Kong route /orders/
+// and /ORDERS to the /orders handler (Express by default, ASP.NET Core),
+// and such a spelling must not carry a body past the operation's checks.
 func (r *router) find(method, path string) (op *operation, params map[string]string, allow []string) {
 	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	for _, o := range r.ops {
-		if o.method != method {
-			continue
+	loose := parts
+	if n := len(loose); n > 1 && loose[n-1] == "" {
+		loose = loose[:n-1]
+	}
+	for _, fold := range []bool{false, true} {
+		if fold {
+			parts = loose
 		}
-		params = map[string]string{}
-		if o.match(parts, params) {
-			return o, params, nil
+		for _, o := range r.ops {
+			if o.method != method {
+				continue
+			}
+			params = map[string]string{}
+			if o.match(parts, params, fold) {
+				return o, params, nil
+			}
 		}
 	}
 	for _, o := range r.ops {
-		if o.match(parts, nil) && !slices.Contains(allow, o.method) {
+		if o.match(parts, nil, true) && !slices.Contains(allow, o.method) {
 			allow = append(allow, o.method)
 		}
 	}

@@ -361,3 +361,43 @@ func TestBodyWithoutLengthHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestPathVariantsStillValidated: frameworks behind Kong commonly route
+// /orders/ and /ORDERS to the /orders handler (Express by default,
+// ASP.NET Core, Spring Boot 2), so with unknown_operation allow such a
+// spelling must not let a body through unvalidated. An exact match still
+// wins.
+func TestPathVariantsStillValidated(t *testing.T) {
+	t.Parallel()
+	v := mustNew(t, ordersConfig(t, func(c *Config) { c.UnknownOperation = UnknownAllow }))
+	badItem := strings.Replace(orderJSON, `"quantity": 3`, `"quantity": 0`, 1)
+	tests := []struct {
+		name   string
+		req    *Request
+		body   string
+		status int
+		op     string
+	}{
+		{name: "trailing slash", req: post("/orders/", "application/json", badItem), body: badItem, status: 400, op: "POST /orders"},
+		{name: "upper case", req: post("/ORDERS", "application/json", badItem), body: badItem, status: 400, op: "POST /orders"},
+		{name: "both", req: post("/Orders/", "application/json", badItem), body: badItem, status: 400, op: "POST /orders"},
+		{name: "valid with trailing slash", req: post("/orders/", "application/json", orderJSON), body: orderJSON, op: "POST /orders"},
+		{name: "param with trailing slash", req: &Request{Method: "GET", PathWithQuery: "/orders/0/"}, status: 400, op: "GET /orders/{id}"},
+		{name: "unknown path still unknown", req: &Request{Method: "GET", PathWithQuery: "/admin/"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if tt.req.Headers == nil {
+				tt.req.Headers = map[string][]string{}
+			}
+			d, err := v.Check(tt.req, bodyOf(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Status != tt.status || d.Operation != tt.op {
+				t.Fatalf("status %d operation %q, want %d %q (%+v)", d.Status, d.Operation, tt.status, tt.op, d.Violations)
+			}
+		})
+	}
+}
