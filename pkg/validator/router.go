@@ -115,18 +115,16 @@ func newRouter(ops []*operation) *router {
 // path has.
 //
 // A path no template matches exactly is tried again without a trailing
-// slash and ignoring case: many frameworks behind Kong route /orders/
-// and /ORDERS to the /orders handler (Express by default, ASP.NET Core),
-// and such a spelling must not carry a body past the operation's checks.
+// slash or path parameters and ignoring case: many frameworks behind Kong
+// route /orders/, /ORDERS and /orders;x=y to the /orders handler
+// (Express by default, ASP.NET Core, Tomcat and Spring), and such a
+// spelling must not carry a body past the operation's checks.
 func (r *router) find(method, path string) (op *operation, params map[string]string, allow []string) {
-	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	loose := parts
-	if n := len(loose); n > 1 && loose[n-1] == "" {
-		loose = loose[:n-1]
-	}
+	exact := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	parts := exact
 	for _, fold := range []bool{false, true} {
 		if fold {
-			parts = loose
+			parts = looseParts(parts)
 		}
 		for _, o := range r.ops {
 			if o.method != method {
@@ -139,12 +137,25 @@ func (r *router) find(method, path string) (op *operation, params map[string]str
 		}
 	}
 	for _, o := range r.ops {
-		if o.match(parts, nil, true) && !slices.Contains(allow, o.method) {
+		if (o.match(exact, nil, false) || o.match(parts, nil, true)) && !slices.Contains(allow, o.method) {
 			allow = append(allow, o.method)
 		}
 	}
 	slices.Sort(allow)
 	return nil, nil, allow
+}
+
+// looseParts returns parts without path parameters (RFC 3986 3.3) and
+// without an empty last segment (a trailing slash).
+func looseParts(parts []string) []string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i], _, _ = strings.Cut(p, ";")
+	}
+	if n := len(out); n > 1 && out[n-1] == "" {
+		out = out[:n-1]
+	}
+	return out
 }
 
 // compileOperations compiles operations: templates, media ranges,

@@ -363,8 +363,8 @@ func TestBodyWithoutLengthHeaders(t *testing.T) {
 }
 
 // TestPathVariantsStillValidated: frameworks behind Kong commonly route
-// /orders/ and /ORDERS to the /orders handler (Express by default,
-// ASP.NET Core, Spring Boot 2), so with unknown_operation allow such a
+// /orders/, /ORDERS and /orders;x=y to the /orders handler (Express by
+// default, ASP.NET Core, Spring Boot 2, Tomcat), so with unknown_operation allow such a
 // spelling must not let a body through unvalidated. An exact match still
 // wins.
 func TestPathVariantsStillValidated(t *testing.T) {
@@ -381,6 +381,7 @@ func TestPathVariantsStillValidated(t *testing.T) {
 		{name: "trailing slash", req: post("/orders/", "application/json", badItem), body: badItem, status: 400, op: "POST /orders"},
 		{name: "upper case", req: post("/ORDERS", "application/json", badItem), body: badItem, status: 400, op: "POST /orders"},
 		{name: "both", req: post("/Orders/", "application/json", badItem), body: badItem, status: 400, op: "POST /orders"},
+		{name: "path parameter (Tomcat, Spring strip it)", req: post("/orders;jsessionid=x", "application/json", badItem), body: badItem, status: 400, op: "POST /orders"},
 		{name: "valid with trailing slash", req: post("/orders/", "application/json", orderJSON), body: orderJSON, op: "POST /orders"},
 		{name: "param with trailing slash", req: &Request{Method: "GET", PathWithQuery: "/orders/0/"}, status: 400, op: "GET /orders/{id}"},
 		{name: "unknown path still unknown", req: &Request{Method: "GET", PathWithQuery: "/admin/"}},
