@@ -202,3 +202,38 @@ func TestPolicyLocal(t *testing.T) {
 		t.Fatal("fifth gold request allowed")
 	}
 }
+
+// TestHeaderNameAnyCase: Kong hands header names over lower-cased and
+// HTTP header names are case-insensitive, so header_name: X-Tenant must
+// find the x-tenant header, not leave every request to the fallback.
+func TestHeaderNameAnyCase(t *testing.T) {
+	t.Parallel()
+	cfg := &Config{}
+	cfg.SetDefaults()
+	cfg.Redis.SetDefaults()
+	cfg.Policy = PolicyLocal
+	cfg.Limits = []LimitConfig{{Window: "hour", Limit: 1}}
+	cfg.LimitBy = []string{IdentifierHeader}
+	cfg.HeaderName = "X-Tenant"
+	cfg.FallbackBy = IdentifierIP
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := func(tenant string) Request {
+		return Request{IP: "1.1.1.1", Headers: map[string][]string{"x-tenant": {tenant}}}
+	}
+	if p.Missing(req("acme")) {
+		t.Fatal("x-tenant header not found for header_name X-Tenant")
+	}
+	// One an hour per tenant: a second tenant from the same address has
+	// its own counter.
+	for _, tenant := range []string{"acme", "globex"} {
+		if v := p.Decide(context.Background(), req(tenant)); v.Refuse {
+			t.Fatalf("first request of %s refused", tenant)
+		}
+	}
+}

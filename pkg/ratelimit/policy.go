@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -90,7 +91,7 @@ func CompileWith(cfg *Config, co CompileOptions) (*Policy, error) {
 		limiter:  lim,
 		kinds:    cfg.LimitBy,
 		fallback: cfg.FallbackBy,
-		header:   cfg.HeaderName,
+		header:   strings.ToLower(cfg.HeaderName), // Kong lower-cases request header names
 		claim:    cfg.ClaimName,
 		status:   cfg.ErrorCode,
 		message:  cfg.ErrorMessage,
