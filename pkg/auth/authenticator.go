@@ -184,11 +184,38 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (*Result,
 		res.ConsumerRef = v.consumerRef
 		res.ConsumerByUsername = m.By == "username"
 		res.ConsumerOptional = m.Optional
+		if !res.ConsumerByUsername && !isUUID(res.ConsumerRef) {
+			// Kong's load_consumer raises an error for such an id
+			// (kong/pdk/client.lua): it names no consumer.
+			res.ConsumerRef = ""
+		}
 		if res.ConsumerRef == "" && !m.Optional {
 			return nil, deny(ErrConsumerNotFound)
 		}
 	}
 	return res, nil
+}
+
+// isUUID reports whether s is a UUID as Kong's is_valid_uuid checks it
+// (kong/tools/uuid.lua: 8-4-4-4-12 hex digits, any case).
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // tokenKey is a token's verified-token cache key, its SHA-256. Tokens up

@@ -315,3 +315,45 @@ func TestSigningKeyForms(t *testing.T) {
 		})
 	}
 }
+
+// TestConsumerByIDNeedsUUID: Kong's load_consumer raises an error for an
+// id that is not a UUID unless it may search by username
+// (kong/pdk/client.lua), which would answer a token's chosen subject with
+// a 500. Such a reference names no consumer: refused with 401, or no
+// consumer when the mapping is optional.
+func TestConsumerByIDNeedsUUID(t *testing.T) {
+	testKeys(t)
+	tests := []struct {
+		name     string
+		sub      string
+		optional bool
+		wantRef  string
+		denied   bool
+	}{
+		{name: "uuid", sub: "6a3e2c1c-2b9f-4c8e-9f3e-2d1b8a7c6e5f", wantRef: "6a3e2c1c-2b9f-4c8e-9f3e-2d1b8a7c6e5f"},
+		{name: "not a uuid", sub: "alice", denied: true},
+		{name: "not a uuid, optional", sub: "alice", optional: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := staticConfig(t)
+			cfg["consumer"] = map[string]any{"claim": "sub", "by": "id", "optional": tt.optional}
+			a := newAuth(t, cfg)
+			c := goodClaims()
+			c["sub"] = tt.sub
+			res, d := a.Authenticate(context.Background(), bearer(sign(t, jwt.SigningMethodRS256, rsaA, "a1", c)))
+			if tt.denied {
+				if d == nil || d.Reason != ReasonConsumerNotFound || d.Status != 401 {
+					t.Fatalf("got %+v %v, want a consumer_not_found denial", res, d)
+				}
+				return
+			}
+			if d != nil {
+				t.Fatal(d)
+			}
+			if res.ConsumerRef != tt.wantRef || res.ConsumerByUsername {
+				t.Errorf("consumer ref %q by username %v, want %q by id", res.ConsumerRef, res.ConsumerByUsername, tt.wantRef)
+			}
+		})
+	}
+}
