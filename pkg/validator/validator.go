@@ -217,8 +217,13 @@ func (v *Validator) relative(path string) (string, bool) {
 	if v.basePath == "" {
 		return path, true
 	}
-	rest, ok := strings.CutPrefix(path, v.basePath)
-	if !ok || (rest != "" && rest[0] != '/') {
+	// In any case, as operations match (router.find).
+	n := len(v.basePath)
+	if len(path) < n || !strings.EqualFold(path[:n], v.basePath) {
+		return "", false
+	}
+	rest := path[n:]
+	if rest != "" && rest[0] != '/' {
 		return "", false
 	}
 	if rest == "" {

@@ -402,3 +402,23 @@ func TestPathVariantsStillValidated(t *testing.T) {
 		})
 	}
 }
+
+// TestBasePathAnyCase: the base path is stripped in any case, as the
+// operations' own paths match (see TestPathVariantsStillValidated).
+func TestBasePathAnyCase(t *testing.T) {
+	t.Parallel()
+	v := mustNew(t, ordersConfig(t, func(c *Config) { c.UnknownOperation = UnknownAllow; c.BasePath = "/api/v1" }))
+	badItem := strings.Replace(orderJSON, `"quantity": 3`, `"quantity": 0`, 1)
+	for _, path := range []string{"/api/v1/orders", "/API/V1/orders", "/Api/v1/Orders/"} {
+		d, err := v.Check(post(path, "application/json", badItem), bodyOf(badItem))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != 400 || d.Operation != "POST /orders" {
+			t.Errorf("%s: status %d operation %q, want 400 POST /orders", path, d.Status, d.Operation)
+		}
+	}
+	if d, _ := v.Check(post("/api/v10/orders", "application/json", badItem), bodyOf(badItem)); !d.Valid() {
+		t.Errorf("/api/v10/orders is outside the base path: %+v", d)
+	}
+}
