@@ -351,6 +351,12 @@ func (c *Config) Validate() error {
 		if c.APIKeys.Header != "" && strings.EqualFold(c.APIKeys.Header, c.Token.Header) {
 			errs.Add("api_keys.header", "must differ from token.header")
 		}
+		// One parameter read as both would hold two credentials on every
+		// request that sends it: all refused as multiple (400).
+		if c.APIKeys.QueryParam != "" && c.APIKeys.QueryParam == c.Token.QueryParam &&
+			(len(c.Issuers) > 0 || c.Introspection != nil) {
+			errs.Add("api_keys.query_param", "must differ from token.query_param")
+		}
 	}
 	if c.Introspection != nil {
 		errs.Check("introspection", c.Introspection.validate(c.HTTP.AllowHTTP))

@@ -247,6 +247,11 @@ func TestConfigValidation(t *testing.T) {
 			[]string{"issuers[0].algorithms[0]: unsupported algorithm"}},
 		{"bad api key hash", map[string]any{"api_keys": map[string]any{"keys": []any{map[string]any{"name": "k", "sha256": "not-hex-secret", "subject": "s"}}}},
 			[]string{"api_keys.keys[0].sha256: must be 64 hex digits"}},
+		{"token and api key in one query parameter", map[string]any{
+			"issuers":  []any{map[string]any{"issuer": "i", "algorithms": []string{"HS256"}, "hmac_secrets": []string{hmacSecret}}},
+			"token":    map[string]any{"query_param": "access_token"},
+			"api_keys": map[string]any{"query_param": "access_token", "keys_file": "/x"}},
+			[]string{"api_keys.query_param: must differ from token.query_param"}},
 		{"assertion ttl", map[string]any{"api_keys": map[string]any{"keys_file": "/x"}, "assertion": map[string]any{"private_key": pemPrivate(t, ecA), "audience": "a", "ttl_sec": 120}},
 			[]string{"assertion.ttl_sec: must be between 1 and 60"}},
 		{"assertion key type", map[string]any{"api_keys": map[string]any{"keys_file": "/x"}, "assertion": map[string]any{"private_key": pemPrivate(t, rsaA), "audience": "a"}},
