@@ -42,14 +42,17 @@ func (p BodyPlan) String() string {
 }
 
 // PlanRequestBody plans the request body. Headers have lower-case names
-// (Kong's kong.request.get_headers). A request with neither
-// Transfer-Encoding nor a positive Content-Length has no body (RFC 9112
-// section 6.3).
+// (Kong's kong.request.get_headers). Only Content-Length: 0 proves there
+// is no body: HTTP/2 and HTTP/3 requests (Kong's HTTPS listener speaks
+// HTTP/2) may carry a body with neither Content-Length nor
+// Transfer-Encoding, and nginx passes it upstream, so such a request is
+// read like a response (RFC 9113 section 8.1.1; RFC 9112 section 6.3 holds
+// for HTTP/1.1 only).
 func (g *Guard) PlanRequestBody(headers map[string][]string) BodyPlan {
 	if !g.ScansRequestBody() {
 		return PlanSkip
 	}
-	if n, ok := contentLength(headers); (!ok || n == 0) && headerValue(headers, "transfer-encoding") == "" {
+	if n, ok := contentLength(headers); ok && n == 0 {
 		return PlanSkip
 	}
 	return g.planBody(headers)
