@@ -123,6 +123,11 @@ func newRequestID() string {
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
+	// net/http moves Transfer-Encoding out of the header map; nginx keeps
+	// the header the client sent, and ngx.req.get_headers returns it.
+	if len(r.TransferEncoding) > 0 && r.Header.Get("Transfer-Encoding") == "" {
+		r.Header.Set("Transfer-Encoding", strings.Join(r.TransferEncoding, ", "))
+	}
 	rs := &reqState{g: g, id: newRequestID(), r: r, start: time.Now(), ctxShared: map[string]any{}, ngxCtx: map[string]any{},
 		respHdr: http.Header{}, collected: map[string][]*pluginConf{}}
 	defer func() {
