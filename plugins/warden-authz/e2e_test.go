@@ -260,7 +260,7 @@ func TestE2EBadConfigFailsClosed(t *testing.T) {
 		t.Fatalf("status %d, proxied %v", r.status, up.Count() != before)
 	}
 	g.WaitLogs()
-	if !strings.Contains(logs.String(), "rules[0].condition") {
+	if !logs.Await("rules[0].condition") {
 		t.Errorf("the log does not name the bad field:\n%s", logs.String())
 	}
 }

@@ -26,24 +26,6 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 const pluginName = "warden-leakguard"
 
-// logBuffer collects every gateway and plugin log line of a test.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // Fake secrets, generated per run: random bodies in the providers'
 // public formats, GitHub's with a valid checksum. None is real.
 type secrets struct {
@@ -221,11 +203,11 @@ services:
                 regex = '''secret(?=[0-9])'''
 `
 
-func startGateway(t *testing.T, s secrets) (*harness.Gateway, *leakyUpstream, *logBuffer) {
+func startGateway(t *testing.T, s secrets) (*harness.Gateway, *leakyUpstream, *harnesstest.LogBuffer) {
 	t.Helper()
 	dir := harnesstest.BuildPlugins(t, "./plugins/"+pluginName)
 	up := newLeakyUpstream(t, s)
-	logs := &logBuffer{}
+	logs := &harnesstest.LogBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() || os.Getenv("LEAKGUARD_E2E_LOGS") != "" {
 			t.Logf("gateway and plugin logs:\n%s", logs.String())
@@ -410,7 +392,7 @@ func TestE2E(t *testing.T) {
 	t.Run("request body without a length header is still scanned", func(t *testing.T) {
 		// An unknown-length body goes out chunked; the harness, like an
 		// HTTP/2 request in Kong, hands it over with no Content-Length.
-		body := io.MultiReader(strings.NewReader(`{"note":"deploy with `+s.stripe+`"}`))
+		body := io.MultiReader(strings.NewReader(`{"note":"deploy with ` + s.stripe + `"}`))
 		req, _ := http.NewRequest("POST", g.URL()+"/reqredact/echo", body)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
@@ -446,7 +428,7 @@ func TestE2E(t *testing.T) {
 		if r.status != 500 || up.count() != before {
 			t.Errorf("status %d, upstream calls %d", r.status, up.count()-before)
 		}
-		if !strings.Contains(logs.String(), "lookahead-rule") {
+		if !logs.Await("lookahead-rule") {
 			t.Errorf("config error does not name the rule")
 		}
 	})

@@ -155,7 +155,7 @@ limits:
 		t.Errorf("upstream saw %d requests, want 3", up.Count())
 	}
 	g.WaitLogs()
-	if !strings.Contains(logs.String(), `"reason":"rate_limited"`) || !strings.Contains(logs.String(), `"reason":"rate_limited_known"`) {
+	if !logs.Await(`"reason":"rate_limited"`) || !logs.Await(`"reason":"rate_limited_known"`) {
 		t.Errorf("refusals not audited:\n%s", logs.String())
 	}
 }
@@ -297,7 +297,7 @@ limits:
 				}
 			}
 			g.WaitLogs()
-			if !strings.Contains(logs.String(), `"redis_error":"`) {
+			if !logs.Await(`"redis_error":"`) {
 				t.Errorf("fallback decisions not audited:\n%s", logs.String())
 			}
 			// Two failed dials open the breaker; the third decision skips

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // LogBuffer collects gateway and plugin-server output for assertions. It
@@ -72,4 +73,18 @@ func DumpGolden(t testing.TB, binDir, plugin, golden string, update bool) {
 	if !bytes.Equal(want, pretty.Bytes()) {
 		t.Errorf("%s -dump differs from %s (run the test with -update):\n%s", plugin, golden, pretty.String())
 	}
+}
+
+// Await waits up to five seconds for s to appear in the output: plugin
+// servers write their audit lines to stderr, which reaches the buffer
+// through a pipe, after the client may already have its answer.
+func (l *LogBuffer) Await(s string) bool {
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(l.String(), s) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
 }
