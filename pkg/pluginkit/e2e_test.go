@@ -177,6 +177,7 @@ func TestRuntimeEndToEnd(t *testing.T) {
 			if up.Count() != before {
 				t.Error("a request on a broken instance reached the upstream")
 			}
+			logs.Await(tt.logWant)
 			if n := strings.Count(logs.String(), tt.logWant); n != 1 {
 				t.Errorf("precise config error logged %d times, want once per instance:\n%s", n, logs.String())
 			}
@@ -190,6 +191,7 @@ func TestRuntimeEndToEnd(t *testing.T) {
 				t.Fatalf("got %d %q", resp.StatusCode, body)
 			}
 		}
+		logs.Await("goroutine ")
 		if n := strings.Count(logs.String(), "panic in access phase"); n != 1 {
 			t.Errorf("panic logged %d times, want once:\n%s", n, logs.String())
 		}
