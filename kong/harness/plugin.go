@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -146,9 +147,15 @@ func (ps *pluginServer) start(ctx context.Context) error {
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
+		// The socket file appears at bind(), before go-pdk's listen():
+		// wait until it accepts a connection, as it has long done when
+		// Kong sends its first request.
 		if fi, err := os.Stat(ps.socket); err == nil && fi.Mode()&os.ModeSocket != 0 {
-			go ps.supervise()
-			return nil
+			if c, err := net.DialTimeout("unix", ps.socket, time.Second); err == nil {
+				ps.pool.put(c)
+				go ps.supervise()
+				return nil
+			}
 		}
 		ps.mu.Lock()
 		exited := ps.exited

@@ -297,6 +297,9 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("no secret in logs", func(t *testing.T) {
 		e.g.WaitLogs()
+		for _, want := range []string{`"reason":"audience_mismatch"`, "hmac_secrets[0]: shorter than 32 bytes", `"failed_checks":["token_expired","audience_mismatch"]`} {
+			e.logs.Await(want) // stderr reaches the buffer through a pipe
+		}
 		logs := e.logs.String()
 		sig := strings.Split(valid, ".")[2]
 		for _, s := range []string{sig, apiKey, "too-short-secret", "PRIVATE KEY"} {

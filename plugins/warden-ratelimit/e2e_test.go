@@ -206,6 +206,7 @@ plugins:
 		t.Errorf("refusal made %d PDK calls (%v), want 3", n, r.calls.ByPlugin[pluginName])
 	}
 	g.WaitLogs()
+	logs.Await(`"decision":"deny"`)
 	var deny map[string]any
 	for _, line := range strings.Split(logs.String(), "\n") {
 		if i := strings.Index(line, `{"`); i >= 0 && strings.Contains(line, `"decision":"deny"`) {
@@ -253,6 +254,7 @@ limits:
 		t.Errorf("upstream saw %d, want 3", up.Count())
 	}
 	g.WaitLogs()
+	logs.AwaitCount(`"decision":"shadow_deny"`, 2)
 	if n := strings.Count(logs.String(), `"decision":"shadow_deny"`); n != 2 {
 		t.Errorf("%d shadow refusals audited, want 2", n)
 	}

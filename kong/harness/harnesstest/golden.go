@@ -78,9 +78,12 @@ func DumpGolden(t testing.TB, binDir, plugin, golden string, update bool) {
 // Await waits up to five seconds for s to appear in the output: plugin
 // servers write their audit lines to stderr, which reaches the buffer
 // through a pipe, after the client may already have its answer.
-func (l *LogBuffer) Await(s string) bool {
+func (l *LogBuffer) Await(s string) bool { return l.AwaitCount(s, 1) }
+
+// AwaitCount waits up to five seconds for n occurrences of s.
+func (l *LogBuffer) AwaitCount(s string, n int) bool {
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(l.String(), s) {
+	for l.Count(s) < n {
 		if time.Now().After(deadline) {
 			return false
 		}
