@@ -149,7 +149,7 @@ func appendSegment(buf []byte, seg string) ([]byte, error) {
 				return buf, ErrEncodedSlash
 			case v < 0x20 || v == 0x7f:
 				return buf, ErrControlChar
-			case v == '%' && k+2 < len(seg) && unhex(seg[k+1]) >= 0 && unhex(seg[k+2]) >= 0:
+			case v == '%' && hexFollows(seg, k+1):
 				return buf, ErrDoubleEncoding
 			}
 			if err := flush(); err != nil {
@@ -232,4 +232,32 @@ func lowerASCII(s string) string {
 		}
 	}
 	return s
+}
+
+// hexFollows reports whether the two characters starting at seg[i] are
+// hex digits once decoded: "%2541" and "%25%341" both spell %41 after one
+// decoding (the second only after this normalizer decodes %34 to 4).
+func hexFollows(seg string, i int) bool {
+	for n := 0; n < 2; n++ {
+		if i >= len(seg) {
+			return false
+		}
+		c := seg[i]
+		i++
+		if c == '%' {
+			if i+1 >= len(seg) {
+				return false
+			}
+			hi, lo := unhex(seg[i]), unhex(seg[i+1])
+			if hi < 0 || lo < 0 {
+				return false
+			}
+			c = byte(hi<<4 | lo)
+			i += 2
+		}
+		if unhex(c) < 0 {
+			return false
+		}
+	}
+	return true
 }
