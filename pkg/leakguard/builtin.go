@@ -45,7 +45,10 @@ func BuiltinRules() []Rule {
 			Keywords: []string{"AKIA", "ASIA", "ABIA", "ACCA"}, exactKeywords: true, Confidence: High},
 		{ID: "aws-secret-access-key", Description: "AWS secret access key assigned to a secret-key name",
 			Regex:    kv(`aws_?secret_?(?:access_?)?key|secret_?access_?key|secretaccesskey`, `[A-Za-z0-9/+]{40}`) + endB64,
-			Keywords: []string{"secret_access_key", "secretaccesskey", "secret-access-key", "aws_secret_key", "awssecretkey"},
+			// Every spelling the key regex accepts contains one of these
+			// (secret_?access... or aws_?secret...): a keyword per full
+			// spelling missed mixed ones like secretaccess_key.
+			Keywords: []string{"secretaccess", "secret_access", "aws_secret", "awssecret"},
 			Entropy:  4.0, Confidence: High},
 		{ID: "aws-secret-near-key-id", Description: "40-character AWS secret key within 160 bytes after an access key id",
 			Regex:       `\b(?:AKIA|ASIA)[A-Z2-7]{16}\b[^\n]{1,160}?(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})` + endB64,
