@@ -286,11 +286,19 @@ func validHost(h string) bool {
 	return true
 }
 
-// parseCIDR accepts a CIDR or a single address.
+// parseCIDR accepts a CIDR or a single address. An IPv4-mapped IPv6
+// range (::ffff:10.0.0.0/104) becomes the IPv4 range it maps, since client
+// addresses are compared unmapped.
 func parseCIDR(s string) (netip.Prefix, error) {
 	if strings.Contains(s, "/") {
 		p, err := netip.ParsePrefix(s)
-		return p.Masked(), err
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+			return netip.PrefixFrom(a.Unmap(), p.Bits()-96).Masked(), nil
+		}
+		return p.Masked(), nil
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil {

@@ -136,3 +136,19 @@ func TestNeeds(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCIDRUnmapsIPv4MappedRanges(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"::ffff:10.0.0.0/104", "10.0.0.0/8"},
+		{"::ffff:192.168.1.7/128", "192.168.1.7/32"},
+		{"::ffff:192.168.1.7", "192.168.1.7/32"},
+		{"10.1.2.3/8", "10.0.0.0/8"},
+		{"2001:db8::/32", "2001:db8::/32"},
+		{"::/0", "::/0"},
+	} {
+		p, err := parseCIDR(tt.in)
+		if err != nil || p.String() != tt.want {
+			t.Errorf("parseCIDR(%q) = %v, %v; want %s", tt.in, p, err, tt.want)
+		}
+	}
+}
