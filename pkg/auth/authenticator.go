@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -354,8 +356,12 @@ func claimHeaderValue(v any) string {
 		s = t
 	case []any:
 		s = strings.Join(stringList(t), ", ")
-	case float64, bool:
-		s = fmt.Sprint(t)
+	case json.Number: // introspection answers decode numbers as json.Number
+		s = t.String()
+	case float64:
+		s = strconv.FormatFloat(t, 'f', -1, 64)
+	case bool:
+		s = strconv.FormatBool(t)
 	default:
 		return ""
 	}

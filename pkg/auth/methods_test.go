@@ -362,3 +362,23 @@ func TestConsumerByIDNeedsUUID(t *testing.T) {
 		})
 	}
 }
+
+func TestClaimHeaderValue(t *testing.T) {
+	for _, tt := range []struct {
+		in   any
+		want string
+	}{
+		{"gold", "gold"},
+		{[]any{"a", "b"}, "a, b"},
+		{json.Number("1234567"), "1234567"},
+		{float64(1234567), "1234567"},
+		{1.5, "1.5"},
+		{true, "true"},
+		{map[string]any{"x": 1}, ""},
+		{"line\nbreak", ""},
+	} {
+		if got := claimHeaderValue(tt.in); got != tt.want {
+			t.Errorf("claimHeaderValue(%#v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
