@@ -44,7 +44,7 @@ func BuiltinRules() []Rule {
 			Regex:    `\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b`,
 			Keywords: []string{"AKIA", "ASIA", "ABIA", "ACCA"}, exactKeywords: true, Confidence: High},
 		{ID: "aws-secret-access-key", Description: "AWS secret access key assigned to a secret-key name",
-			Regex:    kv(`aws_?secret_?(?:access_?)?key|secret_?access_?key|secretaccesskey`, `[A-Za-z0-9/+]{40}`) + endB64,
+			Regex: kv(`aws_?secret_?(?:access_?)?key|secret_?access_?key|secretaccesskey`, `[A-Za-z0-9/+]{40}`) + endB64,
 			// Every spelling the key regex accepts contains one of these
 			// (secret_?access... or aws_?secret...): a keyword per full
 			// spelling missed mixed ones like secretaccess_key.
