@@ -274,11 +274,8 @@ func init() {
 			if err := decode(arg, &n); err != nil {
 				return nil, err
 			}
-			if n.V == 0 {
-				return nil, raise("code must be a number")
-			}
-			if n.V < 100 || n.V > 599 {
-				return nil, raise("code must be a number between 100 and 599")
+			if err := checkStatus(n.V); err != nil {
+				return nil, err
 			}
 			rs.status = int(n.V)
 			return nil, nil
@@ -955,11 +952,8 @@ func pdkExit(rs *reqState, _ *pluginConf, arg []byte) (proto.Message, error) {
 	if err := decode(arg, &a); err != nil {
 		return nil, err
 	}
-	if a.Status == 0 {
-		return nil, raise("code must be a number")
-	}
-	if a.Status < 100 || a.Status > 599 {
-		return nil, raise("code must be a number between 100 and 599")
+	if err := checkStatus(a.Status); err != nil {
+		return nil, err
 	}
 	var headers map[string]any
 	if a.Headers != nil {
@@ -1207,4 +1201,16 @@ func tableSet(table func(*reqState) map[string]any) pdkFn {
 		}
 		return nil, nil
 	}
+}
+
+// checkStatus is kong/pdk/response.lua's status check for set_status and
+// exit (a missing code arrives as 0 over the wire).
+func checkStatus(code int32) error {
+	if code == 0 {
+		return raise("code must be a number")
+	}
+	if code < 100 || code > 599 {
+		return raise("code must be a number between 100 and 599")
+	}
+	return nil
 }
