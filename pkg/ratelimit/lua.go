@@ -32,6 +32,17 @@ import "github.com/redis/go-redis/v9"
 // window needs; shorter windows' fields are judged by their window index.
 
 // luaPrelude reads the shared arguments.
+// luaCommit ends every script: the state of all limits is written in one
+// HSET when the request is counted, and the key lives as long as its
+// longest window needs it (ttl in microseconds, PEXPIRE in milliseconds).
+const luaCommit = `
+if consume then
+  redis.call('HSET', key, unpack(set))
+  redis.call('PEXPIRE', key, math.ceil(ttl / 1000) + 1000)
+end
+return reply
+`
+
 const luaPrelude = `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
@@ -106,12 +117,7 @@ for i = 1, n do
   reply[#reply + 1] = period - elapsed
   reply[#reply + 1] = retry
 end
-if consume then
-  redis.call('HSET', key, unpack(set))
-  redis.call('PEXPIRE', key, math.ceil(ttl / 1000) + 1000)
-end
-return reply
-`)
+` + luaCommit)
 
 // fixedScript is the fixed window: one counter per window, windows aligned
 // to multiples of the period since the Unix epoch, as Kong's rate-limiting
@@ -156,12 +162,7 @@ for i = 1, n do
   reply[#reply + 1] = period - elapsed
   reply[#reply + 1] = retry
 end
-if consume then
-  redis.call('HSET', key, unpack(set))
-  redis.call('PEXPIRE', key, math.ceil(ttl / 1000) + 1000)
-end
-return reply
-`)
+` + luaCommit)
 
 // gcraScript is the generic cell rate algorithm: per limit the theoretical
 // arrival time (TAT) in microseconds, field <period>; one unit is emitted every
@@ -209,9 +210,4 @@ for i = 1, n do
   reply[#reply + 1] = math.ceil(tat - now)
   reply[#reply + 1] = retry
 end
-if consume then
-  redis.call('HSET', key, unpack(set))
-  redis.call('PEXPIRE', key, math.ceil(ttl / 1000) + 1000)
-end
-return reply
-`)
+` + luaCommit)
