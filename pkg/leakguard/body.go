@@ -1,12 +1,7 @@
 package leakguard
 
 import (
-	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"fmt"
-	"io"
 	"mime"
 	"strings"
 )
@@ -81,40 +76,4 @@ func validTypePattern(p string) error {
 		return fmt.Errorf("%q: must be lower case", p)
 	}
 	return nil
-}
-
-// decodeBody undoes a Content-Encoding of gzip, x-gzip or deflate
-// (zlib-wrapped, or raw as some servers send), producing at most max
-// bytes: more is ErrDecodedTooLarge, which is how a decompression bomb is
-// refused after max bytes of work instead of being inflated whole.
-// "identity" and "" return body unchanged.
-func decodeBody(body []byte, encoding string, max int) ([]byte, error) {
-	enc := strings.ToLower(strings.TrimSpace(encoding))
-	var r io.Reader
-	switch enc {
-	case "", "identity":
-		return body, nil
-	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			return nil, fmt.Errorf("%w: gzip: %v", ErrBadEncoding, err)
-		}
-		r = zr
-	case "deflate":
-		if zr, err := zlib.NewReader(bytes.NewReader(body)); err == nil {
-			r = zr
-		} else {
-			r = flate.NewReader(bytes.NewReader(body))
-		}
-	default:
-		return nil, fmt.Errorf("%w: %q", ErrUnsupportedEncoding, enc)
-	}
-	out, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
-	if len(out) > max {
-		return nil, ErrDecodedTooLarge
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrBadEncoding, enc, err)
-	}
-	return out, nil
 }

@@ -1,6 +1,10 @@
 package leakguard
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/warden-gw/warden/pkg/httpbody"
+)
 
 // Sentinel errors; callers match them with errors.Is.
 var (
@@ -12,11 +16,11 @@ var (
 	// ErrDecodedTooLarge is returned when a compressed body decodes to more
 	// than the scan limit: a possible decompression bomb, refused rather
 	// than decoded without bound.
-	ErrDecodedTooLarge = errors.New("decoded body exceeds scan limit")
+	ErrDecodedTooLarge = httpbody.ErrDecodedTooLarge
 	// ErrBadEncoding is returned for a body whose content encoding claims
 	// gzip or deflate but does not decode.
-	ErrBadEncoding = errors.New("body does not decode")
+	ErrBadEncoding = httpbody.ErrBadEncoding
 	// ErrUnsupportedEncoding is returned for a content encoding this
 	// package cannot decode (br, zstd, ...).
-	ErrUnsupportedEncoding = errors.New("unsupported content encoding")
+	ErrUnsupportedEncoding = httpbody.ErrUnsupportedEncoding
 )

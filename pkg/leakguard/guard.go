@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/warden-gw/warden/pkg/config"
+	"github.com/warden-gw/warden/pkg/httpbody"
 )
 
 // Audit reason codes.
@@ -546,7 +547,7 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 		return
 	}
 	enc := headerValue(headers, "content-encoding")
-	data, err := decodeBody(body, enc, g.maxScan)
+	data, err := httpbody.Decode(body, enc, g.maxScan)
 	switch {
 	case errors.Is(err, ErrDecodedTooLarge):
 		d.Reason = ReasonDecodeLimit

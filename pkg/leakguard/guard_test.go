@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/warden-gw/warden/pkg/config"
+	"github.com/warden-gw/warden/pkg/httpbody"
 )
 
 func newGuard(t testing.TB, mutate func(*Config)) *Guard {
@@ -146,8 +147,8 @@ func TestDecompressionBombRefused(t *testing.T) {
 	if d.Action != ActionBlock || d.Reason != ReasonDecodeLimit {
 		t.Errorf("decision %+v", d)
 	}
-	if _, err := decodeBody(bomb, "gzip", 1<<20); !errors.Is(err, ErrDecodedTooLarge) {
-		t.Errorf("decodeBody: %v", err)
+	if _, err := httpbody.Decode(bomb, "gzip", 1<<20); !errors.Is(err, ErrDecodedTooLarge) {
+		t.Errorf("httpbody.Decode: %v", err)
 	}
 }
 

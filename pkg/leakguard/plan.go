@@ -3,6 +3,8 @@ package leakguard
 import (
 	"strconv"
 	"strings"
+
+	"github.com/warden-gw/warden/pkg/httpbody"
 )
 
 // BodyPlan is what a phase does with a body, decided from the headers
@@ -77,7 +79,7 @@ func (g *Guard) planBody(headers map[string][]string) BodyPlan {
 		return PlanSkip
 	case ok && n > int64(g.maxScan):
 		return PlanTooLarge
-	case !decodable(headerValue(headers, "content-encoding")):
+	case !httpbody.Decodable(headerValue(headers, "content-encoding")):
 		return PlanUndecodable
 	}
 	return PlanRead
@@ -91,13 +93,4 @@ func contentLength(headers map[string][]string) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	return n, err == nil && n >= 0
-}
-
-// decodable reports whether decodeBody undoes a Content-Encoding.
-func decodable(encoding string) bool {
-	switch strings.ToLower(strings.TrimSpace(encoding)) {
-	case "", "identity", "gzip", "x-gzip", "deflate":
-		return true
-	}
-	return false
 }

@@ -54,17 +54,22 @@ func Run[C, H any](p Plugin[C, H], args []string, stdout, stderr io.Writer) erro
 	fs := flag.CommandLine
 	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on this address (env "+envName(p.Name, "METRICS_ADDR")+")")
 	auditFile := fs.String("audit-file", "", "also append audit events to this file (env WARDEN_AUDIT_FILE)")
+	responsePhase := new(bool)
+	if p.OptionalResponse {
+		responsePhase = fs.Bool(ResponsePhaseFlag, false, "declare the response phase: Kong then buffers every upstream response on the plugin's routes (give it to both the query and the start command)")
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	mask, _ := p.phases(*responsePhase)
+	declared = mask
 	if fs.Lookup("dump").Value.String() == "true" {
-		return Dump(p, stdout)
+		return dump(p, *responsePhase, stdout)
 	}
 	rt, err := newProcessRuntime(p.Name, stderr, envOr(*metricsAddr, envName(p.Name, "METRICS_ADDR")), envOr(*auditFile, "WARDEN_AUDIT_FILE"))
 	if err != nil {
 		return err
 	}
-	mask, _ := phasesOf(reflect.TypeFor[H]())
 	compile := func(raw []byte) (any, error) {
 		cfg, err := config.Load[C](raw)
 		if err != nil {
@@ -124,19 +129,23 @@ type DumpInfo struct {
 	Plugins    []PluginInfo
 }
 
-// Info returns the plugin's dump entry.
-func Info[C, H any](p Plugin[C, H]) (PluginInfo, error) {
+// Info returns the plugin's dump entry, without optional phases.
+func Info[C, H any](p Plugin[C, H]) (PluginInfo, error) { return pluginInfo(p, false) }
+
+func pluginInfo[C, H any](p Plugin[C, H], responsePhase bool) (PluginInfo, error) {
 	sch, err := schema.ForPlugin(p.Name, reflect.TypeFor[C]())
 	if err != nil {
 		return PluginInfo{}, err
 	}
-	_, phases := phasesOf(reflect.TypeFor[H]())
+	_, phases := p.phases(responsePhase)
 	return PluginInfo{Name: p.Name, Phases: phases, Version: p.Version, Priority: p.Priority, Schema: sch}, nil
 }
 
-// Dump writes the JSON Kong's query command reads.
-func Dump[C, H any](p Plugin[C, H], w io.Writer) error {
-	info, err := Info(p)
+// Dump writes the JSON Kong's query command reads, without optional phases.
+func Dump[C, H any](p Plugin[C, H], w io.Writer) error { return dump(p, false, w) }
+
+func dump[C, H any](p Plugin[C, H], responsePhase bool, w io.Writer) error {
+	info, err := pluginInfo(p, responsePhase)
 	if err != nil {
 		return err
 	}

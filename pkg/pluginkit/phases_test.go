@@ -176,3 +176,36 @@ func TestRateLog(t *testing.T) {
 		t.Fatalf("dropped %d, want 99", r.dropped.Load())
 	}
 }
+
+type accessAndResponse struct{ accessOnly }
+
+func (accessAndResponse) Response(*Kong) error { return nil }
+
+// TestOptionalResponse: an opt-in response phase is declared, in the dump
+// and to go-pdk, only when asked for.
+func TestOptionalResponse(t *testing.T) {
+	t.Parallel()
+	p := Plugin[struct{}, accessAndResponse]{Name: "x", Version: "1", OptionalResponse: true,
+		New: func(*struct{}) (accessAndResponse, error) { return accessAndResponse{}, nil }}
+	if err := p.check(); err != nil {
+		t.Fatal(err)
+	}
+	if m, names := p.phases(false); m != bitAccess || !slices.Equal(names, []string{"access"}) {
+		t.Errorf("without the flag: %04b %v", m, names)
+	}
+	if m, names := p.phases(true); m != bitAccess|bitResponse || !slices.Equal(names, []string{"access", "response"}) {
+		t.Errorf("with the flag: %04b %v", m, names)
+	}
+	if info, err := pluginInfo(p, true); err != nil || !slices.Equal(info.Phases, []string{"access", "response"}) {
+		t.Errorf("dump with the flag: %v %v", info.Phases, err)
+	}
+	p.OptionalResponse = false
+	if m, _ := p.phases(false); m != bitAccess|bitResponse {
+		t.Errorf("a plain response phase is always declared: %04b", m)
+	}
+	bad := Plugin[struct{}, accessOnly]{Name: "x", Version: "1", OptionalResponse: true,
+		New: func(*struct{}) (accessOnly, error) { return accessOnly{}, nil }}
+	if err := bad.check(); err == nil {
+		t.Error("OptionalResponse without a response phase passes check")
+	}
+}

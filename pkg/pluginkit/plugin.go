@@ -16,6 +16,7 @@ package pluginkit
 import (
 	"fmt"
 	"reflect"
+	"slices"
 )
 
 // Phase names, as Kong names the events (go-pdk server/rpc.go).
@@ -56,21 +57,50 @@ type Plugin[C any, H any] struct {
 	// instance: regexps, schemas, shared clients. Its error fails the
 	// instance closed.
 	New func(cfg *C) (H, error)
+	// OptionalResponse makes H's response phase opt-in per process: the
+	// binary declares it to Kong only when started with -response-phase,
+	// which the operator puts in both pluginserver_<name>_query_cmd and
+	// _start_cmd. Kong buffers every upstream response on each route a
+	// plugin with a declared response phase runs on, whatever the
+	// instance's config (kong/runloop/plugins_iterator.lua
+	// get_next_and_collect sets ctx.buffered_proxying), and the external
+	// plugin protocol has no way to decide per request. New learns
+	// whether the phase is on from Declares.
+	OptionalResponse bool
 }
 
-// phases returns the phase bit set H implements, in Kong's order.
-func phasesOf(h reflect.Type) (mask int, names []string) {
-	checks := []struct {
-		bit   int
-		name  string
-		iface reflect.Type
-	}{
-		{bitRewrite, PhaseRewrite, reflect.TypeFor[Rewriter]()},
-		{bitAccess, PhaseAccess, reflect.TypeFor[Accesser]()},
-		{bitResponse, PhaseResponse, reflect.TypeFor[Responder]()},
-		{bitLog, PhaseLog, reflect.TypeFor[Logger]()},
+// ResponsePhaseFlag is the flag that declares an optional response phase.
+const ResponsePhaseFlag = "response-phase"
+
+// declared is the phase set this process declared to Kong, set by Run.
+var declared int
+
+// Declares reports whether this process declared phase to Kong: false
+// before Run, and for an OptionalResponse plugin's response phase unless
+// it runs with -response-phase.
+func Declares(phase string) bool {
+	for _, c := range phaseChecks {
+		if c.name == phase {
+			return declared&c.bit != 0
+		}
 	}
-	for _, c := range checks {
+	return false
+}
+
+var phaseChecks = []struct {
+	bit   int
+	name  string
+	iface reflect.Type
+}{
+	{bitRewrite, PhaseRewrite, reflect.TypeFor[Rewriter]()},
+	{bitAccess, PhaseAccess, reflect.TypeFor[Accesser]()},
+	{bitResponse, PhaseResponse, reflect.TypeFor[Responder]()},
+	{bitLog, PhaseLog, reflect.TypeFor[Logger]()},
+}
+
+// phasesOf returns the phase bit set H implements, in Kong's order.
+func phasesOf(h reflect.Type) (mask int, names []string) {
+	for _, c := range phaseChecks {
 		if h.Implements(c.iface) {
 			mask |= c.bit
 			names = append(names, c.name)
@@ -79,12 +109,27 @@ func phasesOf(h reflect.Type) (mask int, names []string) {
 	return mask, names
 }
 
+// phases returns the phases the process declares: H's, less an optional
+// response phase that was not asked for.
+func (p Plugin[C, H]) phases(responsePhase bool) (mask int, names []string) {
+	mask, names = phasesOf(reflect.TypeFor[H]())
+	if p.OptionalResponse && !responsePhase {
+		mask &^= bitResponse
+		names = slices.DeleteFunc(names, func(n string) bool { return n == PhaseResponse })
+	}
+	return mask, names
+}
+
 func (p Plugin[C, H]) check() error {
 	if p.Name == "" || p.Version == "" || p.New == nil {
 		return fmt.Errorf("pluginkit: Plugin needs Name, Version and New")
 	}
-	if mask, _ := phasesOf(reflect.TypeFor[H]()); mask == 0 {
+	mask, _ := phasesOf(reflect.TypeFor[H]())
+	if mask == 0 {
 		return fmt.Errorf("pluginkit: handler %s implements no phase", reflect.TypeFor[H]())
+	}
+	if p.OptionalResponse && (mask&bitResponse == 0 || mask == bitResponse) {
+		return fmt.Errorf("pluginkit: OptionalResponse needs a handler with a response phase and another one")
 	}
 	return nil
 }
