@@ -3,6 +3,7 @@ package validator
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/warden-gw/warden/pkg/config"
@@ -78,6 +79,27 @@ type Config struct {
 	// InjectionGuard is the optional SQL injection, XSS and path
 	// traversal pattern check. Off by default.
 	InjectionGuard InjectionGuard `json:"injection_guard"`
+	// ResponseValidation checks upstream responses against the
+	// operations' documented responses. Off by default; it needs the
+	// binary started with -response-phase, which makes Kong buffer every
+	// upstream response on the plugin's routes.
+	ResponseValidation ResponseValidation `json:"response_validation"`
+}
+
+// ResponseValidation configures the checking of upstream responses.
+type ResponseValidation struct {
+	// Enabled turns it on. It needs warden-validator started with
+	// -response-phase (in pluginserver_warden_validator_query_cmd and
+	// _start_cmd); without it the instance fails closed. Default false.
+	Enabled bool `json:"enabled"`
+	// Mode is log_only (audit an invalid response and deliver it) or
+	// block (answer 502 instead). Default log_only: a response schema
+	// mismatch is the upstream's bug, and block turns it into an outage;
+	// choose block to stop undocumented data from leaving.
+	Mode string `json:"mode" kong:"required,one_of=block|log_only"`
+	// MaxBodyBytes is the largest response body checked, after gzip or
+	// deflate decoding; a larger one is a violation. Default 1048576.
+	MaxBodyBytes int `json:"max_body_bytes" kong:"required,between=1:67108864"`
 }
 
 // JSONLimits configures Limits.
@@ -113,6 +135,25 @@ type Operation struct {
 	ContentTypes []string `json:"content_types"`
 	// Parameters are the query, header, path and cookie parameters.
 	Parameters []Parameter `json:"parameters"`
+	// Responses are the documented responses, checked when
+	// response_validation is enabled.
+	Responses []Response `json:"responses"`
+}
+
+// Response is one documented response of an operation. The most specific
+// status wins: a code, then its class, then default. An undocumented
+// status is not checked.
+type Response struct {
+	// Status is a status code ("200"), a class ("2XX") or "default".
+	Status string `json:"status" kong:"required"`
+	// ContentTypes are the media ranges the body may have (as
+	// allowed_content_types); a body with another or no type is a
+	// violation, and so is no body. None: when body_schema is set, JSON
+	// (application/json and application/*+json); else the body is not
+	// checked.
+	ContentTypes []string `json:"content_types"`
+	// BodySchema is the JSON Schema (as JSON text) of a JSON body.
+	BodySchema string `json:"body_schema"`
 }
 
 // Parameter is one request parameter.
@@ -163,6 +204,12 @@ func (l *JSONLimits) SetDefaults() {
 	l.MaxKeyLength = DefaultMaxKeyLength
 	l.MaxStringLength = DefaultMaxStringLength
 	l.MaxNumberLength = DefaultMaxNumberLength
+}
+
+// SetDefaults fills the response validation defaults.
+func (r *ResponseValidation) SetDefaults() {
+	r.Mode = ModeLogOnly
+	r.MaxBodyBytes = DefaultMaxBodyBytes
 }
 
 // SetDefaults fills the default locations.
@@ -237,10 +284,20 @@ func (c *Config) Validate() error {
 			errs.Add(fmt.Sprintf("injection_guard.locations[%d]", i), "must be query, header, path or body")
 		}
 	}
+	switch rv := c.ResponseValidation; {
+	case rv.Mode != ModeBlock && rv.Mode != ModeLogOnly:
+		errs.Add("response_validation.mode", "must be block or log_only")
+	case rv.MaxBodyBytes < 1 || rv.MaxBodyBytes > 64<<20:
+		errs.Add("response_validation.max_body_bytes", "must be between 1 and 67108864")
+	}
 	// Compiling is the only complete check of schemas and templates;
 	// New compiles again, which costs a config load, not a request.
-	if _, err := c.operations(); err != nil {
+	ops, err := c.operations()
+	if err != nil {
 		errs.Check("", err)
+	}
+	if c.ResponseValidation.Enabled && err == nil && !slices.ContainsFunc(ops, func(o *operation) bool { return len(o.responses) > 0 }) {
+		errs.Add("response_validation.enabled", "no operation documents a response")
 	}
 	return errs.Err()
 }
@@ -269,7 +326,7 @@ func (c *Config) operations() ([]*operation, error) {
 		spec, field = b, "openapi_file"
 	}
 	if len(spec) > 0 {
-		ops, draft, err := importOpenAPI(spec)
+		ops, draft, err := importOpenAPI(spec, c.ResponseValidation.Enabled)
 		if err != nil {
 			return nil, config.Prefix(field, err)
 		}

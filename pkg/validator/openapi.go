@@ -18,7 +18,7 @@ import (
 // #/components/schemas/X references rewritten to #/definitions/X, so every
 // schema stays self-contained and local. OpenAPI 3.0 schemas map to draft
 // 4 (boolean exclusiveMinimum), 3.1 schemas to draft 7.
-func importOpenAPI(spec []byte) ([]Operation, Draft, error) {
+func importOpenAPI(spec []byte, withResponses bool) ([]Operation, Draft, error) {
 	loader := openapi3.NewLoader()
 	loader.IsExternalRefsAllowed = false
 	doc, err := loader.LoadFromData(spec)
@@ -33,19 +33,28 @@ func importOpenAPI(spec []byte) ([]Operation, Draft, error) {
 	if is30 {
 		draft = Draft4
 	}
-	var defs map[string]any
-	if doc.Components != nil && len(doc.Components.Schemas) > 0 {
+	// Component schemas are converted once per direction: a request
+	// never carries readOnly properties, a response never writeOnly ones.
+	defs := map[string]map[string]any{}
+	defsFor := func(skip string) (map[string]any, error) {
+		if doc.Components == nil || len(doc.Components.Schemas) == 0 {
+			return nil, nil
+		}
+		if d, ok := defs[skip]; ok {
+			return d, nil
+		}
 		raw, err := toGeneric(doc.Components.Schemas)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-		conv, err := convertSchema(raw, is30, "components.schemas")
+		conv, err := convertSchema(raw, is30, skip, "components.schemas")
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-		defs = conv.(map[string]any)
+		defs[skip] = conv.(map[string]any)
+		return defs[skip], nil
 	}
-	schemaText := func(ref *openapi3.SchemaRef, at string) (string, error) {
+	schemaText := func(ref *openapi3.SchemaRef, skip, at string) (string, error) {
 		if ref == nil {
 			return "{}", nil
 		}
@@ -53,15 +62,19 @@ func importOpenAPI(spec []byte) ([]Operation, Draft, error) {
 		if err != nil {
 			return "", err
 		}
-		s, err := convertSchema(raw, is30, at)
+		s, err := convertSchema(raw, is30, skip, at)
 		if err != nil {
 			return "", err
 		}
-		if m, ok := s.(map[string]any); ok && defs != nil {
+		d, err := defsFor(skip)
+		if err != nil {
+			return "", err
+		}
+		if m, ok := s.(map[string]any); ok && d != nil {
 			if _, clash := m["definitions"]; clash {
 				return "", config.Errorf(at, "a schema with its own definitions cannot use components")
 			}
-			m["definitions"] = defs
+			m["definitions"] = d
 		}
 		b, err := json.Marshal(s)
 		return string(b), err
@@ -98,7 +111,7 @@ func importOpenAPI(spec []byte) ([]Operation, Draft, error) {
 					errs.Add(at+".parameters."+p.Name, "only parameters with a schema are supported (not content)")
 					continue
 				}
-				s, err := schemaText(p.Schema, at+".parameters."+p.Name)
+				s, err := schemaText(p.Schema, "readOnly", at+".parameters."+p.Name)
 				if err != nil {
 					errs.Check(at+".parameters."+p.Name, err)
 					continue
@@ -115,13 +128,36 @@ func importOpenAPI(spec []byte) ([]Operation, Draft, error) {
 				for _, t := range types {
 					mt, ok := parseContentType(t)
 					if ok && mt.isJSON() && rb.Content[t].Schema != nil {
-						s, err := schemaText(rb.Content[t].Schema, at+".requestBody")
+						s, err := schemaText(rb.Content[t].Schema, "readOnly", at+".requestBody")
 						if err != nil {
 							errs.Check(at+".requestBody", err)
 						}
 						op.BodySchema = s
 						break
 					}
+				}
+			}
+			if withResponses && o.Responses != nil {
+				responses := o.Responses.Map()
+				for _, code := range sortedKeys(responses) {
+					r := responses[code]
+					if r == nil || r.Value == nil {
+						continue
+					}
+					rat := at + ".responses." + code
+					res := Response{Status: code, ContentTypes: sortedKeys(r.Value.Content)}
+					for _, t := range res.ContentTypes {
+						mt, ok := parseContentType(t)
+						if ok && mt.isJSON() && r.Value.Content[t].Schema != nil {
+							s, err := schemaText(r.Value.Content[t].Schema, "writeOnly", rat)
+							if err != nil {
+								errs.Check(rat, err)
+							}
+							res.BodySchema = s
+							break
+						}
+					}
+					op.Responses = append(op.Responses, res)
 				}
 			}
 			ops = append(ops, op)
@@ -150,15 +186,16 @@ var unsupported31 = []string{"prefixItems", "unevaluatedProperties", "unevaluate
 	"dependentRequired", "dependentSchemas", "$dynamicRef", "$dynamicAnchor", "$recursiveRef"}
 
 // convertSchema maps an OpenAPI schema object to JSON Schema: 3.0
-// nullable becomes a "null" type (and a null enum member), readOnly
-// properties are dropped from required (they are never sent in requests),
-// OpenAPI-only keywords are removed, and component references are
-// rewritten.
-func convertSchema(v any, is30 bool, at string) (any, error) {
+// nullable becomes a "null" type (and a null enum member), properties
+// marked skip (readOnly for requests, writeOnly for responses: they are
+// never sent that way) are dropped from required, a writeOnly value in a
+// response is refused, OpenAPI-only keywords are removed, and component
+// references are rewritten.
+func convertSchema(v any, is30 bool, skip, at string) (any, error) {
 	switch v := v.(type) {
 	case []any:
 		for i, el := range v {
-			c, err := convertSchema(el, is30, at)
+			c, err := convertSchema(el, is30, skip, at)
 			if err != nil {
 				return nil, err
 			}
@@ -178,6 +215,11 @@ func convertSchema(v any, is30 bool, at string) (any, error) {
 				return nil, config.Errorf(at, "keyword %s is not supported by the JSON Schema drafts gojsonschema implements", k)
 			}
 		}
+		// A writeOnly value (a password, a card token) coming back in a
+		// response is data the API promised not to expose.
+		if skip == "writeOnly" && v["writeOnly"] == true {
+			return map[string]any{"not": map[string]any{}}, nil
+		}
 		if is30 && v["nullable"] == true {
 			if t, ok := v["type"].(string); ok {
 				v["type"] = []any{t, "null"}
@@ -195,7 +237,7 @@ func convertSchema(v any, is30 bool, at string) (any, error) {
 			kept := req[:0]
 			for _, r := range req {
 				name, _ := r.(string)
-				if p, ok := props[name].(map[string]any); ok && p["readOnly"] == true {
+				if p, ok := props[name].(map[string]any); ok && p[skip] == true {
 					continue
 				}
 				kept = append(kept, r)
@@ -209,7 +251,7 @@ func convertSchema(v any, is30 bool, at string) (any, error) {
 			if literalKeywords[k] || k == "required" {
 				continue
 			}
-			c, err := convertSchema(el, is30, at)
+			c, err := convertSchema(el, is30, skip, at)
 			if err != nil {
 				return nil, err
 			}

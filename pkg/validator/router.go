@@ -18,6 +18,7 @@ type operation struct {
 	bodyRequired bool
 	ctypes       []mediaRange
 	params       []*param
+	responses    map[string]*responseSpec
 }
 
 // segment is one path template segment: a literal, or prefix{name}suffix.
@@ -213,6 +214,9 @@ func compileOperations(ops []Operation, d Draft, c *Config, root string) ([]*ope
 				names[p.Name] = true
 			}
 			o.params = append(o.params, cp)
+		}
+		if o.responses, err = compileResponses(op.Responses, d, at); err != nil {
+			errs.Check("", err)
 		}
 		// A template parameter without a declaration still has to be
 		// present (it is, or the path would not match) but is unchecked.

@@ -59,6 +59,9 @@ type Validator struct {
 	ctypes        []mediaRange
 	router        *router
 	guard         *guard
+	respEnabled   bool
+	respMode      string
+	respLimits    Limits
 }
 
 // New compiles cfg (defaulted and validated).
@@ -71,6 +74,7 @@ func New(cfg *Config) (*Validator, error) {
 		mode: cfg.Mode, failureStatus: cfg.FailureStatus, unknown: cfg.UnknownOperation,
 		maxErrors: cfg.MaxErrors, maxBody: int64(cfg.MaxBodyBytes),
 		basePath: strings.TrimSuffix(cfg.BasePath, "/"), limits: cfg.limits(), router: newRouter(ops),
+		respEnabled: cfg.ResponseValidation.Enabled, respMode: cfg.ResponseValidation.Mode, respLimits: responseLimits(cfg),
 	}
 	for _, ct := range cfg.AllowedContentTypes {
 		r, err := parseMediaRange(ct)
