@@ -5,6 +5,7 @@ BIN       := bin
 PLUGINS   := $(wildcard plugins/warden-*)
 LISTEN    ?= 127.0.0.1:8000
 LISTEN_TLS ?= 127.0.0.1:8443
+GATEWAY_FLAGS ?=
 ECHO_ADDR ?= 127.0.0.1:8080
 # The demo IdP: kong/kong.yml names http://127.0.0.1:9000 as the issuer.
 IDP_ADDR  ?= 127.0.0.1:9000
@@ -52,7 +53,7 @@ run: build
 	@$(BIN)/echo -listen $(ECHO_ADDR) & echo_pid=$$!; \
 	$(BIN)/idp -listen $(IDP_ADDR) & idp_pid=$$!; \
 	trap 'kill $$echo_pid $$idp_pid 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -listen-tls $(LISTEN_TLS) -resolve echo=127.0.0.1
+	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -listen-tls $(LISTEN_TLS) -resolve echo=127.0.0.1 $(GATEWAY_FLAGS)
 
 ## demo: the real Kong image with all plugins, Redis and the example upstream (needs Docker)
 demo: kong/certs/proxy.crt

@@ -13,6 +13,7 @@ import (
 
 	"github.com/warden-gw/warden/kong/harness"
 	"github.com/warden-gw/warden/pkg/config"
+	"github.com/warden-gw/warden/pkg/pluginkit"
 )
 
 // checkOptions configure one check.
@@ -117,6 +118,9 @@ func check(data []byte, o checkOptions) report {
 		errs, notes := checkPlugin(p, s, pc.Config, where, o.LookupEnv)
 		r.Errors = append(r.Errors, errs...)
 		r.Notes = append(r.Notes, notes...)
+		if rv, _ := pc.Config["response_validation"].(map[string]any); p.name == "warden-validator" && rv["enabled"] == true {
+			r.Notes = append(r.Notes, fmt.Sprintf("%s: response_validation needs warden-validator started with -%s in both pluginserver_warden_validator_query_cmd and _start_cmd (the instance fails closed without it), and Kong then buffers every response on this plugin's routes", where, pluginkit.ResponsePhaseFlag))
+		}
 	}
 	return r
 }

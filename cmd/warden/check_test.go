@@ -186,3 +186,30 @@ func TestExamplesPass(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckResponseValidationNote: a config that turns response
+// validation on checks clean, with a note on the process flag it needs.
+func TestCheckResponseValidationNote(t *testing.T) {
+	t.Parallel()
+	data := []byte(`
+_format_version: "3.0"
+services:
+  - name: orders
+    url: http://127.0.0.1:9
+    routes:
+      - name: orders
+        paths: ["/orders"]
+        plugins:
+          - name: warden-validator
+            config:
+              response_validation: {enabled: true, mode: block}
+              operations:
+                - method: GET
+                  path: /orders/{id}
+                  responses: [{status: "200", body_schema: '{"type":"object"}'}]
+`)
+	r := check(data, checkOptions{})
+	if len(r.Errors) > 0 || len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "routes[orders].plugins[warden-validator]: response_validation needs warden-validator started with -response-phase") {
+		t.Fatalf("errors %q, notes %q", r.Errors, r.Notes)
+	}
+}

@@ -28,13 +28,30 @@ func (r resolveFlag) Set(v string) error {
 	return nil
 }
 
+// serverArgsFlag collects NAME=ARG, the extra arguments of a plugin
+// server's query and start commands.
+type serverArgsFlag map[string][]string
+
+func (a serverArgsFlag) String() string { return fmt.Sprint(map[string][]string(a)) }
+
+func (a serverArgsFlag) Set(v string) error {
+	name, arg, ok := strings.Cut(v, "=")
+	if !ok || name == "" || arg == "" {
+		return fmt.Errorf("want plugin=argument, got %q", v)
+	}
+	a[name] = append(a[name], arg)
+	return nil
+}
+
 func main() {
 	resolve := resolveFlag{}
+	serverArgs := serverArgsFlag{}
 	config := flag.String("config", "kong/kong.yml", "DB-less kong.yml")
 	plugins := flag.String("plugins", "bin", "directory holding the plugin binaries")
 	listen := flag.String("listen", "127.0.0.1:8000", "proxy listen address")
 	prefix := flag.String("prefix", "", "Kong prefix for plugin sockets (a temp dir when empty)")
 	flag.Var(resolve, "resolve", "host=ip override for upstream hosts (repeatable)")
+	flag.Var(serverArgs, "server-arg", "plugin=argument added to a plugin server's query and start commands, as in pluginserver_<name>_query_cmd and _start_cmd (repeatable; e.g. warden-validator=-response-phase)")
 	listenTLS := flag.String("listen-tls", "", "also serve HTTPS on this address (e.g. 127.0.0.1:8443)")
 	tlsCert := flag.String("tls-cert", "", "PEM certificate for -listen-tls (self-signed for localhost when empty)")
 	tlsKey := flag.String("tls-key", "", "PEM key for -tls-cert")
@@ -56,7 +73,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g, err := harness.Start(ctx, harness.Options{ConfigPath: *config, PluginDir: *plugins, Listen: *listen, Prefix: *prefix, Resolve: resolve,
-		ListenTLS: *listenTLS, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey})
+		ListenTLS: *listenTLS, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, ServerArgs: serverArgs})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gateway:", err)
 		os.Exit(1)

@@ -26,6 +26,11 @@ type Options struct {
 	LookupEnv  func(string) (string, bool) // env vault lookups ({vault://env/NAME}); os.LookupEnv when nil
 	Resolve    map[string]string           // host -> IP override for upstream URLs (like curl --resolve)
 	Log        io.Writer                   // gateway and plugin server logs; os.Stderr when nil
+	// ServerArgs are extra arguments for a plugin server, by plugin name,
+	// given to both its query (-dump) and its start command, as an
+	// operator writes them into pluginserver_<name>_query_cmd and
+	// _start_cmd (kong/conf_loader/init.lua).
+	ServerArgs map[string][]string
 
 	ListenTLS   string // also serve HTTPS here (Kong's proxy_listen ... ssl); off when empty
 	TLSCertFile string // PEM certificate for ListenTLS; a self-signed one for localhost when empty
@@ -152,7 +157,7 @@ func (g *Gateway) startPlugins(ctx context.Context) error {
 	sort.Strings(sorted)
 	for _, n := range sorted {
 		bin := filepath.Join(g.opts.PluginDir, n)
-		info, err := queryPlugin(ctx, bin)
+		info, err := queryPlugin(ctx, bin, g.opts.ServerArgs[n]...)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -161,7 +166,7 @@ func (g *Gateway) startPlugins(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("%w: binary %s dumps plugin name %q", ErrDiscovery, bin, info.Name))
 			continue
 		}
-		g.servers[n] = newPluginServer(info, bin, g.opts.Prefix, g.log)
+		g.servers[n] = newPluginServer(info, bin, g.opts.ServerArgs[n], g.opts.Prefix, g.log)
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,12 +48,12 @@ type dumpDoc struct {
 	}
 }
 
-// queryPlugin runs "<bin> -dump" and decodes its JSON like query_external_plugin_info.
-func queryPlugin(ctx context.Context, bin string) (PluginInfo, error) {
+// queryPlugin runs "<bin> [args] -dump" and decodes its JSON like query_external_plugin_info.
+func queryPlugin(ctx context.Context, bin string, args ...string) (PluginInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "-dump")
+	cmd := exec.CommandContext(ctx, bin, append(slices.Clone(args), "-dump")...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return PluginInfo{}, fmt.Errorf("%w: error loading plugins info from [%s]: %v: %s", ErrDiscovery, bin, err, strings.TrimSpace(stderr.String()))
@@ -106,6 +107,7 @@ func (p PluginInfo) hasPhase(phase string) bool {
 type pluginServer struct {
 	info   PluginInfo
 	bin    string
+	args   []string // ServerArgs for this plugin
 	prefix string
 	socket string
 	log    *logger
@@ -127,11 +129,12 @@ type instance struct {
 	err   error
 }
 
-func newPluginServer(info PluginInfo, bin, prefix string, lg *logger) *pluginServer {
+func newPluginServer(info PluginInfo, bin string, args []string, prefix string, lg *logger) *pluginServer {
 	socket := filepath.Join(prefix, filepath.Base(bin)+".socket") // go-pdk server/os.go
 	return &pluginServer{
 		info:      info,
 		bin:       bin,
+		args:      args,
 		prefix:    prefix,
 		socket:    socket,
 		pool:      connPool{socket: socket},
@@ -175,11 +178,11 @@ func (ps *pluginServer) start(ctx context.Context) error {
 	}
 }
 
-// spawn runs "<bin> -kong-prefix <prefix>" with stdout and stderr joined and
+// spawn runs "<bin> [args] -kong-prefix <prefix>" with stdout and stderr joined and
 // logged line by line as "[name:pid] line" (process.lua grab_logs).
 func (ps *pluginServer) spawn() error {
 	_ = os.Remove(ps.socket)
-	cmd := exec.Command(ps.bin, "-kong-prefix", ps.prefix)
+	cmd := exec.Command(ps.bin, append(slices.Clone(ps.args), "-kong-prefix", ps.prefix)...)
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -79,4 +80,31 @@ func TestDecodeRefuses(t *testing.T) {
 			t.Errorf("%s: %v", enc, err)
 		}
 	}
+}
+
+// FuzzDecode: any bytes under any of the encodings decode to at most the
+// cap, or fail with one of the package's errors; nothing panics.
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte{0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, "gzip", 16)
+	f.Add([]byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01}, "deflate", 16)
+	f.Add([]byte("plain"), "identity", 2)
+	f.Fuzz(func(t *testing.T, body []byte, encoding string, max int) {
+		if max < 0 || max > 1<<16 {
+			return
+		}
+		out, err := Decode(body, encoding, max)
+		if err != nil {
+			if !errors.Is(err, ErrBadEncoding) && !errors.Is(err, ErrDecodedTooLarge) && !errors.Is(err, ErrUnsupportedEncoding) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		if Decodable(encoding) != true {
+			t.Fatalf("Decode accepted %q, Decodable refuses it", encoding)
+		}
+		enc := strings.ToLower(strings.TrimSpace(encoding))
+		if enc != "" && enc != "identity" && len(out) > max {
+			t.Fatalf("decoded %d bytes past the cap %d", len(out), max)
+		}
+	})
 }

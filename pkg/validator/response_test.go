@@ -284,3 +284,24 @@ func TestOpenAPIResponsesImportedOnlyWhenEnabled(t *testing.T) {
 		t.Errorf("unsupported keyword in a response schema, enabled: %v", err)
 	}
 }
+
+// TestResponseLocationsAreBounded: a response member name of any length
+// comes out of a violation cut to 128 bytes.
+func TestResponseLocationsAreBounded(t *testing.T) {
+	t.Parallel()
+	v := mustLoad(t, map[string]any{
+		"response_validation": map[string]any{"enabled": true},
+		"operations": []any{map[string]any{"method": "GET", "path": "/a", "responses": []any{
+			map[string]any{"status": "200", "body_schema": `{"type":"object","additionalProperties":false}`}}}},
+	})
+	key := strings.Repeat("é", 5000)
+	body := `{"` + key + `":1}`
+	d, _, _ := checkResponse(t, v, "GET", "/a", 200, respHeaders("application/json", body), []byte(body))
+	if d.Valid() {
+		t.Fatal("additional property passed")
+	}
+	loc := d.Violations[0].Location
+	if want := "response/body/" + strings.Repeat("é", 64) + "…"; loc != want {
+		t.Errorf("location %d bytes: %.40q…", len(loc), loc)
+	}
+}

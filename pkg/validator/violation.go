@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xeipuuv/gojsonschema"
 )
@@ -169,7 +170,19 @@ func location(prefix string, c *gojsonschema.JsonContext) string {
 	return loc
 }
 
+// maxToken is the longest member name a location spells out: a longer
+// one (an upstream response's keys are not length-limited) is cut and
+// marked with "…", so one key cannot blow up an answer or an audit line.
+const maxToken = 128
+
 func join(loc, token string) string {
+	if len(token) > maxToken {
+		cut := maxToken
+		for cut > 0 && !utf8.RuneStart(token[cut]) {
+			cut--
+		}
+		token = token[:cut] + "…"
+	}
 	return loc + "/" + escapePointer(token)
 }
 

@@ -3,21 +3,29 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"strings"
 
 	"github.com/warden-gw/warden/pkg/audit"
+	"github.com/warden-gw/warden/pkg/config"
 	"github.com/warden-gw/warden/pkg/pluginkit"
+	"github.com/warden-gw/warden/pkg/respond"
 	"github.com/warden-gw/warden/pkg/validator"
 )
 
-// handler adapts package validator to Kong. It declares only the access
-// phase: response-body validation is not built, because declaring the
-// response phase makes Kong buffer every upstream response and costs an
-// extra event RPC on every request of every route using this binary.
+// handler adapts package validator to Kong. Its response phase is
+// declared only when the binary runs with -response-phase (main.go):
+// declaring it makes Kong buffer every upstream response on the routes
+// the plugin runs on and costs an event round trip per request, so a
+// process that validates no response does not declare it.
 type handler struct {
 	v *validator.Validator
 }
 
 func newHandler(cfg *validator.Config) (*handler, error) {
+	if cfg.ResponseValidation.Enabled && !pluginkit.Declares(pluginkit.PhaseResponse) {
+		return nil, config.Errorf("response_validation.enabled", "needs the response phase: start warden-validator with -%s in both pluginserver_warden_validator_query_cmd and pluginserver_warden_validator_start_cmd", pluginkit.ResponsePhaseFlag)
+	}
 	v, err := validator.New(cfg)
 	if err != nil {
 		return nil, err
@@ -29,15 +37,9 @@ func newHandler(cfg *validator.Config) (*handler, error) {
 // calls), the body only when there is one (a fourth), and answers with at
 // most one exit.
 func (h *handler) Access(k *pluginkit.Kong) error {
-	method, err := k.PDK.Request.GetMethod()
+	method, target, err := requestLine(k)
 	if err != nil {
-		return fmt.Errorf("reading method: %w", err)
-	}
-	// The raw target; package validator normalizes the path as
-	// kong.request.get_path would (kong/pdk/request.lua), saving a call.
-	target, err := k.PDK.Request.GetPathWithQuery()
-	if err != nil {
-		return fmt.Errorf("reading path: %w", err)
+		return err
 	}
 	headers, err := k.Headers()
 	if err != nil {
@@ -53,18 +55,93 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	if err != nil {
 		return err
 	}
-	if d.Valid() {
+	if !d.Valid() {
+		refuse(k, d, h.v.LogOnly(), d.Response(), nil)
+	}
+	return nil
+}
+
+// Response checks the upstream response against the documented one. It
+// reads nothing when the instance validates no response; else the
+// client's method and target (two calls) find the operation, the status
+// (a third) its documented response, and the headers and the body (a
+// fourth and a fifth) are read only when there is something to check.
+// Kong has buffered the response for this phase, so a blocked one never
+// reaches the client.
+func (h *handler) Response(k *pluginkit.Kong) error {
+	if !h.v.ValidatesResponses() {
 		return nil
 	}
+	method, target, err := requestLine(k)
+	if err != nil {
+		return err
+	}
+	rules := h.v.Responses(method, target)
+	if rules == nil {
+		return nil
+	}
+	status, err := k.PDK.ServiceResponse.GetStatus()
+	if err != nil {
+		return fmt.Errorf("reading response status: %w", err)
+	}
+	spec := rules.For(status)
+	if spec == nil {
+		return nil
+	}
+	headers, err := k.PDK.ServiceResponse.GetHeaders(maxResponseHeaders)
+	if err != nil {
+		return fmt.Errorf("reading response headers: %w", err)
+	}
+	d, err := spec.Check(lowerKeys(headers), k.PDK.ServiceResponse.GetRawBody)
+	if err != nil {
+		return fmt.Errorf("reading response body: %w", err)
+	}
+	if !d.Valid() {
+		refuse(k, d, h.v.ResponseLogOnly(), validator.ResponseProblem(), map[string]any{"direction": "response", "upstream_status": status})
+	}
+	return nil
+}
+
+// requestLine reads the client's method and raw target (two calls).
+// Package validator normalizes the path as kong.request.get_path would
+// (kong/pdk/request.lua), saving a call.
+func requestLine(k *pluginkit.Kong) (method, target string, err error) {
+	if method, err = k.PDK.Request.GetMethod(); err != nil {
+		return "", "", fmt.Errorf("reading method: %w", err)
+	}
+	if target, err = k.PDK.Request.GetPathWithQuery(); err != nil {
+		return "", "", fmt.Errorf("reading path: %w", err)
+	}
+	return method, target, nil
+}
+
+// refuse audits a failed decision, with extra details, and answers with
+// r, or only audits it as a shadow deny when logOnly.
+func refuse(k *pluginkit.Kong, d validator.Decision, logOnly bool, r respond.Response, extra map[string]any) {
 	e := audit.Event{Decision: audit.Deny, Reason: d.Reason, Status: d.Status, Details: details(d)}
-	if h.v.LogOnly() {
+	maps.Copy(e.Details, extra)
+	if logOnly {
 		e.Decision = audit.ShadowDeny
 		k.Audit(e)
-		return nil
+		return
 	}
-	k.Audit(e)
-	k.Exit(d.Response())
-	return nil
+	k.Decide(e, r)
+}
+
+// maxResponseHeaders is the most response headers read: the largest
+// max_headers kong.service.response.get_headers accepts
+// (kong/pdk/service/response.lua MAX_HEADERS), as warden-leakguard reads.
+const maxResponseHeaders = 1000
+
+// lowerKeys lower-cases header names, which the response getters return
+// as the upstream sent them.
+func lowerKeys(h map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for name, vs := range h {
+		l := strings.ToLower(name)
+		out[l] = append(out[l], vs...)
+	}
+	return out
 }
 
 // details are codes and locations only, never values.

@@ -15,5 +15,7 @@ const priority = 995
 func main() {
 	pluginkit.Main(pluginkit.Plugin[validator.Config, *handler]{
 		Name: "warden-validator", Version: pluginkit.Version, Priority: priority, New: newHandler,
+		// Response validation: see handler.Response.
+		OptionalResponse: true,
 	})
 }

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/warden-gw/warden/kong/harness"
+	"github.com/warden-gw/warden/kong/harness/harnesstest"
+)
+
+// cardToken stands for a secret the upstream must never send back.
+const cardToken = "tok_4242SECRETCARD"
+
+// orderAPI is an upstream that answers what the client asks for in
+// X-Reply, so each case picks the response under test.
+func orderAPI(t *testing.T) (string, *atomic.Int64) {
+	t.Helper()
+	order := `{"id":"o-1","status":"open","currency":"EUR","items":[{"sku":"A-1","quantity":2}]}`
+	replies := map[string]struct {
+		status int
+		ctype  string
+		body   string
+		gzip   bool
+	}{
+		"valid":        {201, "application/json", order, false},
+		"leaks-token":  {201, "application/json", strings.Replace(order, `"id"`, `"card_token":"`+cardToken+`","id"`, 1), false},
+		"bad-gzip":     {201, "application/json", strings.Replace(order, `"open"`, `"lost"`, 1), true},
+		"valid-gzip":   {201, "application/json", order, true},
+		"server-error": {500, "text/plain", "database down", false},
+		"html-problem": {400, "text/html", "<h1>bad</h1>", false},
+	}
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		rep, ok := replies[r.Header.Get("X-Reply")]
+		if !ok {
+			http.Error(w, "unknown X-Reply", 500)
+			return
+		}
+		body := []byte(rep.body)
+		if rep.gzip {
+			var buf bytes.Buffer
+			zw := gzip.NewWriter(&buf)
+			zw.Write(body)
+			zw.Close()
+			body = buf.Bytes()
+			w.Header().Set("Content-Encoding", "gzip")
+		}
+		w.Header().Set("Content-Type", rep.ctype)
+		w.WriteHeader(rep.status)
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &hits
+}
+
+// startOrders runs warden-validator with the orders OpenAPI document on
+// three routes: /v1 validates responses in block mode, /shadow in
+// log_only mode, /plain not at all (its instance shares the process).
+func startOrders(t *testing.T, args []string, logs *harnesstest.LogBuffer) (*harness.Gateway, *atomic.Int64) {
+	t.Helper()
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-validator")
+	spec, err := filepath.Abs("../../pkg/validator/testdata/orders-openapi-3.0.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, hits := orderAPI(t)
+	conf := func(base, mode string, enabled bool) string {
+		b, _ := json.Marshal(map[string]any{"openapi_file": spec, "base_path": base,
+			"response_validation": map[string]any{"enabled": enabled, "mode": mode}})
+		return string(b)
+	}
+	route := func(name, base, config string) string {
+		return `
+      - name: ` + name + `
+        paths: ["` + base + `"]
+        strip_path: false
+        plugins:
+          - name: warden-validator
+            config: ` + config
+	}
+	yml := `
+_format_version: "3.0"
+services:
+  - name: orders
+    url: ` + url + `
+    routes:` + route("v1", "/v1", conf("/v1", "block", true)) + route("shadow", "/shadow", conf("/shadow", "log_only", true)) +
+		route("plain", "/plain", conf("/plain", "block", false)) + "\n"
+	g := harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir, Log: logs,
+		ServerArgs: map[string][]string{"warden-validator": args}})
+	return g, hits
+}
+
+func postOrder(t *testing.T, g *harness.Gateway, path, replyWith string) reply {
+	t.Helper()
+	req, _ := http.NewRequest("POST", g.URL()+path, strings.NewReader(`{"currency":"EUR","items":[{"sku":"A-1","quantity":2}]}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Encoding", "gzip") // so the gzip answers reach the client as sent
+	req.Header.Set("X-Reply", replyWith)
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	return reply{resp.StatusCode, resp.Header, b.String(), g.Calls(resp.Header.Get("X-Kong-Request-Id"))}
+}
+
+func TestE2EResponseValidation(t *testing.T) {
+	logs := &harnesstest.LogBuffer{}
+	logs.LogOnFailure(t)
+	g, hits := startOrders(t, []string{"-response-phase"}, logs)
+	for _, p := range g.Plugins() {
+		if !slices.Equal(p.Phases, []string{"access", "response"}) {
+			t.Fatalf("with -response-phase the dump declares %v", p.Phases)
+		}
+	}
+
+	r := postOrder(t, g, "/v1/orders", "valid")
+	if r.status != 201 || !strings.Contains(r.body, `"id":"o-1"`) {
+		t.Fatalf("valid response: %d %s", r.status, r.body)
+	}
+	// Access: method, target, headers, body. Response: method, target,
+	// status, headers, body.
+	calls := r.calls.ByPlugin["warden-validator"]
+	if n := r.calls.Total["warden-validator"]; n > 9 || calls["kong.service.response.get_raw_body"] != 1 || calls["kong.service.response.get_status"] != 1 {
+		t.Errorf("a validated response cost %d PDK calls in all, want at most 9 (4 access + 5 response): %v", n, calls)
+	}
+	t.Logf("PDK calls, valid POST with its response validated: %d %v", r.calls.Total["warden-validator"], calls)
+
+	r = postOrder(t, g, "/v1/orders", "leaks-token")
+	if r.status != 502 || r.header.Get("Content-Type") != "application/problem+json" || strings.Contains(r.body, cardToken) || strings.Contains(r.body, "o-1") {
+		t.Fatalf("response echoing a writeOnly card token: %d %s %s", r.status, r.header.Get("Content-Type"), r.body)
+	}
+	if !logs.Await(`"locations":["response/body/card_token"]`) {
+		t.Error("no audit event locating the violation")
+	}
+	if logs.Count(cardToken) != 0 {
+		t.Error("the card token reached the logs")
+	}
+
+	if r = postOrder(t, g, "/v1/orders", "bad-gzip"); r.status != 502 {
+		t.Errorf("gzip response with a bad enum: %d %s", r.status, r.body)
+	}
+	if r = postOrder(t, g, "/v1/orders", "valid-gzip"); r.status != 201 || r.header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("valid gzip response: %d %q", r.status, r.header.Get("Content-Encoding"))
+	}
+	if r = postOrder(t, g, "/v1/orders", "html-problem"); r.status != 502 {
+		t.Errorf("a 400 answered in text/html where the 4XX response is problem+json: %d", r.status)
+	}
+	// 500 falls to default, which documents no content: passed as is,
+	// after reading only method, target and status.
+	r = postOrder(t, g, "/v1/orders", "server-error")
+	if r.status != 500 || r.body != "database down" || r.calls.Count("warden-validator", "kong.service.response.get_headers") != 0 {
+		t.Errorf("500 with no documented content: %d %q %v", r.status, r.body, r.calls.ByPlugin["warden-validator"])
+	}
+
+	// log_only: the invalid response is delivered and audited as a shadow deny.
+	r = postOrder(t, g, "/shadow/orders", "leaks-token")
+	if r.status != 201 {
+		t.Errorf("log_only: %d %s", r.status, r.body)
+	}
+	if !logs.Await(`"decision":"shadow_deny"`) {
+		t.Error("log_only: no shadow_deny audit event")
+	}
+
+	// An instance without response validation in the same process reads
+	// nothing in the response phase, though Kong still sends the event.
+	r = postOrder(t, g, "/plain/orders", "leaks-token")
+	if r.status != 201 || r.calls.Events["warden-validator"] != 2 || r.calls.Count("warden-validator", "kong.service.response.get_status") != 0 || r.calls.Count("warden-validator", "kong.request.get_method") != 1 {
+		t.Errorf("response validation off: %d, %d events, calls %v", r.status, r.calls.Events["warden-validator"], r.calls.ByPlugin["warden-validator"])
+	}
+	if hits.Load() != 8 {
+		t.Errorf("upstream saw %d requests, want 8 (every response is checked after the upstream answered)", hits.Load())
+	}
+}
+
+// TestE2EResponseValidationNeedsFlag: without -response-phase the binary
+// declares only access, so Kong does not buffer responses, and an
+// instance that asks for response validation fails closed, naming the
+// field, instead of silently checking nothing.
+func TestE2EResponseValidationNeedsFlag(t *testing.T) {
+	logs := &harnesstest.LogBuffer{}
+	logs.LogOnFailure(t)
+	g, hits := startOrders(t, nil, logs)
+	for _, p := range g.Plugins() {
+		if !slices.Equal(p.Phases, []string{"access"}) {
+			t.Fatalf("without -response-phase the dump declares %v", p.Phases)
+		}
+	}
+	r := postOrder(t, g, "/v1/orders", "valid")
+	if r.status != 500 || hits.Load() != 0 {
+		t.Fatalf("response validation without the phase: %d %s, upstream saw %d", r.status, r.body, hits.Load())
+	}
+	if !logs.Await("response_validation.enabled: needs the response phase") {
+		t.Error("the error does not name response_validation.enabled")
+	}
+	r = postOrder(t, g, "/plain/orders", "valid")
+	if r.status != 201 || r.calls.Events["warden-validator"] != 1 {
+		t.Errorf("instance without response validation: %d, %d events", r.status, r.calls.Events["warden-validator"])
+	}
+}
