@@ -43,6 +43,16 @@ func (a serverArgsFlag) Set(v string) error {
 	return nil
 }
 
+// listFlag collects repeated values.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
 func main() {
 	resolve := resolveFlag{}
 	serverArgs := serverArgsFlag{}
@@ -51,6 +61,8 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:8000", "proxy listen address")
 	prefix := flag.String("prefix", "", "Kong prefix for plugin sockets (a temp dir when empty)")
 	flag.Var(resolve, "resolve", "host=ip override for upstream hosts (repeatable)")
+	var keepEnv listFlag
+	flag.Var(&keepEnv, "env", "environment variable the plugin servers keep, like nginx's env directive (KONG_NGINX_MAIN_ENV); all others are cleared, as in a Kong worker (repeatable)")
 	flag.Var(serverArgs, "server-arg", "plugin=argument added to a plugin server's query and start commands, as in pluginserver_<name>_query_cmd and _start_cmd (repeatable; e.g. warden-validator=-response-phase)")
 	listenTLS := flag.String("listen-tls", "", "also serve HTTPS on this address (e.g. 127.0.0.1:8443)")
 	tlsCert := flag.String("tls-cert", "", "PEM certificate for -listen-tls (self-signed for localhost when empty)")
@@ -73,7 +85,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g, err := harness.Start(ctx, harness.Options{ConfigPath: *config, PluginDir: *plugins, Listen: *listen, Prefix: *prefix, Resolve: resolve,
-		ListenTLS: *listenTLS, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, ServerArgs: serverArgs})
+		ListenTLS: *listenTLS, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, ServerArgs: serverArgs, Env: keepEnv})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gateway:", err)
 		os.Exit(1)

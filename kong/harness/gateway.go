@@ -31,6 +31,16 @@ type Options struct {
 	// operator writes them into pluginserver_<name>_query_cmd and
 	// _start_cmd (kong/conf_loader/init.lua).
 	ServerArgs map[string][]string
+	// Env names the environment variables plugin servers keep, as
+	// nginx's env directive does (KONG_NGINX_MAIN_ENV=NAME injects one:
+	// kong/templates/nginx.lua nginx_main_directives). Kong spawns plugin
+	// servers from a worker (kong/runloop/plugin_servers/process.lua
+	// ngx_pipe.spawn, no environ option), whose environment nginx clears
+	// but for TZ and those names (nginx core module, env directive; Kong
+	// maintainers in Kong/kong#6149), so the harness starts them with
+	// that environment. The query command runs at init, in the master,
+	// with the whole environment.
+	Env []string
 
 	ListenTLS   string // also serve HTTPS here (Kong's proxy_listen ... ssl); off when empty
 	TLSCertFile string // PEM certificate for ListenTLS; a self-signed one for localhost when empty
@@ -166,7 +176,7 @@ func (g *Gateway) startPlugins(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("%w: binary %s dumps plugin name %q", ErrDiscovery, bin, info.Name))
 			continue
 		}
-		g.servers[n] = newPluginServer(info, bin, g.opts.ServerArgs[n], g.opts.Prefix, g.log)
+		g.servers[n] = newPluginServer(info, bin, g.opts.ServerArgs[n], workerEnv(g.opts.Env), g.opts.Prefix, g.log)
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)

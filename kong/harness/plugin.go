@@ -108,6 +108,7 @@ type pluginServer struct {
 	info   PluginInfo
 	bin    string
 	args   []string // ServerArgs for this plugin
+	env    []string // the worker's environment (workerEnv)
 	prefix string
 	socket string
 	log    *logger
@@ -129,12 +130,13 @@ type instance struct {
 	err   error
 }
 
-func newPluginServer(info PluginInfo, bin string, args []string, prefix string, lg *logger) *pluginServer {
+func newPluginServer(info PluginInfo, bin string, args, env []string, prefix string, lg *logger) *pluginServer {
 	socket := filepath.Join(prefix, filepath.Base(bin)+".socket") // go-pdk server/os.go
 	return &pluginServer{
 		info:      info,
 		bin:       bin,
 		args:      args,
+		env:       env,
 		prefix:    prefix,
 		socket:    socket,
 		pool:      connPool{socket: socket},
@@ -183,6 +185,7 @@ func (ps *pluginServer) start(ctx context.Context) error {
 func (ps *pluginServer) spawn() error {
 	_ = os.Remove(ps.socket)
 	cmd := exec.Command(ps.bin, append(slices.Clone(ps.args), "-kong-prefix", ps.prefix)...)
+	cmd.Env = ps.env
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err
@@ -217,6 +220,18 @@ func (ps *pluginServer) spawn() error {
 		close(exited)
 	}()
 	return nil
+}
+
+// workerEnv is the environment of an nginx worker: TZ and the variables
+// kept by env directives, from this process's environment.
+func workerEnv(keep []string) []string {
+	env := []string{}
+	for _, name := range append([]string{"TZ"}, keep...) {
+		if v, ok := os.LookupEnv(name); ok {
+			env = append(env, name+"="+v)
+		}
+	}
+	return env
 }
 
 func exitReason(err error) string {

@@ -21,16 +21,17 @@ const testPlugins = "./pkg/pluginkit/testdata/plugins/..."
 
 const secretValue = "s3cr3t-value-never-logged"
 
-func startGateway(t *testing.T, kongYML string) (*harness.Gateway, *harnesstest.EchoUpstream, *harnesstest.LogBuffer) {
+func startGateway(t *testing.T, kongYML string, serverArgs ...string) (*harness.Gateway, *harnesstest.EchoUpstream, *harnesstest.LogBuffer) {
 	t.Helper()
 	dir := harnesstest.BuildPlugins(t, testPlugins)
 	up := harnesstest.NewEchoUpstream(t)
 	logs := &harnesstest.LogBuffer{}
 	logs.LogOnFailure(t)
 	g := harnesstest.StartGateway(t, harness.Options{
-		Config:    []byte(strings.ReplaceAll(kongYML, "UPSTREAM", up.URL)),
-		PluginDir: dir,
-		Log:       logs,
+		Config:     []byte(strings.ReplaceAll(kongYML, "UPSTREAM", up.URL)),
+		PluginDir:  dir,
+		Log:        logs,
+		ServerArgs: map[string][]string{"warden-test": serverArgs},
 		LookupEnv: func(name string) (string, bool) {
 			if name == "WARDEN_TEST_SECRET" {
 				return secretValue, true
@@ -97,6 +98,25 @@ func do(t *testing.T, method, url string, body string, headers ...string) (*http
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
+}
+
+// TestAuditFlag: -audit deny, given in the start command as Kong's
+// pluginserver_<name>_start_cmd would, writes denies and not allows.
+func TestAuditFlag(t *testing.T) {
+	g, _, logs := startGateway(t, gatewayYML, "-audit", "deny")
+	if resp, _ := do(t, "POST", g.URL()+"/main/x", "hello", "X-User", "alice"); resp.StatusCode != 200 {
+		t.Fatalf("allowed request: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, "GET", g.URL()+"/main/x", "", "X-Deny", "1"); resp.StatusCode != 401 {
+		t.Fatalf("denied request: %d", resp.StatusCode)
+	}
+	if !logs.Await(`"decision":"deny","reason":"test_denied"`) {
+		t.Fatal("deny not audited")
+	}
+	g.WaitLogs()
+	if n := logs.Count(`"decision":"allow"`); n != 0 {
+		t.Errorf("%d allow events under -audit deny", n)
+	}
 }
 
 // TestRuntimeEndToEnd drives the real test plugin binaries through the

@@ -54,6 +54,7 @@ func Run[C, H any](p Plugin[C, H], args []string, stdout, stderr io.Writer) erro
 	fs := flag.CommandLine
 	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on this address (env "+envName(p.Name, "METRICS_ADDR")+")")
 	auditFile := fs.String("audit-file", "", "also append audit events to this file (env WARDEN_AUDIT_FILE)")
+	auditLevel := fs.String("audit", "", "which decisions become audit events: all (default), all_ids, deny or off (env WARDEN_AUDIT)")
 	responsePhase := new(bool)
 	if p.OptionalResponse {
 		responsePhase = fs.Bool(ResponsePhaseFlag, false, "declare the response phase: Kong then buffers every upstream response on the plugin's routes (give it to both the query and the start command)")
@@ -66,7 +67,7 @@ func Run[C, H any](p Plugin[C, H], args []string, stdout, stderr io.Writer) erro
 	if fs.Lookup("dump").Value.String() == "true" {
 		return dump(p, *responsePhase, stdout)
 	}
-	rt, err := newProcessRuntime(p.Name, stderr, envOr(*metricsAddr, envName(p.Name, "METRICS_ADDR")), envOr(*auditFile, "WARDEN_AUDIT_FILE"))
+	rt, err := newProcessRuntime(p.Name, stderr, envOr(*metricsAddr, envName(p.Name, "METRICS_ADDR")), envOr(*auditFile, "WARDEN_AUDIT_FILE"), envOr(*auditLevel, "WARDEN_AUDIT"))
 	if err != nil {
 		return err
 	}
@@ -84,10 +85,10 @@ func Run[C, H any](p Plugin[C, H], args []string, stdout, stderr io.Writer) erro
 	return server.StartServer(constructor, p.Version, p.Priority)
 }
 
-func newProcessRuntime(name string, stderr io.Writer, metricsAddr, auditFile string) (*processRuntime, error) {
-	level, err := parseAuditLevel(os.Getenv("WARDEN_AUDIT"))
+func newProcessRuntime(name string, stderr io.Writer, metricsAddr, auditFile, auditLevel string) (*processRuntime, error) {
+	level, err := parseAuditLevel(auditLevel)
 	if err != nil {
-		return nil, fmt.Errorf("WARDEN_AUDIT: %w", err)
+		return nil, fmt.Errorf("-audit (WARDEN_AUDIT): %w", err)
 	}
 	rt := &processRuntime{
 		name:       name,

@@ -203,7 +203,7 @@ services:
                 regex = '''secret(?=[0-9])'''
 `
 
-func startGateway(t *testing.T, s secrets) (*harness.Gateway, *leakyUpstream, *harnesstest.LogBuffer) {
+func startGateway(t *testing.T, s secrets, opts ...func(*harness.Options)) (*harness.Gateway, *leakyUpstream, *harnesstest.LogBuffer) {
 	t.Helper()
 	dir := harnesstest.BuildPlugins(t, "./plugins/"+pluginName)
 	up := newLeakyUpstream(t, s)
@@ -214,7 +214,11 @@ func startGateway(t *testing.T, s secrets) (*harness.Gateway, *leakyUpstream, *h
 		}
 	})
 	yml := strings.Replace(gatewayYML, "UPSTREAM", up.URL, 1)
-	g := harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir, Log: logs})
+	o := harness.Options{Config: []byte(yml), PluginDir: dir, Log: logs}
+	for _, f := range opts {
+		f(&o)
+	}
+	g := harnesstest.StartGateway(t, o)
 	return g, up, logs
 }
 

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/warden-gw/warden/kong/harness"
 )
 
 // TestE2EFindingsMetric drives the real binary and scrapes its metrics
@@ -17,9 +19,21 @@ func TestE2EFindingsMetric(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	// Kong's workers pass a plugin server only the variables named by
+	// nginx env directives (KONG_NGINX_MAIN_ENV): without one the
+	// variable is set here but never reaches the binary.
 	t.Setenv("WARDEN_LEAKGUARD_METRICS_ADDR", addr)
 	s := newSecrets()
 	g, _, _ := startGateway(t, s)
+	if r := do(t, g, "GET", "/redact/leak/json", ""); r.status != 200 {
+		t.Fatalf("redact: status %d", r.status)
+	}
+	if resp, err := http.Get("http://" + addr + "/metrics"); err == nil {
+		resp.Body.Close()
+		t.Fatal("metrics served from an environment variable the worker does not pass on")
+	}
+	g.Close()
+	g, _, _ = startGateway(t, s, func(o *harness.Options) { o.Env = []string{"WARDEN_LEAKGUARD_METRICS_ADDR"} })
 
 	if r := do(t, g, "GET", "/redact/leak/json", ""); r.status != 200 {
 		t.Fatalf("redact: status %d", r.status)

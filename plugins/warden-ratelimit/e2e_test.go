@@ -44,7 +44,7 @@ func namespace(t *testing.T) string {
 
 // startGateway runs the real binary behind the harness with the plugin
 // config given as YAML under a route at /limited.
-func startGateway(t *testing.T, pluginConfig string) (*harness.Gateway, *harnesstest.EchoUpstream, *harnesstest.LogBuffer) {
+func startGateway(t *testing.T, pluginConfig string, opts ...func(*harness.Options)) (*harness.Gateway, *harnesstest.EchoUpstream, *harnesstest.LogBuffer) {
 	t.Helper()
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-ratelimit")
 	up := harnesstest.NewEchoUpstream(t)
@@ -62,7 +62,11 @@ services:
           - name: warden-ratelimit
             config:
 ` + indent(pluginConfig, "              ")
-	g := harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir, Log: logs})
+	o := harness.Options{Config: []byte(yml), PluginDir: dir, Log: logs}
+	for _, f := range opts {
+		f(&o)
+	}
+	g := harnesstest.StartGateway(t, o)
 	return g, up, logs
 }
 
@@ -277,14 +281,15 @@ func TestE2ERedisDown(t *testing.T) {
 	} {
 		t.Run(tt.mode, func(t *testing.T) {
 			metricsAddr := freeAddr(t)
-			t.Setenv("WARDEN_RATELIMIT_METRICS_ADDR", metricsAddr)
 			g, _, logs := startGateway(t, `
 limit_by: [ip]
 on_redis_error: `+tt.mode+`
 redis: {addresses: ["`+closed+`"], timeout_ms: 20, breaker_failures: 2, breaker_cooldown_ms: 60000}
 limits:
   - {window: hour, limit: 2}
-`)
+`, func(o *harness.Options) {
+				o.ServerArgs = map[string][]string{pluginName: {"-metrics-addr", metricsAddr}}
+			})
 			for i, want := range tt.status {
 				r := get(t, g, "/limited")
 				if r.status != want {
