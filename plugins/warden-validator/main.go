@@ -1,6 +1,8 @@
 // Command warden-validator is the Kong plugin server for request
 // validation: JSON threat limits, JSON Schema bodies and parameters,
-// content types, sizes and OpenAPI import (package validator).
+// content types, sizes and OpenAPI import (package validator), and
+// optional response validation, whose response phase the binary declares
+// only when started with -response-phase.
 package main
 
 import (
