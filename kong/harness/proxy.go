@@ -257,6 +257,16 @@ func (rs *reqState) run() {
 	}
 	rs.proxied = true
 	if rs.buffered {
+		// kong/init.lua Kong.access: a connection upgrade turns buffering
+		// off, so the response handlers never run. kong/runloop/handler.lua
+		// sets $upstream_upgrade to "websocket" when the first Upgrade
+		// header (kong/tools/http.lua get_header) is websocket in any case.
+		if up := rs.r.Header.Values("Upgrade"); len(up) > 0 && strings.ToLower(up[0]) == "websocket" {
+			rs.g.log.notice("", "response buffering was turned off: connection upgrade (websocket)")
+			rs.buffered = false
+		}
+	}
+	if rs.buffered {
 		rs.responsePhase()
 		return
 	}
@@ -468,6 +478,11 @@ func headerValues(v any) []string {
 		}
 		return out
 	case nil:
+		return nil
+	case map[string]any:
+		// An empty Lua table (an empty list, see unwrapList): ipairs
+		// yields nothing, and ngx.header[name] = {} removes the header
+		// (lua-nginx-module, ngx.header.HEADER).
 		return nil
 	}
 	return []string{luaToString(v)}

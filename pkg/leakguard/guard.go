@@ -29,6 +29,9 @@ const (
 const (
 	UnscannedTooLarge = "too_large"
 	UnscannedEncoding = "content_encoding"
+	// UnscannedUpgrade: the request asks for a connection upgrade, whose
+	// answer the gateway proxies without showing it to response scanning.
+	UnscannedUpgrade = "connection_upgrade"
 )
 
 // maxAudited bounds the findings a Decision carries; Total keeps the count.
@@ -328,6 +331,19 @@ func (g *Guard) InspectResponse(r Response) Decision {
 		}
 	}
 	g.finish(&d, dir)
+	return d
+}
+
+// InspectUpgrade decides, before proxying, on a request whose response
+// will not be seen (a connection upgrade): with response scanning on and
+// the path not allowed, it is unscannable, so unscannable_action applies.
+func (g *Guard) InspectUpgrade(path string) Decision {
+	var d Decision
+	if !g.resp.Enabled || g.PathAllowed(path) {
+		return d
+	}
+	g.unscanned(&d, UnscannedUpgrade)
+	g.finish(&d, direction{action: g.resp.Action})
 	return d
 }
 

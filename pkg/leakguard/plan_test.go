@@ -66,3 +66,24 @@ func TestUndecodableBodyIsUnscanned(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectUpgrade: a request whose response the gateway will not show
+// to the response phase is unscannable, so unscannable_action decides.
+func TestInspectUpgrade(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Config)
+		action string
+	}{
+		{"pass", nil, ActionLogOnly},
+		{"block", func(c *Config) { c.UnscannableAction = UnscannableBlock }, ActionBlock},
+		{"responses off", func(c *Config) { c.UnscannableAction = UnscannableBlock; c.Response.Enabled = false }, ""},
+		{"path allowed", func(c *Config) { c.UnscannableAction = UnscannableBlock; c.AllowPaths = []string{"^/ws$"} }, ""},
+	} {
+		d := newGuard(t, tc.mutate).InspectUpgrade("/ws")
+		if d.Action != tc.action || (tc.action != "" && d.Unscanned != UnscannedUpgrade) {
+			t.Errorf("%s: %+v, want action %q", tc.name, d, tc.action)
+		}
+	}
+}

@@ -15,6 +15,9 @@ import (
 // Codes of response violations besides the request ones they share.
 const (
 	CodeContentEncoding = "content_encoding_not_supported"
+	// CodeUpgradeRefused: the request asks for a connection upgrade, whose
+	// answer the gateway proxies without showing it to response checks.
+	CodeUpgradeRefused = "upgrade_not_allowed"
 )
 
 // jsonRanges are the content types of a documented response with a body
@@ -120,6 +123,14 @@ func (v *Validator) Responses(method, pathWithQuery string) *ResponseRules {
 		return nil
 	}
 	return &ResponseRules{v: v, op: op, noBody: method == http.MethodHead}
+}
+
+// Unverifiable is the decision for a request whose response would escape
+// validation (a connection upgrade, which the gateway proxies without
+// buffering): 400 in block mode.
+func (r *ResponseRules) Unverifiable() Decision {
+	return r.v.finish(http.StatusBadRequest, []Violation{{Location: "header/upgrade", Code: CodeUpgradeRefused,
+		Message: "is not allowed on an operation whose responses are validated"}}, nil, r.op.method+" "+r.op.template)
 }
 
 // For returns the documented response for status, nil when the status is

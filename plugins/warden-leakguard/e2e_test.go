@@ -179,6 +179,14 @@ services:
             config:
               fingerprint_key: e2e-fingerprint-key
               response: {action: block}
+      - name: blockall
+        paths: ["/blockall"]
+        plugins:
+          - name: warden-leakguard
+            config:
+              fingerprint_key: e2e-fingerprint-key
+              unscannable_action: block
+              response: {action: block}
       - name: logonly
         paths: ["/logonly"]
         plugins:
@@ -359,6 +367,29 @@ func TestE2E(t *testing.T) {
 		r := do(t, g, "GET", "/block/leak/text", "")
 		if r.status != 502 || bytes.Contains(r.body, []byte("hooks.slack")) {
 			t.Errorf("status %d body %s", r.status, r.body)
+		}
+	})
+
+	t.Run("block drops the upstream's headers, the leaking one included", func(t *testing.T) {
+		r := do(t, g, "GET", "/block/leak/header", "")
+		if r.status != 502 || r.header.Get("X-Debug-Key") != "" || bytes.Contains(r.body, []byte(s.stripe)) {
+			t.Errorf("status %d headers %v", r.status, r.header)
+		}
+		r = do(t, g, "GET", "/block/leak/gzip", "", "Accept-Encoding", "gzip")
+		if r.status != 502 || r.header.Get("Content-Encoding") != "" || r.header.Get("Content-Type") != "application/json; charset=utf-8" {
+			t.Errorf("blocked gzip answer: status %d headers %v", r.status, r.header)
+		}
+	})
+
+	t.Run("a WebSocket upgrade cannot skip response scanning", func(t *testing.T) {
+		// Kong proxies it unbuffered and runs no response handler.
+		r := do(t, g, "GET", "/blockall/leak/text", "", "Connection", "Upgrade", "Upgrade", "websocket")
+		if r.status != 400 || bytes.Contains(r.body, []byte("hooks.slack")) {
+			t.Errorf("unscannable_action block: status %d body %s", r.status, r.body)
+		}
+		r = do(t, g, "GET", "/block/leak/text", "", "Connection", "Upgrade", "Upgrade", "websocket")
+		if r.status != 200 || !logs.Await(`"unscanned":"connection_upgrade"`) {
+			t.Errorf("unscannable_action pass: status %d, or no audit of the unscanned response", r.status)
 		}
 	})
 

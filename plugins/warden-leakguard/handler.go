@@ -22,8 +22,11 @@ const maxHeaders = 1000
 
 // handler adapts leakguard.Guard to Kong. PDK calls per request:
 //
-//	access:   get_path_with_query, get_headers, and get_raw_body only for
-//	          a body to scan (2 for a GET, 3 with a body, when clean);
+//	access:   get_headers, get_path_with_query, and get_raw_body only for
+//	          a body to scan (2 for a GET, 3 with a body, when clean; 1,
+//	          the headers, when only responses are scanned: to refuse or
+//	          audit a WebSocket upgrade, whose response Kong does not
+//	          buffer);
 //	response: kong.service.response.get_headers, get_raw_body only for a
 //	          body to scan, get_path only with path allow-lists (2, at
 //	          most 3, when clean; 1 when the headers put the body out of
@@ -54,9 +57,19 @@ func newHandler(cfg *leakguard.Config) (*handler, error) {
 	return &handler{g: g, findings: newFindingsCounter()}, nil
 }
 
-// Access scans the request.
+// Access scans the request, and refuses or audits one whose response
+// Kong would not buffer (a WebSocket upgrade) when responses are scanned.
 func (h *handler) Access(k *pluginkit.Kong) error {
-	if !h.g.ScansRequests() {
+	scanReq := h.g.ScansRequests()
+	if !scanReq && !h.g.ScansResponses() {
+		return nil
+	}
+	headers, err := k.Headers()
+	if err != nil {
+		return fmt.Errorf("reading headers: %w", err)
+	}
+	upgrade := h.g.ScansResponses() && pluginkit.UpgradeSkipsResponse(headers)
+	if !scanReq && !upgrade {
 		return nil
 	}
 	pq, err := k.PDK.Request.GetPathWithQuery()
@@ -67,9 +80,17 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	if h.g.PathAllowed(path) {
 		return nil
 	}
-	headers, err := k.Headers()
-	if err != nil {
-		return fmt.Errorf("reading headers: %w", err)
+	if upgrade {
+		if d := h.g.InspectUpgrade(path); d.Action != "" {
+			k.Audit(event(d, "response", http.StatusBadRequest))
+			if d.Action == leakguard.ActionBlock {
+				k.Exit(respond.Error(http.StatusBadRequest, "Connection upgrades are not allowed on this route"))
+				return nil
+			}
+		}
+	}
+	if !h.g.ScansRequests() {
+		return nil
 	}
 	req := leakguard.Request{Path: path, RawQuery: query, Headers: headers}
 	switch h.g.PlanRequestBody(headers) {
@@ -173,7 +194,7 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 	k.Audit(event(d, "response", http.StatusBadGateway))
 	switch d.Action {
 	case leakguard.ActionBlock:
-		k.Exit(respond.Error(http.StatusBadGateway, "An invalid response was received from the upstream server"))
+		k.Exit(pluginkit.Replacing(headers, respond.Error(http.StatusBadGateway, "An invalid response was received from the upstream server")))
 	case leakguard.ActionRedact:
 		return redactResponse(k, d)
 	}

@@ -57,6 +57,15 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	}
 	if !d.Valid() {
 		refuse(k, d, h.v.LogOnly(), d.Response(), nil)
+		return nil
+	}
+	// Kong never runs response handlers for a WebSocket upgrade, so the
+	// answer to one would go out unchecked.
+	if pluginkit.UpgradeSkipsResponse(headers) {
+		if rules := h.v.Responses(method, target); rules != nil {
+			d := rules.Unverifiable()
+			refuse(k, d, h.v.ResponseLogOnly(), d.Response(), map[string]any{"direction": "response"})
+		}
 	}
 	return nil
 }
@@ -97,7 +106,7 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 		return fmt.Errorf("reading response body: %w", err)
 	}
 	if !d.Valid() {
-		refuse(k, d, h.v.ResponseLogOnly(), validator.ResponseProblem(), map[string]any{"direction": "response", "upstream_status": status})
+		refuse(k, d, h.v.ResponseLogOnly(), pluginkit.Replacing(headers, validator.ResponseProblem()), map[string]any{"direction": "response", "upstream_status": status})
 	}
 	return nil
 }

@@ -55,6 +55,7 @@ func orderAPI(t *testing.T) (string, *atomic.Int64) {
 			w.Header().Set("Content-Encoding", "gzip")
 		}
 		w.Header().Set("Content-Type", rep.ctype)
+		w.Header().Set("Set-Cookie", "session=upstream-session")
 		w.WriteHeader(rep.status)
 		w.Write(body)
 	}))
@@ -99,12 +100,17 @@ services:
 	return g, hits
 }
 
-func postOrder(t *testing.T, g *harness.Gateway, path, replyWith string) reply {
+// postOrder posts a valid order; the upstream answers as replyWith says.
+// Extra headers come as name, value pairs.
+func postOrder(t *testing.T, g *harness.Gateway, path, replyWith string, header ...string) reply {
 	t.Helper()
 	req, _ := http.NewRequest("POST", g.URL()+path, strings.NewReader(`{"currency":"EUR","items":[{"sku":"A-1","quantity":2}]}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept-Encoding", "gzip") // so the gzip answers reach the client as sent
 	req.Header.Set("X-Reply", replyWith)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
@@ -148,10 +154,15 @@ func TestE2EResponseValidation(t *testing.T) {
 		t.Error("the card token reached the logs")
 	}
 
-	if r = postOrder(t, g, "/v1/orders", "bad-gzip"); r.status != 502 {
-		t.Errorf("gzip response with a bad enum: %d %s", r.status, r.body)
+	// A blocked answer replaces the upstream's headers too: a gzip
+	// Content-Encoding on the plain problem body would make it unreadable,
+	// and the upstream's cookies must not ride along.
+	r = postOrder(t, g, "/v1/orders", "bad-gzip")
+	var problem map[string]any
+	if r.status != 502 || r.header.Get("Content-Encoding") != "" || r.header.Get("Set-Cookie") != "" || json.Unmarshal([]byte(r.body), &problem) != nil {
+		t.Errorf("gzip response with a bad enum: %d %v %q", r.status, r.header, r.body)
 	}
-	if r = postOrder(t, g, "/v1/orders", "valid-gzip"); r.status != 201 || r.header.Get("Content-Encoding") != "gzip" {
+	if r = postOrder(t, g, "/v1/orders", "valid-gzip"); r.status != 201 || r.header.Get("Content-Encoding") != "gzip" || r.header.Get("Set-Cookie") == "" {
 		t.Errorf("valid gzip response: %d %q", r.status, r.header.Get("Content-Encoding"))
 	}
 	if r = postOrder(t, g, "/v1/orders", "html-problem"); r.status != 502 {
@@ -207,5 +218,28 @@ func TestE2EResponseValidationNeedsFlag(t *testing.T) {
 	r = postOrder(t, g, "/plain/orders", "valid")
 	if r.status != 201 || r.calls.Events["warden-validator"] != 1 {
 		t.Errorf("instance without response validation: %d, %d events", r.status, r.calls.Events["warden-validator"])
+	}
+}
+
+// TestE2EUpgradeCannotSkipResponseValidation: Kong proxies a request
+// asking for a WebSocket upgrade unbuffered and never runs response
+// handlers for it, so such a request on an operation whose responses are
+// validated is refused in block mode, and audited in log_only mode.
+func TestE2EUpgradeCannotSkipResponseValidation(t *testing.T) {
+	logs := &harnesstest.LogBuffer{}
+	logs.LogOnFailure(t)
+	g, hits := startOrders(t, []string{"-response-phase"}, logs)
+	upgrade := func(path string) reply {
+		t.Helper()
+		return postOrder(t, g, path, "leaks-token", "Connection", "Upgrade", "Upgrade", "WebSocket")
+	}
+	if r := upgrade("/v1/orders"); r.status != 400 || strings.Contains(r.body, cardToken) || hits.Load() != 0 {
+		t.Fatalf("upgrade on a validated operation, block: %d %s, upstream saw %d", r.status, r.body, hits.Load())
+	}
+	if r := upgrade("/shadow/orders"); r.status != 201 || hits.Load() != 1 {
+		t.Fatalf("upgrade, log_only: %d %s", r.status, r.body)
+	}
+	if !logs.Await(`"reason":"upgrade_not_allowed"`) {
+		t.Error("no audit event for the unvalidated response")
 	}
 }
