@@ -100,6 +100,10 @@ type ResponseValidation struct {
 	// MaxBodyBytes is the largest response body checked, after gzip or
 	// deflate decoding; a larger one is a violation. Default 1048576.
 	MaxBodyBytes int `json:"max_body_bytes" kong:"required,between=1:67108864"`
+	// MaxValues is the most values (scalars, arrays and objects) in a
+	// response body checked; more is a violation. It bounds the work of
+	// checking an invalid body. Default 200000.
+	MaxValues int `json:"max_values" kong:"required,between=1:10000000"`
 }
 
 // JSONLimits configures Limits.
@@ -116,6 +120,10 @@ type JSONLimits struct {
 	MaxStringLength int `json:"max_string_length" kong:"required,between=1:67108864"`
 	// MaxNumberLength is the longest number literal, in bytes. Default 64.
 	MaxNumberLength int `json:"max_number_length" kong:"required,between=1:1000"`
+	// MaxValues is the most values (scalars, arrays and objects) in one
+	// document: it bounds the work an invalid document of the largest
+	// size costs. Default 50000.
+	MaxValues int `json:"max_values" kong:"required,between=1:10000000"`
 	// AllowDuplicateKeys accepts objects naming a member twice. Default
 	// false: parsers disagree on which member wins.
 	AllowDuplicateKeys bool `json:"allow_duplicate_keys"`
@@ -204,12 +212,14 @@ func (l *JSONLimits) SetDefaults() {
 	l.MaxKeyLength = DefaultMaxKeyLength
 	l.MaxStringLength = DefaultMaxStringLength
 	l.MaxNumberLength = DefaultMaxNumberLength
+	l.MaxValues = DefaultMaxValues
 }
 
 // SetDefaults fills the response validation defaults.
 func (r *ResponseValidation) SetDefaults() {
 	r.Mode = ModeLogOnly
 	r.MaxBodyBytes = DefaultMaxBodyBytes
+	r.MaxValues = DefaultMaxResponseValues
 }
 
 // SetDefaults fills the default locations.
@@ -266,6 +276,7 @@ func (c *Config) Validate() error {
 		{"max_key_length", l.MaxKeyLength, 1, 1000000},
 		{"max_string_length", l.MaxStringLength, 1, 64 << 20},
 		{"max_number_length", l.MaxNumberLength, 1, 1000},
+		{"max_values", l.MaxValues, 1, 10000000},
 	} {
 		if f.v < f.lo || f.v > f.hi {
 			errs.Add("json_limits."+f.name, "must be between %d and %d", f.lo, f.hi)
@@ -289,6 +300,8 @@ func (c *Config) Validate() error {
 		errs.Add("response_validation.mode", "must be block or log_only")
 	case rv.MaxBodyBytes < 1 || rv.MaxBodyBytes > 64<<20:
 		errs.Add("response_validation.max_body_bytes", "must be between 1 and 67108864")
+	case rv.MaxValues < 1 || rv.MaxValues > 10000000:
+		errs.Add("response_validation.max_values", "must be between 1 and 10000000")
 	}
 	// Compiling is the only complete check of schemas and templates;
 	// New compiles again, which costs a config load, not a request.
@@ -309,7 +322,7 @@ func (c *Config) limits() Limits {
 		MaxBytes: c.MaxBodyBytes, MaxDepth: l.MaxDepth, MaxArrayLength: l.MaxArrayLength,
 		MaxObjectEntries: l.MaxObjectEntries, MaxKeyLength: l.MaxKeyLength,
 		MaxStringLength: l.MaxStringLength, MaxNumberLength: l.MaxNumberLength,
-		AllowDuplicateKeys: l.AllowDuplicateKeys,
+		MaxValues: l.MaxValues, AllowDuplicateKeys: l.AllowDuplicateKeys,
 	}
 }
 

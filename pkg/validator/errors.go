@@ -31,6 +31,7 @@ const (
 	CodeJSONNumberTooLong  = "json_number_too_long"
 	CodeJSONDuplicateKey   = "json_duplicate_key"
 	CodeJSONInvalidUTF8    = "json_invalid_utf8"
+	CodeJSONTooManyValues  = "json_too_many_values"
 )
 
 // ThreatError is a JSON document that breaks a Limit or the JSON grammar.

@@ -10,7 +10,11 @@ const (
 	DefaultMaxKeyLength     = 128
 	DefaultMaxStringLength  = 16384
 	DefaultMaxNumberLength  = 64
-	maxDepthLimit           = 512 // the scanner recurses once per level
+	DefaultMaxValues        = 50000
+	// DefaultMaxResponseValues bounds a response document: about a
+	// mebibyte of dense JSON.
+	DefaultMaxResponseValues = 200000
+	maxDepthLimit            = 512 // the scanner recurses once per level
 )
 
 // DefaultLimits returns the default threat limits.
@@ -23,5 +27,6 @@ func DefaultLimits() Limits {
 		MaxKeyLength:     DefaultMaxKeyLength,
 		MaxStringLength:  DefaultMaxStringLength,
 		MaxNumberLength:  DefaultMaxNumberLength,
+		MaxValues:        DefaultMaxValues,
 	}
 }

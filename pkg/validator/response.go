@@ -170,10 +170,13 @@ func (s *ResponseSpec) Check(headers map[string][]string, body func() ([]byte, e
 	fail := func(vs ...Violation) (Decision, error) {
 		return v.finish(http.StatusBadGateway, vs, nil, opName), nil
 	}
-	if _, size, bad := v.bodySize(headers); bad != nil {
+	tooLarge := Violation{Location: "response/body", Code: CodeBodyTooLarge, Message: fmt.Sprintf("must be at most %d bytes", v.respLimits.MaxBytes)}
+	_, size, bad := v.bodySize(headers)
+	switch {
+	case bad != nil:
 		bad.Location = "response/" + bad.Location
 		return fail(*bad)
-	} else if size == 0 {
+	case size == 0:
 		return fail(Violation{Location: "response/body", Code: CodeBodyRequired, Message: "is required for this status"})
 	}
 	mt, bad := contentType(headers, s.spec.ctypes)
@@ -191,11 +194,13 @@ func (s *ResponseSpec) Check(headers map[string][]string, body func() ([]byte, e
 	if !httpbody.Decodable(enc) {
 		return fail(Violation{Location: "response/header/content-encoding", Code: CodeContentEncoding, Message: "is not gzip, deflate or identity, so the body cannot be checked"})
 	}
+	if size > int64(v.respLimits.MaxBytes) {
+		return fail(tooLarge) // without moving the body over the socket
+	}
 	raw, err := body()
 	if err != nil {
 		return Decision{}, err
 	}
-	tooLarge := Violation{Location: "response/body", Code: CodeBodyTooLarge, Message: fmt.Sprintf("must be at most %d bytes", v.respLimits.MaxBytes)}
 	if len(raw) > v.respLimits.MaxBytes {
 		return fail(tooLarge)
 	}
@@ -222,12 +227,13 @@ func (s *ResponseSpec) Check(headers map[string][]string, body func() ([]byte, e
 	return Decision{Operation: opName}, nil
 }
 
-// responseLimits bound the work on an upstream body: its size and depth
-// as configured, and no limit on counts and lengths, which only request
-// bodies need (a list endpoint may answer thousands of items).
+// responseLimits bound the work on an upstream body: its size, depth and
+// number of values as configured, and no limit on per-container counts
+// and lengths, which only request bodies need (a list endpoint may answer
+// thousands of items).
 func responseLimits(c *Config) Limits {
 	return Limits{
-		MaxBytes: c.ResponseValidation.MaxBodyBytes, MaxDepth: c.JSONLimits.MaxDepth,
+		MaxBytes: c.ResponseValidation.MaxBodyBytes, MaxDepth: c.JSONLimits.MaxDepth, MaxValues: c.ResponseValidation.MaxValues,
 		MaxArrayLength: 1 << 30, MaxObjectEntries: 1 << 30, MaxKeyLength: 1 << 30,
 		MaxStringLength: 1 << 30, MaxNumberLength: 1000, AllowDuplicateKeys: true,
 	}

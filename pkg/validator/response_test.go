@@ -221,6 +221,10 @@ func TestResponseBodyEncodingAndSize(t *testing.T) {
 	if d := check(respHeaders("application/json", string(over)), over); d.Reason != CodeBodyTooLarge {
 		t.Errorf("1001 bytes: %+v", d)
 	}
+	// A Content-Length over the limit is refused without reading the body.
+	if d, n, _ := checkResponse(t, v, "GET", "/a", 200, map[string][]string{"content-type": {"application/json"}, "content-length": {"1000000000"}}, over); d.Reason != CodeBodyTooLarge || n != 0 {
+		t.Errorf("Content-Length 1e9: %+v, %d reads", d, n)
+	}
 	bomb := gzipped(t, []byte(`{"n":1}`+strings.Repeat(" ", 1<<20)))
 	if d := check(respHeaders("application/json", string(bomb), "content-encoding", "gzip"), bomb); d.Reason != CodeBodyTooLarge {
 		t.Errorf("gzip bomb: %+v", d)
@@ -235,6 +239,19 @@ func TestResponseBodyEncodingAndSize(t *testing.T) {
 	})
 	if d, _, _ := checkResponse(t, v2, "GET", "/a", 200, respHeaders("application/json", string(long)), long); !d.Valid() {
 		t.Errorf("a 401-item list answer: %+v", d)
+	}
+	// max_values bounds the work of an invalid answer: 402 values (the
+	// array and its 401 items) pass at 402 and fail at 401.
+	for limit, want := range map[int]bool{402: true, 401: false} {
+		v3 := mustLoad(t, map[string]any{
+			"response_validation": map[string]any{"enabled": true, "max_values": limit},
+			"operations": []any{map[string]any{"method": "GET", "path": "/a", "responses": []any{
+				map[string]any{"status": "200", "body_schema": `{"type":"array"}`}}}},
+		})
+		d, _, _ := checkResponse(t, v3, "GET", "/a", 200, respHeaders("application/json", string(long)), long)
+		if d.Valid() != want || (!want && d.Reason != CodeJSONTooManyValues) {
+			t.Errorf("max_values %d: %+v", limit, d)
+		}
 	}
 }
 

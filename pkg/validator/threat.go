@@ -31,6 +31,11 @@ type Limits struct {
 	// parses every number with big.Rat, whose cost grows with the
 	// exponent.
 	MaxNumberLength int
+	// MaxValues is the most values (scalars, arrays and objects, the
+	// document included) in the document; 0 means no limit. Schema
+	// validation costs far more per violation than per valid value, so
+	// this bounds what an invalid document of the largest size costs.
+	MaxValues int
 	// AllowDuplicateKeys lets an object name the same member twice.
 	// Parsers disagree on which one wins, which is how a validated
 	// document can mean something else upstream; off by default.
@@ -70,7 +75,7 @@ var scanners = sync.Pool{New: func() any { return new(scanner) }}
 
 func getScanner(b []byte, l *Limits, build bool) *scanner {
 	s := scanners.Get().(*scanner)
-	s.b, s.i, s.lim, s.build, s.depth = b, 0, l, build, 0
+	s.b, s.i, s.lim, s.build, s.depth, s.values = b, 0, l, build, 0, 0
 	return s
 }
 
@@ -91,11 +96,12 @@ type keyRef struct {
 }
 
 type scanner struct {
-	b     []byte
-	i     int
-	lim   *Limits
-	build bool
-	depth int
+	b      []byte
+	i      int
+	lim    *Limits
+	build  bool
+	depth  int
+	values int
 
 	keys   []keyRef
 	keyBuf []byte
@@ -136,6 +142,10 @@ func (s *scanner) skipSpace() {
 func (s *scanner) value() (any, error) {
 	if s.i >= len(s.b) {
 		return nil, s.fail(CodeJSONSyntax, 0)
+	}
+	s.values++
+	if s.lim.MaxValues > 0 && s.values > s.lim.MaxValues {
+		return nil, s.fail(CodeJSONTooManyValues, s.lim.MaxValues)
 	}
 	switch c := s.b[s.i]; {
 	case c == '{':

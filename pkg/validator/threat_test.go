@@ -13,7 +13,7 @@ import (
 func testLimits() Limits {
 	return Limits{
 		MaxBytes: 1 << 20, MaxDepth: 4, MaxArrayLength: 3, MaxObjectEntries: 3,
-		MaxKeyLength: 4, MaxStringLength: 5, MaxNumberLength: 6,
+		MaxKeyLength: 4, MaxStringLength: 5, MaxNumberLength: 6, MaxValues: 9,
 	}
 }
 
@@ -64,6 +64,10 @@ func TestLimitsBoundaries(t *testing.T) {
 		{"unterminated", `"abc`, CodeJSONSyntax},
 		{"empty", ``, CodeJSONSyntax},
 		{"whitespace around", " \t\n{\"a\" : [ true , false , null ] }\r\n", ""},
+		{"values at limit", `[[1,2,3],[4,5],6]`, ""},
+		{"values over", `[[1,2,3],[4,5],[6]]`, CodeJSONTooManyValues},
+		{"object values at limit", `{"a":[1,2],"b":[3,4],"c":{"d":5}}`, ""},
+		{"object values over", `{"a":[1,2],"b":[3,4],"c":{"d":5,"e":6}}`, CodeJSONTooManyValues},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -291,6 +291,7 @@ func threatViolation(te *ThreatError) Violation {
 		CodeJSONNumberTooLong:  "has a number that is too long or too large",
 		CodeJSONDuplicateKey:   "has an object naming a member twice",
 		CodeJSONInvalidUTF8:    "is not valid UTF-8",
+		CodeJSONTooManyValues:  "has too many values",
 	}[te.Code]
 	if te.Limit > 0 {
 		msg += fmt.Sprintf(" (limit %d)", te.Limit)
