@@ -146,6 +146,10 @@ type Operation struct {
 	// Responses are the documented responses, checked when
 	// response_validation is enabled.
 	Responses []Response `json:"responses"`
+
+	// bodySchemas are schemas by media range, from an OpenAPI document
+	// whose request body has several; they beat BodySchema.
+	bodySchemas map[string]string
 }
 
 // Response is one documented response of an operation. The most specific
@@ -162,6 +166,10 @@ type Response struct {
 	ContentTypes []string `json:"content_types"`
 	// BodySchema is the JSON Schema (as JSON text) of a JSON body.
 	BodySchema string `json:"body_schema"`
+
+	// bodySchemas are schemas by media range, from an OpenAPI document;
+	// they beat BodySchema.
+	bodySchemas map[string]string
 }
 
 // Parameter is one request parameter.

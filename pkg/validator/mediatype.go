@@ -3,7 +3,10 @@ package validator
 import (
 	"fmt"
 	"mime"
+	"slices"
 	"strings"
+
+	"github.com/warden-gw/warden/pkg/config"
 )
 
 // mediaRange is one allow-list entry: type/subtype, type/*, */* or
@@ -94,4 +97,67 @@ func (m mediaType) isJSON() bool {
 func (m mediaType) jsonCharsetOK() bool {
 	cs, ok := m.params["charset"]
 	return !ok || cs == "utf-8" || cs == "utf8"
+}
+
+// specificity ranks ranges for choosing among several that match: a
+// type/subtype beats type/*+suffix, which beats type/*, which beats */*;
+// more parameters beat fewer.
+func (r mediaRange) specificity() int {
+	rank := 3
+	switch {
+	case r.typ == "*":
+		rank = 0
+	case r.suffix != "":
+		rank = 2
+	case r.sub == "*":
+		rank = 1
+	}
+	return rank*100 + len(r.params)
+}
+
+// mayBeJSON reports whether a body matching the range can be JSON.
+func (r mediaRange) mayBeJSON() bool {
+	if r.typ != "*" && r.typ != "application" {
+		return false
+	}
+	return r.sub == "*" || r.sub == "json" || r.suffix == "+json" || strings.HasSuffix(r.sub, "+json")
+}
+
+// typedSchema is a body schema for the bodies of one media range.
+type typedSchema struct {
+	rng    mediaRange
+	schema *Schema
+}
+
+// compileTypedSchemas compiles schemas keyed by media range, most
+// specific first. Errors name the range under at.
+func compileTypedSchemas(schemas map[string]string, d Draft, at string) ([]typedSchema, error) {
+	var errs config.Errors
+	var out []typedSchema
+	for _, key := range sortedKeys(schemas) {
+		rng, err := parseMediaRange(key)
+		if err != nil {
+			errs.Add(at+"."+key, "%v", err)
+			continue
+		}
+		sch, err := CompileSchema([]byte(schemas[key]), d)
+		if err != nil {
+			errs.Add(at+"."+key, "%v", err)
+			continue
+		}
+		out = append(out, typedSchema{rng: rng, schema: sch})
+	}
+	slices.SortStableFunc(out, func(a, b typedSchema) int { return b.rng.specificity() - a.rng.specificity() })
+	return out, errs.Err()
+}
+
+// schemaFor picks the schema of the most specific range matching mt, else
+// fallback.
+func schemaFor(typed []typedSchema, fallback *Schema, mt mediaType) *Schema {
+	for _, ts := range typed {
+		if ts.rng.matches(mt) {
+			return ts.schema
+		}
+	}
+	return fallback
 }

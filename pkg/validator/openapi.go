@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -35,9 +34,18 @@ func importOpenAPI(spec []byte, withResponses bool) ([]Operation, Draft, error) 
 	}
 	// Component schemas are converted once per direction: a request
 	// never carries readOnly properties, a response never writeOnly ones.
+	// The unconverted ones tell what a $ref points at.
+	var comps map[string]any
+	if doc.Components != nil && len(doc.Components.Schemas) > 0 {
+		raw, err := toGeneric(doc.Components.Schemas)
+		if err != nil {
+			return nil, 0, err
+		}
+		comps = raw.(map[string]any)
+	}
 	defs := map[string]map[string]any{}
 	defsFor := func(skip string) (map[string]any, error) {
-		if doc.Components == nil || len(doc.Components.Schemas) == 0 {
+		if comps == nil {
 			return nil, nil
 		}
 		if d, ok := defs[skip]; ok {
@@ -47,12 +55,13 @@ func importOpenAPI(spec []byte, withResponses bool) ([]Operation, Draft, error) 
 		if err != nil {
 			return nil, err
 		}
-		conv, err := convertSchema(raw, is30, skip, "components.schemas")
+		c := &converter{is30: is30, skip: skip, comps: comps}
+		conv, err := c.schemaMap(raw.(map[string]any), "components.schemas")
 		if err != nil {
 			return nil, err
 		}
-		defs[skip] = conv.(map[string]any)
-		return defs[skip], nil
+		defs[skip] = conv
+		return conv, nil
 	}
 	schemaText := func(ref *openapi3.SchemaRef, skip, at string) (string, error) {
 		if ref == nil {
@@ -62,7 +71,7 @@ func importOpenAPI(spec []byte, withResponses bool) ([]Operation, Draft, error) 
 		if err != nil {
 			return "", err
 		}
-		s, err := convertSchema(raw, is30, skip, at)
+		s, err := (&converter{is30: is30, skip: skip, comps: comps}).schema(raw, at)
 		if err != nil {
 			return "", err
 		}
@@ -123,19 +132,12 @@ func importOpenAPI(spec []byte, withResponses bool) ([]Operation, Draft, error) 
 			if o.RequestBody != nil && o.RequestBody.Value != nil {
 				rb := o.RequestBody.Value
 				op.BodyRequired = rb.Required
-				types := sortedKeys(rb.Content)
-				op.ContentTypes = types
-				for _, t := range types {
-					mt, ok := parseContentType(t)
-					if ok && mt.isJSON() && rb.Content[t].Schema != nil {
-						s, err := schemaText(rb.Content[t].Schema, "readOnly", at+".requestBody")
-						if err != nil {
-							errs.Check(at+".requestBody", err)
-						}
-						op.BodySchema = s
-						break
-					}
-				}
+				op.ContentTypes = sortedKeys(rb.Content)
+				op.bodySchemas = contentSchemas(rb.Content, func(ref *openapi3.SchemaRef, t string) (string, error) {
+					s, err := schemaText(ref, "readOnly", at+".requestBody")
+					errs.Check(at+".requestBody.content."+t, err)
+					return s, err
+				})
 			}
 			if withResponses && o.Responses != nil {
 				responses := o.Responses.Map()
@@ -146,17 +148,11 @@ func importOpenAPI(spec []byte, withResponses bool) ([]Operation, Draft, error) 
 					}
 					rat := at + ".responses." + code
 					res := Response{Status: code, ContentTypes: sortedKeys(r.Value.Content)}
-					for _, t := range res.ContentTypes {
-						mt, ok := parseContentType(t)
-						if ok && mt.isJSON() && r.Value.Content[t].Schema != nil {
-							s, err := schemaText(r.Value.Content[t].Schema, "writeOnly", rat)
-							if err != nil {
-								errs.Check(rat, err)
-							}
-							res.BodySchema = s
-							break
-						}
-					}
+					res.bodySchemas = contentSchemas(r.Value.Content, func(ref *openapi3.SchemaRef, t string) (string, error) {
+						s, err := schemaText(ref, "writeOnly", rat)
+						errs.Check(rat+".content."+t, err)
+						return s, err
+					})
 					op.Responses = append(op.Responses, res)
 				}
 			}
@@ -164,6 +160,24 @@ func importOpenAPI(spec []byte, withResponses bool) ([]Operation, Draft, error) 
 		}
 	}
 	return ops, draft, errs.Err()
+}
+
+// contentSchemas converts the schema of every media range in content a
+// JSON body can match (application/json, +json types, application/*,
+// */*), keyed by range; a body of another type is not parsed, so its
+// schema could not be applied.
+func contentSchemas(content openapi3.Content, convert func(*openapi3.SchemaRef, string) (string, error)) map[string]string {
+	out := map[string]string{}
+	for _, t := range sortedKeys(content) {
+		rng, err := parseMediaRange(t)
+		if err != nil || !rng.mayBeJSON() || content[t] == nil || content[t].Schema == nil {
+			continue
+		}
+		if s, err := convert(content[t].Schema, t); err == nil {
+			out[t] = s
+		}
+	}
+	return out
 }
 
 func toGeneric(v any) (any, error) {
@@ -178,86 +192,4 @@ func toGeneric(v any) (any, error) {
 		return nil, fmt.Errorf("decoding schema: %w", err)
 	}
 	return out, nil
-}
-
-// unsupported31 are JSON Schema 2020-12 keywords gojsonschema does not
-// implement: refusing them beats silently not checking them.
-var unsupported31 = []string{"prefixItems", "unevaluatedProperties", "unevaluatedItems",
-	"dependentRequired", "dependentSchemas", "$dynamicRef", "$dynamicAnchor", "$recursiveRef"}
-
-// convertSchema maps an OpenAPI schema object to JSON Schema: 3.0
-// nullable becomes a "null" type (and a null enum member), properties
-// marked skip (readOnly for requests, writeOnly for responses: they are
-// never sent that way) are dropped from required, a writeOnly value in a
-// response is refused, OpenAPI-only keywords are removed, and component
-// references are rewritten.
-func convertSchema(v any, is30 bool, skip, at string) (any, error) {
-	switch v := v.(type) {
-	case []any:
-		for i, el := range v {
-			c, err := convertSchema(el, is30, skip, at)
-			if err != nil {
-				return nil, err
-			}
-			v[i] = c
-		}
-		return v, nil
-	case map[string]any:
-		if ref, ok := v["$ref"].(string); ok {
-			rest, ok := strings.CutPrefix(ref, "#/components/schemas/")
-			if !ok {
-				return nil, config.Errorf(at, "$ref %s: only #/components/schemas references are supported", ref)
-			}
-			v["$ref"] = "#/definitions/" + rest
-		}
-		for _, k := range unsupported31 {
-			if _, ok := v[k]; ok {
-				return nil, config.Errorf(at, "keyword %s is not supported by the JSON Schema drafts gojsonschema implements", k)
-			}
-		}
-		// A writeOnly value (a password, a card token) coming back in a
-		// response is data the API promised not to expose.
-		if skip == "writeOnly" && v["writeOnly"] == true {
-			return map[string]any{"not": map[string]any{}}, nil
-		}
-		if is30 && v["nullable"] == true {
-			if t, ok := v["type"].(string); ok {
-				v["type"] = []any{t, "null"}
-			}
-			if e, ok := v["enum"].([]any); ok && !slices.Contains(e, nil) {
-				v["enum"] = append(e, nil)
-			}
-		}
-		delete(v, "nullable")
-		for _, k := range []string{"discriminator", "xml", "externalDocs", "example", "deprecated"} {
-			delete(v, k)
-		}
-		if req, ok := v["required"].([]any); ok {
-			props, _ := v["properties"].(map[string]any)
-			kept := req[:0]
-			for _, r := range req {
-				name, _ := r.(string)
-				if p, ok := props[name].(map[string]any); ok && p[skip] == true {
-					continue
-				}
-				kept = append(kept, r)
-			}
-			v["required"] = kept
-			if len(kept) == 0 {
-				delete(v, "required") // draft 4 wants minItems 1
-			}
-		}
-		for k, el := range v {
-			if literalKeywords[k] || k == "required" {
-				continue
-			}
-			c, err := convertSchema(el, is30, skip, at)
-			if err != nil {
-				return nil, err
-			}
-			v[k] = c
-		}
-		return v, nil
-	}
-	return v, nil
 }

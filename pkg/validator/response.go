@@ -27,6 +27,7 @@ var jsonRanges = []string{"application/json", "application/*+json"}
 // responseSpec is a compiled Response.
 type responseSpec struct {
 	ctypes []mediaRange // nil: the body is not checked
+	bodies []typedSchema
 	body   *Schema
 }
 
@@ -75,6 +76,10 @@ func compileResponses(rs []Response, d Draft, at string) (map[string]*responseSp
 				errs.Add(rat+".body_schema", "%v", err)
 			}
 			spec.body = s
+		}
+		var err error
+		if spec.bodies, err = compileTypedSchemas(r.bodySchemas, d, rat+".content"); err != nil {
+			errs.Check("", err)
 		}
 		out[key] = spec
 	}
@@ -187,7 +192,8 @@ func (s *ResponseSpec) Check(headers map[string][]string, body func() ([]byte, e
 		}
 		return fail(*bad)
 	}
-	if s.spec.body == nil || !mt.isJSON() {
+	schema := schemaFor(s.spec.bodies, s.spec.body, mt)
+	if schema == nil || !mt.isJSON() {
 		return Decision{Operation: opName}, nil
 	}
 	enc := strings.Join(headers["content-encoding"], ",")
@@ -221,7 +227,7 @@ func (s *ResponseSpec) Check(headers map[string][]string, body func() ([]byte, e
 		tv.Location = "response/body"
 		return fail(tv)
 	}
-	if vs := s.spec.body.validate(doc, "response/body"); len(vs) > 0 {
+	if vs := schema.validate(doc, "response/body"); len(vs) > 0 {
 		return fail(vs...)
 	}
 	return Decision{Operation: opName}, nil

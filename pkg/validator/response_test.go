@@ -87,7 +87,7 @@ func TestResponseValidationOpenAPI(t *testing.T) {
 				{"valid created order, readOnly id required", "POST", "/v1/orders", 201, respHeaders("application/json", order), order, true, "", "", 1},
 				{"missing readOnly id", "POST", "/v1/orders", 201, respHeaders("application/json", `{"status":"open","currency":"EUR","items":[{"sku":"a","quantity":1}]}`), `{"status":"open","currency":"EUR","items":[{"sku":"a","quantity":1}]}`, true, "response/body/id", "required", 1},
 				{"writeOnly card token sent back", "POST", "/v1/orders", 201, respHeaders("application/json", `{"id":"o-1","status":"open","currency":"EUR","items":[{"sku":"a","quantity":1}],"card_token":"tok"}`), `{"id":"o-1","status":"open","currency":"EUR","items":[{"sku":"a","quantity":1}],"card_token":"tok"}`, true, "response/body/card_token", "not", 1},
-				{"undocumented property", "POST", "/v1/orders", 201, respHeaders("application/json", `{"id":"o-1","status":"open","currency":"EUR","items":[{"sku":"a","quantity":1}],"internal_cost":3}`), `{"id":"o-1","status":"open","currency":"EUR","items":[{"sku":"a","quantity":1}],"internal_cost":3}`, true, "response/body/internal_cost", "additional_properties", 1},
+				{"undocumented property", "POST", "/v1/orders", 201, respHeaders("application/json", `{"id":"o-1","status":"open","currency":"EUR","items":[{"sku":"a","quantity":1}],"internal_cost":3}`), `{"id":"o-1","status":"open","currency":"EUR","items":[{"sku":"a","quantity":1}],"internal_cost":3}`, true, "response/body", "additional_properties", 1},
 				{"enum", "GET", "/v1/orders/7", 200, respHeaders("application/json", strings.Replace(order, "open", "lost", 1)), strings.Replace(order, "open", "lost", 1), true, "response/body/status", "enum", 1},
 				{"list", "GET", "/v1/orders?limit=5", 200, respHeaders("application/json", "["+order+","+order+"]"), "[" + order + "," + order + "]", true, "", "", 1},
 				{"list item", "GET", "/v1/orders", 200, respHeaders("application/json", `[`+order+`,{}]`), `[` + order + `,{}]`, true, "response/body/1/currency", "required", 1},
@@ -303,22 +303,28 @@ func TestOpenAPIResponsesImportedOnlyWhenEnabled(t *testing.T) {
 }
 
 // TestResponseLocationsAreBounded: a response member name of any length
-// comes out of a violation cut to 128 bytes.
+// comes out of a violation cut to 128 bytes, and an undeclared member's
+// name not at all.
 func TestResponseLocationsAreBounded(t *testing.T) {
 	t.Parallel()
 	v := mustLoad(t, map[string]any{
 		"response_validation": map[string]any{"enabled": true},
 		"operations": []any{map[string]any{"method": "GET", "path": "/a", "responses": []any{
-			map[string]any{"status": "200", "body_schema": `{"type":"object","additionalProperties":false}`}}}},
+			map[string]any{"status": "200", "body_schema": `{"type":"object","properties":{"m":{"additionalProperties":{"type":"string"}}},"additionalProperties":false}`}}}},
 	})
-	key := strings.Repeat("é", 5000)
-	body := `{"` + key + `":1}`
+	body := `{"sk_live_4242":1}`
 	d, _, _ := checkResponse(t, v, "GET", "/a", 200, respHeaders("application/json", body), []byte(body))
+	if d.Valid() || d.Violations[0].Location != "response/body" {
+		t.Errorf("undeclared member: %+v", d.Violations)
+	}
+	key := strings.Repeat("é", 5000)
+	body = `{"m":{"` + key + `":1}}`
+	d, _, _ = checkResponse(t, v, "GET", "/a", 200, respHeaders("application/json", body), []byte(body))
 	if d.Valid() {
-		t.Fatal("additional property passed")
+		t.Fatal("a number where the map holds strings passed")
 	}
 	loc := d.Violations[0].Location
-	if want := "response/body/" + strings.Repeat("é", 64) + "…"; loc != want {
+	if want := "response/body/m/" + strings.Repeat("é", 64) + "…"; loc != want {
 		t.Errorf("location %d bytes: %.40q…", len(loc), loc)
 	}
 }

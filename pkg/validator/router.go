@@ -17,6 +17,7 @@ type operation struct {
 	body         *Schema
 	bodyRequired bool
 	ctypes       []mediaRange
+	bodies       []typedSchema // by media range, most specific first; then body
 	params       []*param
 	responses    map[string]*responseSpec
 }
@@ -193,6 +194,9 @@ func compileOperations(ops []Operation, d Draft, c *Config, root string) ([]*ope
 			if o.body, err = CompileSchema([]byte(op.BodySchema), d); err != nil {
 				errs.Add(at+".body_schema", "%v", err)
 			}
+		}
+		if o.bodies, err = compileTypedSchemas(op.bodySchemas, d, at+".content"); err != nil {
+			errs.Check("", err)
 		}
 		names := map[string]bool{}
 		for _, s := range o.segs {

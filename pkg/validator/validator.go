@@ -198,8 +198,10 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 				errors.As(err, &te)
 				return v.finish(http.StatusBadRequest, []Violation{threatViolation(te)}, nil, d.Operation), nil
 			}
-			if op != nil && op.body != nil {
-				vs = append(vs, op.body.validate(doc, "body")...)
+			if op != nil {
+				if sch := schemaFor(op.bodies, op.body, mt); sch != nil {
+					vs = append(vs, sch.validate(doc, "body")...)
+				}
 			}
 		}
 	case op != nil && op.bodyRequired:

@@ -114,9 +114,9 @@ func TestCheck(t *testing.T) {
 			status: 400, want: []Violation{{Location: "body/items/2/quantity", Code: "minimum"}}},
 		{name: "several violations sorted", req: post("/orders", "application/json", `{"currency":"XXX","items":[],"extra":1}`),
 			body: `{"currency":"XXX","items":[],"extra":1}`, status: 400, want: []Violation{
+				{Location: "body", Code: "additional_properties"}, // not body/extra: a name can be a secret
 				{Location: "body/currency", Code: "enum"},
 				{Location: "body/customer_id", Code: "required"},
-				{Location: "body/extra", Code: "additional_properties"},
 				{Location: "body/items", Code: "min_items"},
 			}},
 		{name: "bad format", req: post("/orders", "application/json", `{"customer_id":"nope","currency":"EUR","items":[{"sku":"A","quantity":1}]}`),

@@ -92,8 +92,10 @@ func rewrite(e gojsonschema.ResultError, prefix string) Violation {
 		loc = join(loc, fmt.Sprint(d["property"]))
 		msg = "is required"
 	case "additional_property_not_allowed":
-		loc = join(loc, fmt.Sprint(d["property"]))
-		msg = "is not allowed"
+		// The location stays at the object: the name is the sender's
+		// data, which may be a token used as a key, and violations go to
+		// audit logs.
+		msg = "has a property that is not allowed"
 	case "invalid_type":
 		msg = fmt.Sprintf("must be of type %v", d["expected"])
 	case "enum":

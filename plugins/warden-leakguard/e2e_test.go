@@ -187,6 +187,13 @@ services:
               fingerprint_key: e2e-fingerprint-key
               unscannable_action: block
               response: {action: block}
+      - name: responsesonly
+        paths: ["/responsesonly"]
+        plugins:
+          - name: warden-leakguard
+            config:
+              fingerprint_key: e2e-fingerprint-key
+              request: {enabled: false}
       - name: logonly
         paths: ["/logonly"]
         plugins:
@@ -390,6 +397,14 @@ func TestE2E(t *testing.T) {
 		r = do(t, g, "GET", "/block/leak/text", "", "Connection", "Upgrade", "Upgrade", "websocket")
 		if r.status != 200 || !logs.Await(`"unscanned":"connection_upgrade"`) {
 			t.Errorf("unscannable_action pass: status %d, or no audit of the unscanned response", r.status)
+		}
+	})
+
+	t.Run("request scanning off: the access phase reads the headers only", func(t *testing.T) {
+		r := do(t, g, "GET", "/responsesonly/orders", "")
+		calls := r.calls.ByPlugin[pluginName]
+		if r.status != 200 || r.calls.Total[pluginName] != 3 || calls["kong.request.get_headers"] != 1 || calls["kong.request.get_path_with_query"] != 0 {
+			t.Errorf("status %d, calls %v, want get_headers in access and 2 in the response phase", r.status, calls)
 		}
 	})
 
