@@ -95,7 +95,8 @@ type ResponseValidation struct {
 	// Mode is log_only (audit an invalid response and deliver it) or
 	// block (answer 502 instead). Default log_only: a response schema
 	// mismatch is the upstream's bug, and block turns it into an outage;
-	// choose block to stop undocumented data from leaving.
+	// choose block to keep properties the documented schemas refuse from
+	// leaving (statuses documented without content are not checked).
 	Mode string `json:"mode" kong:"required,one_of=block|log_only"`
 	// MaxBodyBytes is the largest response body checked, after gzip or
 	// deflate decoding; a larger one is a violation. Default 1048576.
