@@ -31,6 +31,10 @@ type Options struct {
 	// operator writes them into pluginserver_<name>_query_cmd and
 	// _start_cmd (kong/conf_loader/init.lua).
 	ServerArgs map[string][]string
+	// QueryArgs, when set for a plugin, replace its ServerArgs in the
+	// query command only: the misconfiguration of a flag given to one
+	// command and not the other, for tests that show what it does.
+	QueryArgs map[string][]string
 	// Env names the environment variables plugin servers keep, as
 	// nginx's env directive does (KONG_NGINX_MAIN_ENV=NAME injects one:
 	// kong/templates/nginx.lua nginx_main_directives). Kong spawns plugin
@@ -167,7 +171,11 @@ func (g *Gateway) startPlugins(ctx context.Context) error {
 	sort.Strings(sorted)
 	for _, n := range sorted {
 		bin := filepath.Join(g.opts.PluginDir, n)
-		info, err := queryPlugin(ctx, bin, g.opts.ServerArgs[n]...)
+		qargs, ok := g.opts.QueryArgs[n]
+		if !ok {
+			qargs = g.opts.ServerArgs[n]
+		}
+		info, err := queryPlugin(ctx, bin, qargs...)
 		if err != nil {
 			errs = append(errs, err)
 			continue

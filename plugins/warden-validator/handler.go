@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"sync/atomic"
 
 	"github.com/warden-gw/warden/pkg/audit"
 	"github.com/warden-gw/warden/pkg/config"
@@ -20,7 +21,16 @@ import (
 // process that validates no response does not declare it.
 type handler struct {
 	v *validator.Validator
+
+	// An operator who puts -response-phase in the start command but not
+	// in the query command gets an instance that compiles and a Kong that
+	// never sends it a response event: said once, in the log, after
+	// missingResponseAfter proxied requests that should have had one.
+	awaiting  atomic.Int64
+	responded atomic.Bool
 }
+
+const missingResponseAfter = 100
 
 func newHandler(cfg *validator.Config) (*handler, error) {
 	if cfg.ResponseValidation.Enabled && !pluginkit.Declares(pluginkit.PhaseResponse) {
@@ -59,13 +69,19 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		refuse(k, d, h.v.LogOnly(), d.Response(), nil)
 		return nil
 	}
-	// Kong never runs response handlers for a WebSocket upgrade, so the
-	// answer to one would go out unchecked.
-	if pluginkit.UpgradeSkipsResponse(headers) {
-		if rules := h.v.Responses(method, target); rules != nil {
-			d := rules.Unverifiable()
-			refuse(k, d, h.v.ResponseLogOnly(), d.Response(), map[string]any{"direction": "response"})
-		}
+	if !h.v.ValidatesResponses() {
+		return nil
+	}
+	rules := h.v.Responses(method, target)
+	switch {
+	case rules == nil:
+	case pluginkit.UpgradeSkipsResponse(headers):
+		// Kong never runs response handlers for a WebSocket upgrade, so
+		// the answer to one would go out unchecked.
+		d := rules.Unverifiable()
+		refuse(k, d, h.v.ResponseLogOnly(), d.Response(), map[string]any{"direction": "response"})
+	case !h.responded.Load() && h.awaiting.Add(1) == missingResponseAfter:
+		k.Logf("response_validation is on, but Kong sent no response event for %d proxied requests whose responses are documented: is -%s missing from pluginserver_warden_validator_query_cmd?", missingResponseAfter, pluginkit.ResponsePhaseFlag)
 	}
 	return nil
 }
@@ -81,6 +97,7 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 	if !h.v.ValidatesResponses() {
 		return nil
 	}
+	h.responded.Store(true)
 	method, target, err := requestLine(k)
 	if err != nil {
 		return err

@@ -66,7 +66,7 @@ func orderAPI(t *testing.T) (string, *atomic.Int64) {
 // startOrders runs warden-validator with the orders OpenAPI document on
 // three routes: /v1 validates responses in block mode, /shadow in
 // log_only mode, /plain not at all (its instance shares the process).
-func startOrders(t *testing.T, args []string, logs *harnesstest.LogBuffer) (*harness.Gateway, *atomic.Int64) {
+func startOrders(t *testing.T, args []string, logs *harnesstest.LogBuffer, opts ...func(*harness.Options)) (*harness.Gateway, *atomic.Int64) {
 	t.Helper()
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-validator")
 	spec, err := filepath.Abs("../../pkg/validator/testdata/orders-openapi-3.0.yaml")
@@ -95,8 +95,12 @@ services:
     url: ` + url + `
     routes:` + route("v1", "/v1", conf("/v1", "block", true)) + route("shadow", "/shadow", conf("/shadow", "log_only", true)) +
 		route("plain", "/plain", conf("/plain", "block", false)) + "\n"
-	g := harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir, Log: logs,
-		ServerArgs: map[string][]string{"warden-validator": args}})
+	o := harness.Options{Config: []byte(yml), PluginDir: dir, Log: logs,
+		ServerArgs: map[string][]string{"warden-validator": args}}
+	for _, f := range opts {
+		f(&o)
+	}
+	g := harnesstest.StartGateway(t, o)
 	return g, hits
 }
 
@@ -241,5 +245,36 @@ func TestE2EUpgradeCannotSkipResponseValidation(t *testing.T) {
 	}
 	if !logs.Await(`"reason":"upgrade_not_allowed"`) {
 		t.Error("no audit event for the unvalidated response")
+	}
+}
+
+// TestE2EResponsePhaseMissingFromQueryCommand: with -response-phase in
+// the start command only, the instance compiles but Kong, which learned
+// the phases from the dump, sends no response event. The plugin says so,
+// once, after 100 proxied requests that should have had one.
+func TestE2EResponsePhaseMissingFromQueryCommand(t *testing.T) {
+	logs := &harnesstest.LogBuffer{}
+	logs.LogOnFailure(t)
+	g, _ := startOrders(t, []string{"-response-phase"}, logs, func(o *harness.Options) {
+		o.QueryArgs = map[string][]string{"warden-validator": nil}
+	})
+	const warning = "Kong sent no response event for 100 proxied requests"
+	for i := range 120 {
+		if r := postOrder(t, g, "/v1/orders", "leaks-token"); r.status != 201 {
+			t.Fatalf("request %d: %d %s", i, r.status, r.body)
+		}
+		if i == 98 {
+			g.WaitLogs()
+			if logs.Count(warning) != 0 {
+				t.Fatal("warned before 100 requests")
+			}
+		}
+	}
+	if !logs.Await(warning) {
+		t.Fatal("no warning about the missing response phase")
+	}
+	g.WaitLogs()
+	if n := logs.Count(warning); n != 1 {
+		t.Errorf("warned %d times, want once", n)
 	}
 }
