@@ -83,7 +83,7 @@ func (g *guard) check(q query, headers map[string][]string, path map[string]stri
 	}
 	if g.query {
 		for _, k := range sortedKeys(q) {
-			hit("query/"+escapePointer(k), k)
+			hit("query/*", k) // a suspect name is not echoed
 			for _, v := range q[k] {
 				hit("query/"+escapePointer(k), v)
 			}
@@ -118,7 +118,7 @@ func (g *guard) check(q query, headers map[string][]string, path map[string]stri
 				}
 			case map[string]any:
 				for _, k := range sortedKeys(v) {
-					hit(join(loc, k), k)
+					hit(join(loc, "*"), k) // a suspect name is not echoed
 					walk(v[k], join(loc, k))
 				}
 			}

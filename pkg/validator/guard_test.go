@@ -55,4 +55,19 @@ func TestGuardInRequests(t *testing.T) {
 	if !d.Valid() {
 		t.Fatalf("benign order: %+v", d)
 	}
+	// A suspect name is reported without being echoed.
+	d, _ = v.Check(&Request{Method: "GET", PathWithQuery: "/orders?%3Cscript%3E=1", Headers: map[string][]string{}}, nil)
+	if d.Status != 400 || d.Violations[0].Location != "query/*" {
+		t.Fatalf("query name: %+v", d)
+	}
+	body = strings.Replace(orderJSON, `"notes"`, `"<script>alert(1)</script>"`, 1)
+	d, _ = v.Check(post("/orders", "application/json", body), bodyOf(body))
+	for _, vi := range d.Violations {
+		if strings.Contains(vi.Location, "script") {
+			t.Errorf("a suspect member name is echoed: %+v", vi)
+		}
+	}
+	if d.Status != 400 {
+		t.Fatalf("member name: %+v", d)
+	}
 }

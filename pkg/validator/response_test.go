@@ -302,29 +302,27 @@ func TestOpenAPIResponsesImportedOnlyWhenEnabled(t *testing.T) {
 	}
 }
 
-// TestResponseLocationsAreBounded: a response member name of any length
-// comes out of a violation cut to 128 bytes, and an undeclared member's
-// name not at all.
+// TestResponseLocationsAreBounded: locations name only members the
+// schema declares (a map's keys, which may be tokens, come out as "*",
+// an undeclared member's violation stops at its object), and a declared
+// name is cut at 128 bytes.
 func TestResponseLocationsAreBounded(t *testing.T) {
 	t.Parallel()
+	long := strings.Repeat("é", 5000)
 	v := mustLoad(t, map[string]any{
 		"response_validation": map[string]any{"enabled": true},
 		"operations": []any{map[string]any{"method": "GET", "path": "/a", "responses": []any{
-			map[string]any{"status": "200", "body_schema": `{"type":"object","properties":{"m":{"additionalProperties":{"type":"string"}}},"additionalProperties":false}`}}}},
+			map[string]any{"status": "200", "body_schema": `{"type":"object","properties":{"m":{"additionalProperties":{"type":"string"}},"` + long + `":{"type":"string"}},"additionalProperties":false}`}}}},
 	})
-	body := `{"sk_live_4242":1}`
-	d, _, _ := checkResponse(t, v, "GET", "/a", 200, respHeaders("application/json", body), []byte(body))
-	if d.Valid() || d.Violations[0].Location != "response/body" {
-		t.Errorf("undeclared member: %+v", d.Violations)
-	}
-	key := strings.Repeat("é", 5000)
-	body = `{"m":{"` + key + `":1}}`
-	d, _, _ = checkResponse(t, v, "GET", "/a", 200, respHeaders("application/json", body), []byte(body))
-	if d.Valid() {
-		t.Fatal("a number where the map holds strings passed")
-	}
-	loc := d.Violations[0].Location
-	if want := "response/body/m/" + strings.Repeat("é", 64) + "…"; loc != want {
-		t.Errorf("location %d bytes: %.40q…", len(loc), loc)
+	for body, want := range map[string]string{
+		`{"sk_live_4242":1}`:           "response/body",
+		`{"m":{"sk_live_4242":1}}`:     "response/body/m/*",
+		`{"m":{"ok":"a","tok_9":[1]}}`: "response/body/m/*",
+		`{"` + long + `":1}`:           "response/body/" + strings.Repeat("é", 64) + "…",
+	} {
+		d, _, _ := checkResponse(t, v, "GET", "/a", 200, respHeaders("application/json", body), []byte(body))
+		if d.Valid() || d.Violations[0].Location != want {
+			t.Errorf("%.40s: %+v, want a violation at %.40s", body, d.Violations, want)
+		}
 	}
 }

@@ -45,6 +45,9 @@ type Schema struct {
 	// typ is the schema's top-level "type" when it is a single name, and
 	// items the "type" of its "items": what parameter coercion aims for.
 	typ, items string
+	// names are the member names the schema declares anywhere: the only
+	// ones a violation's location spells out (see location).
+	names map[string]bool
 }
 
 // CompileSchema compiles a JSON Schema document for draft d. The document
@@ -79,7 +82,8 @@ func CompileSchema(doc []byte, d Draft) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compiling schema: %w", err)
 	}
-	out := &Schema{s: s}
+	out := &Schema{s: s, names: map[string]bool{}}
+	declaredNames(root, out.names)
 	if m, ok := root.(map[string]any); ok {
 		out.typ, _ = m["type"].(string)
 		if it, ok := m["items"].(map[string]any); ok {
@@ -87,6 +91,41 @@ func CompileSchema(doc []byte, d Draft) (*Schema, error) {
 		}
 	}
 	return out, nil
+}
+
+// declaredNames collects the member names a schema declares: the keys of
+// every properties and dependencies object, and the entries of every
+// required list, wherever they appear outside literal values.
+func declaredNames(v any, names map[string]bool) {
+	switch v := v.(type) {
+	case []any:
+		for _, el := range v {
+			declaredNames(el, names)
+		}
+	case map[string]any:
+		for k, el := range v {
+			if literalKeywords[k] {
+				continue
+			}
+			switch k {
+			case "properties", "dependencies":
+				if m, ok := el.(map[string]any); ok {
+					for name := range m {
+						names[name] = true
+					}
+				}
+			case "required":
+				if l, ok := el.([]any); ok {
+					for _, name := range l {
+						if s, ok := name.(string); ok {
+							names[s] = true
+						}
+					}
+				}
+			}
+			declaredNames(el, names)
+		}
+	}
 }
 
 // literalKeywords hold JSON values, not schemas: a "$ref" inside them
@@ -164,7 +203,7 @@ func (s *Schema) validate(v any, prefix string) []Violation {
 	}
 	out := make([]Violation, 0, len(res.Errors()))
 	for _, e := range res.Errors() {
-		out = append(out, rewrite(e, prefix))
+		out = append(out, rewrite(e, prefix, s.names))
 	}
 	return out
 }

@@ -79,8 +79,8 @@ var keywordCodes = map[string]string{
 // rewrite turns a gojsonschema error into a Violation. gojsonschema's own
 // descriptions may quote the submitted value, so none is used: the message
 // is rebuilt from the error type and the schema-side details only.
-func rewrite(e gojsonschema.ResultError, prefix string) Violation {
-	loc := location(prefix, e.Context())
+func rewrite(e gojsonschema.ResultError, prefix string, names map[string]bool) Violation {
+	loc := location(prefix, e.Context(), names)
 	d := e.Details()
 	code, ok := keywordCodes[e.Type()]
 	if !ok {
@@ -159,17 +159,35 @@ func rewrite(e gojsonschema.ResultError, prefix string) Violation {
 // location turns gojsonschema's context ("(root)", then one entry per
 // member name or index) into "prefix/items/2/quantity". The context is
 // joined with NUL, which the threat scanner's key checks make unlikely,
-// and each token is JSON Pointer escaped.
-func location(prefix string, c *gojsonschema.JsonContext) string {
+// and each token is JSON Pointer escaped. A member name the schema does
+// not declare (a key of a map-like object, which may be a token) is
+// written "*": locations reach clients and audit logs.
+func location(prefix string, c *gojsonschema.JsonContext, names map[string]bool) string {
 	if c == nil {
 		return prefix
 	}
 	parts := strings.Split(c.String("\x00"), "\x00")
 	loc := prefix
 	for _, p := range parts[1:] { // parts[0] is "(root)"
+		if !names[p] && !isIndex(p) {
+			p = "*"
+		}
 		loc = join(loc, p)
 	}
 	return loc
+}
+
+// isIndex reports whether a context token is an array index.
+func isIndex(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // maxToken is the longest member name a location spells out: a longer
