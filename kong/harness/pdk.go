@@ -393,6 +393,15 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
+			if rs.phase == "response" {
+				// With buffered proxying Kong answers with a proxy table
+				// whose headers only an __index lookup reaches
+				// (kong/pdk/service/response.lua attach_buffered_headers_mt),
+				// and pb_rpc.lua structpb_struct walks it with pairs: the
+				// plugin gets no headers (Kong/go-pdk#222). Use
+				// kong.response.get_headers in this phase.
+				return wrapStruct(map[string]any{}), nil
+			}
 			return wrapStruct(headersTable(rs.svcHdr, max)), nil
 		},
 		"kong.service.response.get_header": func(rs *reqState, _ *pluginConf, arg []byte) (proto.Message, error) {

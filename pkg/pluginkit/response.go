@@ -34,13 +34,20 @@ func UpgradeSkipsResponse(headers map[string][]string) bool {
 // Content-Encoding, Set-Cookie, Location and the rest. An empty list
 // clears a header (lua-nginx-module: ngx.header[name] = {} removes it).
 // Content-Type and Content-Length are left to Kong, which sets them for
-// the new body, and Transfer-Encoding, which exit ignores.
+// the new body, and so are the hop-by-hop headers nginx manages
+// (Transfer-Encoding, which exit ignores, Connection and the like).
+//
+// upstream is what kong.response.get_headers returns in the response
+// phase: the upstream's headers as Kong copied them, with any a plugin
+// set before. kong.service.response.get_headers returns none in that
+// phase (see the harness, kong.service.response.get_headers).
 func Replacing(upstream map[string][]string, r respond.Response) respond.Response {
 	out := r
 	out.Headers = make(map[string][]string, len(upstream)+len(r.Headers))
 	for name := range upstream {
 		switch strings.ToLower(name) {
-		case "content-type", "content-length", "transfer-encoding":
+		case "content-type", "content-length", "transfer-encoding", "connection", "keep-alive",
+			"proxy-connection", "upgrade", "te", "trailer":
 			continue
 		}
 		out.Headers[name] = []string{}

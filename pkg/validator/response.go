@@ -165,8 +165,8 @@ type ResponseSpec struct {
 	status int
 }
 
-// Check validates an upstream response: its headers (names lower-cased,
-// as kong.service.response.get_headers returns them) and, only when the
+// Check validates an upstream response: its headers (names lower-cased;
+// kong.response.get_headers in the response phase) and, only when the
 // headers leave something to check, its raw body, read once. An error
 // means the body could not be read.
 func (s *ResponseSpec) Check(headers map[string][]string, body func() ([]byte, error)) (Decision, error) {

@@ -332,7 +332,7 @@ func TestE2E(t *testing.T) {
 			t.Fatalf("status %d body %s", r.status, r.body)
 		}
 		calls := r.calls.ByPlugin[pluginName]
-		resp := calls["kong.service.response.get_headers"] + calls["kong.service.response.get_raw_body"] + calls["kong.request.get_path"]
+		resp := calls["kong.response.get_headers"] + calls["kong.service.response.get_raw_body"] + calls["kong.request.get_path"]
 		if resp != 2 {
 			t.Errorf("%d PDK calls in the response phase of a clean body, want 2 (headers, body): %v", resp, calls)
 		}

@@ -27,8 +27,8 @@ const maxHeaders = 1000
 //	          the headers, when only responses are scanned: to refuse or
 //	          audit a WebSocket upgrade, whose response Kong does not
 //	          buffer);
-//	response: kong.service.response.get_headers, get_raw_body only for a
-//	          body to scan, get_path only with path allow-lists (2, at
+//	response: kong.response.get_headers, kong.service.response.get_raw_body
+//	          only for a body to scan, get_path only with path allow-lists (2, at
 //	          most 3, when clean; 1 when the headers put the body out of
 //	          scope: a binary type, Content-Length 0 or over
 //	          max_scan_bytes, an encoding we cannot decode).
@@ -162,7 +162,11 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 	if !h.g.ScansResponses() {
 		return nil
 	}
-	headers, err := k.PDK.ServiceResponse.GetHeaders(maxHeaders)
+	// kong.response.get_headers: the upstream's headers, which Kong has
+	// copied onto the response (kong/init.lua Kong.response), with those
+	// other plugins set; kong.service.response.get_headers returns none
+	// in this phase (Kong/go-pdk#222).
+	headers, err := k.PDK.Response.GetHeaders(maxHeaders)
 	if err != nil {
 		return fmt.Errorf("reading response headers: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/warden-gw/warden/pkg/audit"
 	"github.com/warden-gw/warden/pkg/config"
@@ -24,13 +25,21 @@ type handler struct {
 
 	// An operator who puts -response-phase in the start command but not
 	// in the query command gets an instance that compiles and a Kong that
-	// never sends it a response event: said once, in the log, after
-	// missingResponseAfter proxied requests that should have had one.
+	// never sends it a response event: said once, in the log, when no
+	// response event came for the proxied requests that should have had
+	// one, missingResponseAfter of them over at least missingResponseWait
+	// (Kong's default upstream read timeout), or ten times as many:
+	// requests in flight at start-up are no misconfiguration.
 	awaiting  atomic.Int64
+	firstSeen atomic.Int64 // unix nanoseconds of the first awaiting request
 	responded atomic.Bool
+	warned    atomic.Bool
 }
 
-const missingResponseAfter = 100
+const (
+	missingResponseAfter = 100
+	missingResponseWait  = time.Minute
+)
 
 func newHandler(cfg *validator.Config) (*handler, error) {
 	if cfg.ResponseValidation.Enabled && !pluginkit.Declares(pluginkit.PhaseResponse) {
@@ -80,8 +89,14 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		// the answer to one would go out unchecked.
 		d := rules.Unverifiable()
 		refuse(k, d, h.v.ResponseLogOnly(), d.Response(), map[string]any{"direction": "response"})
-	case !h.responded.Load() && h.awaiting.Add(1) == missingResponseAfter:
-		k.Logf("response_validation is on, but Kong sent no response event for %d proxied requests whose responses are documented: is -%s missing from pluginserver_warden_validator_query_cmd?", missingResponseAfter, pluginkit.ResponsePhaseFlag)
+	case !h.responded.Load():
+		now := time.Now().UnixNano()
+		h.firstSeen.CompareAndSwap(0, now)
+		n := h.awaiting.Add(1)
+		waited := time.Duration(now - h.firstSeen.Load())
+		if (n >= missingResponseAfter && waited >= missingResponseWait || n >= 10*missingResponseAfter) && h.warned.CompareAndSwap(false, true) {
+			k.Logf("response_validation is on, but Kong sent no response event for %d proxied requests whose responses are documented (over %s): is -%s missing from pluginserver_warden_validator_query_cmd?", n, waited.Round(time.Second), pluginkit.ResponsePhaseFlag)
+		}
 	}
 	return nil
 }
@@ -114,7 +129,10 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 	if spec == nil {
 		return nil
 	}
-	headers, err := k.PDK.ServiceResponse.GetHeaders(maxResponseHeaders)
+	// kong.response.get_headers: the upstream's headers, which Kong has
+	// copied onto the response (kong/init.lua Kong.response);
+	// kong.service.response.get_headers returns none in this phase.
+	headers, err := k.PDK.Response.GetHeaders(maxResponseHeaders)
 	if err != nil {
 		return fmt.Errorf("reading response headers: %w", err)
 	}
@@ -155,8 +173,8 @@ func refuse(k *pluginkit.Kong, d validator.Decision, logOnly bool, r respond.Res
 }
 
 // maxResponseHeaders is the most response headers read: the largest
-// max_headers kong.service.response.get_headers accepts
-// (kong/pdk/service/response.lua MAX_HEADERS), as warden-leakguard reads.
+// max_headers kong.response.get_headers accepts (kong/pdk/response.lua
+// MAX_HEADERS), as warden-leakguard reads.
 const maxResponseHeaders = 1000
 
 // lowerKeys lower-cases header names, which the response getters return
