@@ -46,7 +46,12 @@ func (c *Config) Response(kong *pdk.PDK) {
 		kong.Log.Err("get_raw_body: ", err.Error())
 		return
 	}
-	kong.Response.Exit(200, []byte(strings.ToUpper(string(b))), map[string][]string{"X-Rewritten": {"yes"}})
+	// Kong 3.9.1 answers kong.service.response.get_headers with nothing in
+	// this phase; kong.response.get_headers has the upstream's headers.
+	svc, _ := kong.ServiceResponse.GetHeaders(100)
+	resp, _ := kong.Response.GetHeaders(100)
+	kong.Response.Exit(200, []byte(strings.ToUpper(string(b))), map[string][]string{"X-Rewritten": {"yes"},
+		"X-Service-Headers": {itoa(len(svc))}, "X-Seen-Upstream": resp["x-upstream"]})
 }
 
 // Log reads saved data.
