@@ -60,7 +60,7 @@ func TestEndToEndProxyAndResponsePhase(t *testing.T) {
 	if res.Header.Get("X-Rewritten") != "yes" || res.Header.Get("X-Upstream") != "echo" {
 		t.Errorf("response headers: %v", res.Header)
 	}
-	if res.Header.Get("X-Service-Headers") != "0" || res.Header.Get("X-Seen-Upstream") != "echo" {
+	if res.Header.Get("X-Service-Headers") != "0" || res.Header.Get("X-Seen-Upstream") != "echo" || res.Header.Get("X-Seen-Greeting") != "hello" {
 		t.Errorf("response phase: kong.service.response.get_headers must be empty and kong.response.get_headers hold the upstream's: %v", res.Header)
 	}
 	rid := res.Header.Get("X-Kong-Request-Id")
@@ -83,10 +83,10 @@ func TestEndToEndProxyAndResponsePhase(t *testing.T) {
 	g.WaitLogs()
 	calls := g.Calls(rid)
 	want := map[string]int{
-		"kong.request.get_header": 2, "kong.request.get_query_arg": 1, "kong.request.get_raw_body": 1,
+		"kong.request.get_query_arg": 1, "kong.request.get_raw_body": 1,
 		"kong.ctx.shared.set": 1, "kong.service.request.set_header": 3,
 		"kong.service.response.get_raw_body": 1, "kong.response.exit": 1,
-		"kong.service.response.get_headers": 1, "kong.response.get_headers": 1,
+		"kong.service.response.get_headers": 1, "kong.response.get_headers": 1, "kong.request.get_header": 3,
 		"kong.response.get_status": 1, "kong.ctx.shared.get": 1, "kong.log.notice": 1,
 	}
 	for m, n := range want {

@@ -11,11 +11,14 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	pb "github.com/Kong/go-pdk/server/kong_plugin_protocol"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -84,6 +87,12 @@ func (rs *reqState) bridge(pc *pluginConf) bridgeFunc {
 		if reply == nil {
 			return []byte{}, bridgeCtl{}
 		}
+		if s, ok := reply.(*pb.String); ok && !utf8.ValidString(s.V) {
+			// lua-protobuf encodes a Lua string's bytes as they are (a
+			// normalized path can hold any byte); go-pdk's decoder then
+			// refuses the reply. Go's encoder would refuse to write it.
+			return protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte(s.V)), bridgeCtl{}
+		}
 		b, err := proto.Marshal(reply)
 		if err != nil {
 			return nil, bridgeCtl{luaErr: err}
@@ -137,8 +146,8 @@ func init() {
 			return numMsg(float64(rs.r.ProtoMajor) + float64(rs.r.ProtoMinor)/10)
 		}),
 		"kong.request.get_method":          getter(phRequest, "ngx.req.get_method", func(rs *reqState) proto.Message { return str(rs.r.Method) }),
-		"kong.request.get_path":            getter(phRequest, "ngx.var.request_uri", func(rs *reqState) proto.Message { return str(rs.r.URL.EscapedPath()) }),
-		"kong.request.get_path_with_query": getter(phRequest, "ngx.var.request_uri", func(rs *reqState) proto.Message { return str(rs.r.URL.RequestURI()) }),
+		"kong.request.get_path":            getter(phRequest, "ngx.var.request_uri", func(rs *reqState) proto.Message { return str(normalizePath(rs.rawPath(), true)) }),
+		"kong.request.get_path_with_query": getter(phRequest, "ngx.var.request_uri", func(rs *reqState) proto.Message { return str(rs.requestURI()) }),
 		"kong.request.get_raw_query":       getter(phRequest, "ngx.var.args", func(rs *reqState) proto.Message { return str(rs.r.URL.RawQuery) }),
 		"kong.request.get_query_arg":       pdkGetQueryArg,
 		"kong.request.get_query":           pdkGetQuery,
@@ -343,7 +352,9 @@ func init() {
 			rs.upURI = s
 			return nil
 		}),
-		"kong.service.request.set_raw_query": svcStr(func(rs *reqState, s string) error { rs.upQuery = s; return nil }),
+		// set_raw_query is ngx.req.set_uri_args: $args (kong.request.get_query,
+		// get_raw_query) changes too, $request_uri does not.
+		"kong.service.request.set_raw_query": svcStr(func(rs *reqState, s string) error { rs.upQuery, rs.r.URL.RawQuery = s, s; return nil }),
 		"kong.service.request.set_method": svcStr(func(rs *reqState, s string) error {
 			switch s {
 			case "GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "MKCOL", "COPY", "MOVE", "PROPFIND", "PROPPATCH", "LOCK", "UNLOCK", "PATCH", "TRACE":
@@ -371,7 +382,14 @@ func init() {
 			if err := decode(arg, &b); err != nil {
 				return nil, err
 			}
+			// ngx.req.set_body_data: later kong.request.get_raw_body reads
+			// the new body.
 			rs.upBody, rs.upBodySet = b.V, true
+			rs.body = b.V
+			if rs.bodyFile != "" {
+				os.Remove(rs.bodyFile)
+				rs.bodyFile = ""
+			}
 			rs.upHeaders.Set("Content-Length", strconv.Itoa(len(b.V)))
 			return nil, nil
 		},
@@ -991,7 +1009,7 @@ func svcStr(set func(rs *reqState, s string) error) pdkFn {
 		if err := rs.checkPhase(phAccessRW); err != nil {
 			return nil, err
 		}
-		if rs.upHeaders == nil {
+		if rs.upMethod == "" {
 			return nil, raise("no upstream request before routing (rewrite phase runs before the router)")
 		}
 		var s pb.String
@@ -1006,9 +1024,6 @@ func svcHeaderFn(add bool) pdkFn {
 	return func(rs *reqState, _ *pluginConf, arg []byte) (proto.Message, error) {
 		if err := rs.checkPhase(phAccessRW); err != nil {
 			return nil, err
-		}
-		if rs.upHeaders == nil {
-			return nil, raise("no upstream request before routing (rewrite phase runs before the router)")
 		}
 		var kv pb.KV
 		if err := decode(arg, &kv); err != nil {
@@ -1038,9 +1053,6 @@ func svcHeaderFn(add bool) pdkFn {
 func pdkSvcSetHeaders(rs *reqState, _ *pluginConf, arg []byte) (proto.Message, error) {
 	if err := rs.checkPhase(phAccessRW); err != nil {
 		return nil, err
-	}
-	if rs.upHeaders == nil {
-		return nil, raise("no upstream request before routing (rewrite phase runs before the router)")
 	}
 	var s structpb.Struct
 	if err := decode(arg, &s); err != nil {
@@ -1097,6 +1109,7 @@ func pdkSvcSetQuery(rs *reqState, _ *pluginConf, arg []byte) (proto.Message, err
 		}
 	}
 	rs.upQuery = strings.Join(parts, "&")
+	rs.r.URL.RawQuery = rs.upQuery // ngx.req.set_uri_args changes $args
 	return nil, nil
 }
 

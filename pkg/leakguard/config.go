@@ -45,8 +45,13 @@ var DefaultContentTypes = []string{
 // an API key for key-auth, a session cookie); flagging it would block
 // every authenticated call, and the auth plugins that run before this one
 // already vetted it. A secret pasted into any other header is scanned.
+//
+// x-warden-identity is warden-auth's signed identity assertion: Kong's
+// kong.service.request.set_header is ngx.req.set_header
+// (kong/pdk/service/request.lua), so plugins that run after warden-auth
+// see the request headers it set, the assertion (a JWT) included.
 var DefaultRequestSkipHeaders = []string{
-	"authorization", "proxy-authorization", "cookie", "apikey", "x-api-key",
+	"authorization", "proxy-authorization", "cookie", "apikey", "x-api-key", "x-warden-identity",
 }
 
 // DefaultRequestSkipQueryParams are the query parameters Kong's key-auth

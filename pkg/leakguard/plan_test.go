@@ -1,6 +1,10 @@
 package leakguard
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/warden-gw/warden/pkg/leakguard/leaktest"
+)
 
 func TestPlanBody(t *testing.T) {
 	g := newGuard(t, func(c *Config) { c.MaxScanBytes = 1000 })
@@ -85,5 +89,20 @@ func TestInspectUpgrade(t *testing.T) {
 		if d.Action != tc.action || (tc.action != "" && d.Unscanned != UnscannedUpgrade) {
 			t.Errorf("%s: %+v, want action %q", tc.name, d, tc.action)
 		}
+	}
+}
+
+// TestIdentityAssertionNotAFinding: warden-auth's assertion header, which
+// Kong shows to every later plugin, is skipped by default and would be
+// found without the default.
+func TestIdentityAssertionNotAFinding(t *testing.T) {
+	t.Parallel()
+	h := map[string][]string{"x-warden-identity": {leaktest.NewGen(7).JWT()}}
+	if d := newGuard(t, nil).InspectRequest(Request{Path: "/", Headers: h}); d.Total != 0 {
+		t.Errorf("default skip list: %+v", d.Findings)
+	}
+	g := newGuard(t, func(c *Config) { c.Request.SkipHeaders = []string{"authorization"} })
+	if d := g.InspectRequest(Request{Path: "/", Headers: h}); d.Total == 0 {
+		t.Error("the JWT rule did not see the assertion once its header was scanned")
 	}
 }

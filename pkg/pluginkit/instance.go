@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -90,6 +91,12 @@ func (in *instance) run(phase string, p *pdk.PDK) {
 		}
 		in.rt.metrics.Phase(phase, time.Since(k.start))
 	}()
+	if phase == PhaseResponse && !Declares(PhaseResponse) {
+		undeclaredResponse.Do(func() {
+			in.rt.logf("Kong sends response events, but this process was started without -%s: add it to the start command too (responses are not checked)", ResponsePhaseFlag)
+		})
+		return
+	}
 	if in.err != nil {
 		k.failClosed(ReasonConfigInvalid)
 		return
@@ -142,3 +149,7 @@ func (r *rateLog) printf(rt *processRuntime, format string, args ...any) {
 	}
 	rt.logf(format, args...)
 }
+
+// undeclaredResponse logs, once per process, response events for an
+// optional response phase the process did not declare.
+var undeclaredResponse sync.Once

@@ -78,8 +78,18 @@ func Run[C, H any](p Plugin[C, H], args []string, stdout, stderr io.Writer) erro
 		}
 		return p.New(cfg)
 	}
+	// An optional response phase is always served, declared or not: with
+	// -response-phase in the query command but not the start command,
+	// Kong sends response events, and a server without the method would
+	// close the connection, which Kong answers by restarting the instance
+	// and retrying without end (kong/runloop/plugin_servers/rpc/pb_rpc.lua
+	// handle_event), hanging the request. run answers such events.
+	serve := mask
+	if p.OptionalResponse {
+		serve |= bitResponse
+	}
 	constructor := func() any {
-		return wrap(mask, &instance{rt: rt, compile: compile})
+		return wrap(serve, &instance{rt: rt, compile: compile})
 	}
 	// StartServer parses the default flag set again; every flag is known.
 	return server.StartServer(constructor, p.Version, p.Priority)

@@ -279,3 +279,32 @@ func TestE2EResponsePhaseMissingFromQueryCommand(t *testing.T) {
 		t.Errorf("warned %d times, want once", n)
 	}
 }
+
+// TestE2EResponsePhaseMissingFromStartCommand: the reverse mistake, the
+// flag in the query command only. Kong sends response events, which the
+// server answers (without it, go-pdk would close the connection and Kong
+// would retry without end), saying once what is wrong; an instance that
+// asks for response validation fails closed.
+func TestE2EResponsePhaseMissingFromStartCommand(t *testing.T) {
+	logs := &harnesstest.LogBuffer{}
+	logs.LogOnFailure(t)
+	g, hits := startOrders(t, nil, logs, func(o *harness.Options) {
+		o.QueryArgs = map[string][]string{"warden-validator": {"-response-phase"}}
+	})
+	for range 3 {
+		if r := postOrder(t, g, "/plain/orders", "valid"); r.status != 201 || r.calls.Events["warden-validator"] != 2 {
+			t.Fatalf("instance without response validation: %d %s, %d events", r.status, r.body, r.calls.Events["warden-validator"])
+		}
+	}
+	const warning = "Kong sends response events, but this process was started without -response-phase"
+	if !logs.Await(warning) {
+		t.Fatal("no warning")
+	}
+	if r := postOrder(t, g, "/v1/orders", "valid"); r.status != 500 || hits.Load() != 3 {
+		t.Errorf("instance with response validation: %d, upstream saw %d", r.status, hits.Load())
+	}
+	g.WaitLogs()
+	if n := logs.Count(warning); n != 1 {
+		t.Errorf("warned %d times, want once", n)
+	}
+}

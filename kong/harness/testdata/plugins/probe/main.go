@@ -50,8 +50,11 @@ func (c *Config) Response(kong *pdk.PDK) {
 	// this phase; kong.response.get_headers has the upstream's headers.
 	svc, _ := kong.ServiceResponse.GetHeaders(100)
 	resp, _ := kong.Response.GetHeaders(100)
+	// kong.service.request.set_header is ngx.req.set_header: the client
+	// request's headers now hold what the access phase set.
+	greeting, _ := kong.Request.GetHeader("X-Greeting")
 	kong.Response.Exit(200, []byte(strings.ToUpper(string(b))), map[string][]string{"X-Rewritten": {"yes"},
-		"X-Service-Headers": {itoa(len(svc))}, "X-Seen-Upstream": resp["x-upstream"]})
+		"X-Service-Headers": {itoa(len(svc))}, "X-Seen-Upstream": resp["x-upstream"], "X-Seen-Greeting": {greeting}})
 }
 
 // Log reads saved data.
