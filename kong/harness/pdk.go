@@ -21,6 +21,8 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/warden-gw/warden/pkg/uri"
 )
 
 // Phase sets from kong/pdk/private/phases.lua users.
@@ -145,8 +147,9 @@ func init() {
 		"kong.request.get_http_version": getter(phRequest, "ngx.req.http_version", func(rs *reqState) proto.Message {
 			return numMsg(float64(rs.r.ProtoMajor) + float64(rs.r.ProtoMinor)/10)
 		}),
-		"kong.request.get_method":          getter(phRequest, "ngx.req.get_method", func(rs *reqState) proto.Message { return str(rs.r.Method) }),
-		"kong.request.get_path":            getter(phRequest, "ngx.var.request_uri", func(rs *reqState) proto.Message { return str(normalizePath(rs.rawPath(), true)) }),
+		"kong.request.get_method": getter(phRequest, "ngx.req.get_method", func(rs *reqState) proto.Message { return str(rs.r.Method) }),
+		// kong/pdk/request.lua get_path: kong/tools/uri.lua normalize(raw path, true).
+		"kong.request.get_path":            getter(phRequest, "ngx.var.request_uri", func(rs *reqState) proto.Message { return str(uri.Normalize(rs.rawPath())) }),
 		"kong.request.get_path_with_query": getter(phRequest, "ngx.var.request_uri", func(rs *reqState) proto.Message { return str(rs.requestURI()) }),
 		"kong.request.get_raw_query":       getter(phRequest, "ngx.var.args", func(rs *reqState) proto.Message { return str(rs.r.URL.RawQuery) }),
 		"kong.request.get_query_arg":       pdkGetQueryArg,

@@ -1,10 +1,10 @@
-package harness
+package uri
 
 import "testing"
 
 // TestNormalizePath follows the examples of kong/pdk/request.lua
 // get_path and the rules of kong/tools/uri.lua normalize.
-func TestNormalizePath(t *testing.T) {
+func TestNormalize(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		"/t/Abc%20123%C3%B8%2f/parent/..//test/./": "/t/Abc 123ø%2F/test/",
@@ -25,7 +25,7 @@ func TestNormalizePath(t *testing.T) {
 		"/orders/%7Bid%7D":   "/orders/{id}",
 		"/admin%2f..%2fuser": "/admin%2F..%2Fuser",
 	} {
-		if got := normalizePath(in, true); got != want {
+		if got := Normalize(in); got != want {
 			t.Errorf("normalize(%q) = %q, want %q", in, got, want)
 		}
 	}
