@@ -8,10 +8,12 @@ import (
 
 // Request is what authentication reads: the request headers (names lower
 // case, as Kong's get_headers returns them) and, only when a query source
-// is configured (NeedsQuery), the query arguments.
+// is configured (NeedsQuery), the raw query string (Kong's
+// get_raw_query) and its arguments (ParseQuery of it).
 type Request struct {
-	Headers map[string][]string
-	Query   map[string][]string
+	Headers  map[string][]string
+	RawQuery string
+	Query    map[string][]string
 }
 
 type credKind int

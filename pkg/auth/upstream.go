@@ -104,20 +104,16 @@ func (a *Authenticator) AnonymousHeaders(c Consumer) map[string][]string {
 	return h
 }
 
-// StrippedQuery returns the query without the credential when it came
-// from the query string and hide_credentials is on; ok is false when the
-// query needs no change.
-func (a *Authenticator) StrippedQuery(res *Result, query map[string][]string) (map[string][]string, bool) {
+// StrippedQuery returns the raw query without the credential's parameter
+// when the credential came from the query string and hide_credentials is
+// on, every other parameter kept byte for byte and in order (flags,
+// repeated names and escapes included); ok is false when the query needs
+// no change.
+func (a *Authenticator) StrippedQuery(res *Result, rawQuery string) (string, bool) {
 	if !a.cfg.HideCredentials || res.loc.queryParam == "" {
-		return nil, false
+		return "", false
 	}
-	out := make(map[string][]string, len(query))
-	for k, v := range query {
-		if k != res.loc.queryParam {
-			out[k] = v
-		}
-	}
-	return out, true
+	return stripQueryParam(rawQuery, res.loc.queryParam)
 }
 
 // Answer turns a Denial into the client's answer: status, a generic

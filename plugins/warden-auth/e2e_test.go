@@ -60,6 +60,7 @@ services:
           - name: warden-auth
             config:
               api_keys:
+                query_param: apikey
                 keys: [{name: partner, sha256: KEYHASH, subject: partner}]
       - name: anon
         paths: ["/anon"]
@@ -273,6 +274,13 @@ func TestEndToEnd(t *testing.T) {
 		resp, _ = do(t, e.g.URL()+"/keys", "apikey", "wrong-key")
 		if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != `Key realm="warden"` {
 			t.Errorf("unknown key: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+		}
+		// From the query, the key alone is stripped: the rest reaches the
+		// upstream as sent (flags, order, repeats and escapes).
+		resp, _ = do(t, e.g.URL()+"/keys?debug&b=2&apikey="+apiKey+"&a=1&a=%zz&ApiKey=x+y")
+		last, _ := e.up.Last()
+		if resp.StatusCode != 200 || last.RawQuery != "debug&b=2&a=1&a=%zz&ApiKey=x+y" {
+			t.Errorf("query key: %d, upstream query %q", resp.StatusCode, last.RawQuery)
 		}
 	})
 

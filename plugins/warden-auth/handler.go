@@ -14,10 +14,6 @@ import (
 	"github.com/warden-gw/warden/pkg/respond"
 )
 
-// maxQueryArgs is the most query arguments read (Kong's default is 100;
-// asking for more keeps a client from hiding a second token behind them).
-const maxQueryArgs = 1000
-
 // handler adapts auth.Authenticator to Kong: read headers (and the query
 // only when a query source is configured), decide, then apply the
 // decision in as few PDK calls as possible.
@@ -59,9 +55,13 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	}
 	req := auth.Request{Headers: headers}
 	if h.a.NeedsQuery() {
-		if req.Query, err = k.PDK.Request.GetQuery(maxQueryArgs); err != nil {
+		// The raw query, not kong.request.get_query: the credential must
+		// be stripped without rewriting the rest (get_query drops flags
+		// and order, and stops at a maximum number of arguments).
+		if req.RawQuery, err = k.PDK.Request.GetRawQuery(); err != nil {
 			return fmt.Errorf("reading query: %w", err)
 		}
+		req.Query = auth.ParseQuery(req.RawQuery)
 	}
 	res, denial := h.a.Authenticate(context.Background(), req)
 	if denial == nil && res.ConsumerRef != "" {
@@ -129,8 +129,8 @@ func (h *handler) allow(k *pluginkit.Kong, res *auth.Result, req auth.Request) e
 	if err := k.PDK.ServiceRequest.SetHeaders(up); err != nil {
 		return fmt.Errorf("setting upstream headers: %w", err)
 	}
-	if q, ok := h.a.StrippedQuery(res, req.Query); ok {
-		if err := k.PDK.ServiceRequest.SetQuery(q); err != nil {
+	if q, ok := h.a.StrippedQuery(res, req.RawQuery); ok {
+		if err := k.PDK.ServiceRequest.SetRawQuery(q); err != nil {
 			return fmt.Errorf("stripping query credential: %w", err)
 		}
 	}
