@@ -119,6 +119,25 @@ func TestAuditFlag(t *testing.T) {
 	}
 }
 
+// TestTooManyHeaders: Kong hands a plugin at most 1000 request headers and
+// does not say it cut the rest, so a request with that many fails closed
+// instead of hiding a header past them; a few less pass (the client adds
+// Host, User-Agent, Content-Length and Accept-Encoding to these).
+func TestTooManyHeaders(t *testing.T) {
+	g, up, _ := startGateway(t, gatewayYML)
+	for n, want := range map[int]int{990: 200, 1000: 500} {
+		h := []string{"X-User", "alice"}
+		for i := range n - 1 {
+			h = append(h, fmt.Sprintf("X-Filler-%04d", i), "x")
+		}
+		before := up.Count()
+		resp, _ := do(t, "POST", g.URL()+"/main/x", "hello", h...)
+		if resp.StatusCode != want || (want == 500) != (up.Count() == before) {
+			t.Errorf("%d headers: %d, upstream reached %v", n+1, resp.StatusCode, up.Count() > before)
+		}
+	}
+}
+
 // TestRuntimeEndToEnd drives the real test plugin binaries through the
 // Kong-protocol harness over real Unix sockets, with a real upstream.
 func TestRuntimeEndToEnd(t *testing.T) {

@@ -21,6 +21,13 @@ import (
 // ErrBodyTooLarge is returned by RawBody for a body over the limit.
 var ErrBodyTooLarge = errors.New("request body too large")
 
+// ErrTooManyHeaders is returned by Headers for a request with at least
+// maxHeaders header lines: Kong returns the first maxHeaders and drops
+// the "truncated" result on the way to the plugin
+// (kong/runloop/plugin_servers/rpc/pb_rpc.lua), so a header past them
+// would go unseen. The plugin fails closed.
+var ErrTooManyHeaders = errors.New("too many request headers to inspect")
+
 // maxHeaders is the most headers Kong's PDK returns in one call
 // (kong/pdk/request.lua MAX_HEADERS). Asking for the maximum keeps a client
 // from hiding a header behind 100 others (the default).
@@ -77,6 +84,13 @@ func (k *Kong) Headers() (map[string][]string, error) {
 	if !k.haveHdrs {
 		k.headers, k.headersErr = k.PDK.Request.GetHeaders(maxHeaders)
 		k.haveHdrs = true
+		n := 0
+		for _, vs := range k.headers {
+			n += len(vs)
+		}
+		if k.headersErr == nil && n >= maxHeaders {
+			k.headers, k.headersErr = nil, ErrTooManyHeaders
+		}
 	}
 	return k.headers, k.headersErr
 }
