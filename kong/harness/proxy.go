@@ -26,7 +26,7 @@ import (
 )
 
 const (
-	serverHeader = "kong/3.10.0" // kong/meta.lua _SERVER_TOKENS at the mirrored commit
+	serverHeader = "kong/3.9.1" // kong/meta.lua _SERVER_TOKENS at tag 3.9.1, the version kong/Dockerfile runs
 	// clientBodyBufferSize is kong_defaults.lua client_body_buffer_size = 8k:
 	// larger bodies are spooled to a file and get_raw_body answers body_filepath.
 	clientBodyBufferSize = 8 << 10
