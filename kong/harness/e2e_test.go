@@ -60,6 +60,11 @@ func TestEndToEndProxyAndResponsePhase(t *testing.T) {
 	if res.Header.Get("X-Rewritten") != "yes" || res.Header.Get("X-Upstream") != "echo" {
 		t.Errorf("response headers: %v", res.Header)
 	}
+	// An exit in the response phase leaves ctx.KONG_PROXIED set: Kong's
+	// proxy headers, not X-Kong-Response-Latency (handler.lua header_filter.after).
+	if res.Header.Get("Via") != "1.1 kong/3.9.1" || res.Header.Get("X-Kong-Upstream-Latency") == "" || res.Header.Get("X-Kong-Response-Latency") != "" {
+		t.Errorf("Kong's headers after a response-phase exit: %v", res.Header)
+	}
 	if res.Header.Get("X-Service-Headers") != "0" || res.Header.Get("X-Seen-Upstream") != "echo" || res.Header.Get("X-Seen-Greeting") != "hello" {
 		t.Errorf("response phase: kong.service.response.get_headers must be empty and kong.response.get_headers hold the upstream's: %v", res.Header)
 	}

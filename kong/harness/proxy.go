@@ -71,19 +71,23 @@ type reqState struct {
 	hostHeader string
 
 	// downstream response
-	status    int
-	respHdr   http.Header
-	respBody  []byte
-	exited    bool
-	proxied   bool
-	unexpect  bool
-	sent      bool
-	delay     bool // ctx.delay_response during the access iterator
-	delayed   *delayed
-	buffered  bool // ctx.buffered_proxying
-	svcStatus int
-	svcHdr    http.Header
-	svcBody   []byte
+	status   int
+	respHdr  http.Header
+	respBody []byte
+	exited   bool
+	proxied  bool
+	// kongProxied is ctx.KONG_PROXIED: set once Kong means to proxy and
+	// never cleared, not by an exit in the response phase nor by an
+	// upstream failure; header_filter.after reads only it.
+	kongProxied bool
+	unexpect    bool
+	sent        bool
+	delay       bool // ctx.delay_response during the access iterator
+	delayed     *delayed
+	buffered    bool // ctx.buffered_proxying
+	svcStatus   int
+	svcHdr      http.Header
+	svcBody     []byte
 
 	collected map[string][]*pluginConf // ctx.plugins[phase]
 	abandoned []net.Conn
@@ -259,7 +263,7 @@ func (rs *reqState) run() {
 		rs.kongError(503, "no Service found with those values", nil)
 		return
 	}
-	rs.proxied = true
+	rs.proxied, rs.kongProxied = true, true
 	if rs.buffered {
 		// kong/init.lua Kong.access: a connection upgrade turns buffering
 		// off, so the response handlers never run. kong/runloop/handler.lua
@@ -657,7 +661,7 @@ func (rs *reqState) responsePhase() {
 // headerFilter adds Kong's own response headers (handler.lua header_filter.after).
 func (rs *reqState) headerFilter() {
 	h := rs.respHdr
-	if rs.proxied && !rs.exited {
+	if rs.kongProxied {
 		lat := time.Since(rs.start).Milliseconds()
 		h.Set("X-Kong-Upstream-Latency", strconv.FormatInt(lat, 10))
 		h.Set("X-Kong-Proxy-Latency", "0")
