@@ -80,14 +80,16 @@ type reqState struct {
 	// never cleared, not by an exit in the response phase nor by an
 	// upstream failure; header_filter.after reads only it.
 	kongProxied bool
-	unexpect    bool
-	sent        bool
-	delay       bool // ctx.delay_response during the access iterator
-	delayed     *delayed
-	buffered    bool // ctx.buffered_proxying
-	svcStatus   int
-	svcHdr      http.Header
-	svcBody     []byte
+	// clientUpgrade is the first Upgrade header the client sent.
+	clientUpgrade string
+	unexpect      bool
+	sent          bool
+	delay         bool // ctx.delay_response during the access iterator
+	delayed       *delayed
+	buffered      bool // ctx.buffered_proxying
+	svcStatus     int
+	svcHdr        http.Header
+	svcBody       []byte
 
 	collected map[string][]*pluginConf // ctx.plugins[phase]
 	abandoned []net.Conn
@@ -132,12 +134,16 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	if len(r.TransferEncoding) > 0 && r.Header.Get("Transfer-Encoding") == "" {
 		r.Header.Set("Transfer-Encoding", strings.Join(r.TransferEncoding, ", "))
 	}
+	// handler.lua reads Upgrade from the request headers cached before
+	// any plugin ran (get_header("upgrade", ctx)), so a plugin cannot
+	// change the decision.
+	clientUpgrade := r.Header.Get("Upgrade")
 	// upHeaders is the request's own header map: kong.service.request's
 	// header functions call ngx.req.set_header and ngx.req.clear_header
 	// (kong/pdk/service/request.lua), which change what every later
 	// kong.request.get_header(s) returns as well as what is proxied.
 	rs := &reqState{g: g, id: newRequestID(), r: r, start: time.Now(), ctxShared: map[string]any{}, ngxCtx: map[string]any{},
-		respHdr: http.Header{}, collected: map[string][]*pluginConf{}, upHeaders: r.Header}
+		respHdr: http.Header{}, collected: map[string][]*pluginConf{}, upHeaders: r.Header, clientUpgrade: clientUpgrade}
 	defer func() {
 		for _, c := range rs.abandoned {
 			c.Close()
@@ -269,7 +275,7 @@ func (rs *reqState) run() {
 		// off, so the response handlers never run. kong/runloop/handler.lua
 		// sets $upstream_upgrade to "websocket" when the first Upgrade
 		// header (kong/tools/http.lua get_header) is websocket in any case.
-		if up := rs.r.Header.Values("Upgrade"); len(up) > 0 && strings.ToLower(up[0]) == "websocket" {
+		if strings.ToLower(rs.clientUpgrade) == "websocket" {
 			rs.g.log.notice("", "response buffering was turned off: connection upgrade (websocket)")
 			rs.buffered = false
 		}

@@ -120,19 +120,19 @@ func TestAuditFlag(t *testing.T) {
 }
 
 // TestTooManyHeaders: Kong hands a plugin at most 1000 request headers and
-// does not say it cut the rest, so a request with that many fails closed
-// instead of hiding a header past them; a few less pass (the client adds
+// does not say it cut the rest, so a request with that many is refused
+// (431) instead of hiding a header past them; a few less pass (the client adds
 // Host, User-Agent, Content-Length and Accept-Encoding to these).
 func TestTooManyHeaders(t *testing.T) {
 	g, up, _ := startGateway(t, gatewayYML)
-	for n, want := range map[int]int{990: 200, 1000: 500} {
+	for n, want := range map[int]int{990: 200, 1000: 431} {
 		h := []string{"X-User", "alice"}
 		for i := range n - 1 {
 			h = append(h, fmt.Sprintf("X-Filler-%04d", i), "x")
 		}
 		before := up.Count()
 		resp, _ := do(t, "POST", g.URL()+"/main/x", "hello", h...)
-		if resp.StatusCode != want || (want == 500) != (up.Count() == before) {
+		if resp.StatusCode != want || (want == 431) != (up.Count() == before) {
 			t.Errorf("%d headers: %d, upstream reached %v", n+1, resp.StatusCode, up.Count() > before)
 		}
 	}
@@ -239,6 +239,13 @@ func TestRuntimeEndToEnd(t *testing.T) {
 		}
 		if resp, _ := do(t, "GET", g.URL()+"/main/after-panic", ""); resp.StatusCode != 200 {
 			t.Errorf("after a panic the plugin server answers %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("a response phase that fails answers 500 without the upstream's headers", func(t *testing.T) {
+		resp, body := do(t, "POST", g.URL()+"/rewrites", "fail-in-response")
+		if resp.StatusCode != 500 || resp.Header.Get("X-Upstream") != "" || strings.Contains(body, "fail-in-response") {
+			t.Fatalf("got %d %q %v", resp.StatusCode, body, resp.Header)
 		}
 	})
 

@@ -2,7 +2,9 @@ package pluginkit
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -20,6 +22,9 @@ const (
 	ReasonConfigInvalid = "config_invalid"
 	ReasonPanic         = "panic"
 	ReasonInternal      = "internal_error"
+	// ReasonTooManyHeaders: a request with more header lines than a
+	// plugin can be shown (ErrTooManyHeaders), refused with 431.
+	ReasonTooManyHeaders = "too_many_headers"
 )
 
 // instance is one plugin instance: one config Kong started with
@@ -112,7 +117,13 @@ func (in *instance) run(phase string, p *pdk.PDK) {
 	case PhaseLog:
 		err = in.handler.(Logger).Log(k)
 	}
-	if err != nil {
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrTooManyHeaders) && phase != PhaseLog && !k.exited:
+		// The client's doing: a 4xx, not an internal error.
+		k.Decide(audit.Event{Decision: audit.Deny, Reason: ReasonTooManyHeaders},
+			respond.Error(http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large"))
+	default:
 		in.errLog.printf(in.rt, "instance %s: %s phase failed closed: %v", in.pluginID, phase, err)
 		k.failClosed(ReasonInternal)
 	}
@@ -125,7 +136,16 @@ func (k *Kong) failClosed(reason string) {
 		k.Audit(audit.Event{Decision: audit.Error, Reason: reason})
 		return
 	}
-	k.Decide(audit.Event{Decision: audit.Error, Reason: reason}, respond.Internal())
+	r := respond.Internal()
+	if k.Phase == PhaseResponse {
+		// Kong has copied the upstream's headers onto the response
+		// (kong/init.lua Kong.response): a 500 must not carry them, a
+		// secret in one included (one more call, on this path only).
+		if h, err := k.PDK.Response.GetHeaders(maxHeaders); err == nil {
+			r = Replacing(h, r)
+		}
+	}
+	k.Decide(audit.Event{Decision: audit.Error, Reason: reason}, r)
 }
 
 // rateLog logs at most one line per interval, counting what it drops, so

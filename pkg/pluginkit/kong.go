@@ -95,6 +95,28 @@ func (k *Kong) Headers() (map[string][]string, error) {
 	return k.headers, k.headersErr
 }
 
+// Path is kong.request.get_path: the path normalized as Kong does
+// (kong/tools/uri.lua), which decodes escapes of bytes above 0x7F and so
+// may hold invalid UTF-8. go-pdk's string reply refuses that, and a client
+// could turn any request into a 500; read as bytes, it is just a path.
+func (k *Kong) Path() (string, error) { return k.askBytes("kong.request.get_path") }
+
+// PathWithQuery is kong.request.get_path_with_query, the raw request
+// target, read as bytes like Path: nginx accepts bytes above 0x7F in it.
+func (k *Kong) PathWithQuery() (string, error) {
+	return k.askBytes("kong.request.get_path_with_query")
+}
+
+// askBytes reads a string reply into a bytes field, which has the same
+// wire encoding (field 1, length-delimited) without the UTF-8 check.
+func (k *Kong) askBytes(method string) (string, error) {
+	out := new(kong_plugin_protocol.ByteString)
+	if err := k.PDK.Request.Ask(method, nil, out); err != nil {
+		return "", err
+	}
+	return string(out.V), nil
+}
+
 // Header returns the values of one request header. It reads all headers
 // once (one call) and answers later lookups from the cache.
 func (k *Kong) Header(name string) ([]string, error) {

@@ -41,7 +41,7 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	// kong.request.get_path_with_query is ngx.var.request_uri, the raw
 	// path and query the client sent (kong/pdk/request.lua); the
 	// normalized kong.request.get_path would hide what we refuse.
-	uri, err := k.PDK.Request.GetPathWithQuery()
+	uri, err := k.PathWithQuery()
 	if err != nil {
 		return fmt.Errorf("reading path: %w", err)
 	}

@@ -72,7 +72,7 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	if !scanReq && !upgrade {
 		return nil
 	}
-	pq, err := k.PDK.Request.GetPathWithQuery()
+	pq, err := k.PathWithQuery()
 	if err != nil {
 		return fmt.Errorf("reading path: %w", err)
 	}
@@ -172,7 +172,7 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 	}
 	res := leakguard.Response{Headers: headers}
 	if h.g.NeedsPathForResponse() {
-		if res.Path, err = k.PDK.Request.GetPath(); err != nil {
+		if res.Path, err = k.Path(); err != nil {
 			return fmt.Errorf("reading path: %w", err)
 		}
 		if h.g.PathAllowed(res.Path) {

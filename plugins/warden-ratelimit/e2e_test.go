@@ -461,3 +461,16 @@ func TestDumpGolden(t *testing.T) {
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-ratelimit")
 	harnesstest.DumpGolden(t, dir, pluginName, filepath.Join("testdata", "dump.golden.json"), *update)
 }
+
+// TestE2EPathIdentifierInvalidUTF8: Kong's get_path decodes %FF to a raw
+// byte, which go-pdk's string reply refuses; the path is read as bytes,
+// so such a request is limited like any other instead of answered 500.
+func TestE2EPathIdentifierInvalidUTF8(t *testing.T) {
+	g, _, _ := startGateway(t, "\nlimit_by: [path]\nnamespace: "+namespace(t)+"\nlimits:\n  - {window: hour, limit: 1}\n")
+	if r := get(t, g, "/limited/%FF"); r.status != 200 {
+		t.Errorf("GET /limited/%%FF: %d %s", r.status, r.body)
+	}
+	if r := get(t, g, "/limited/%ff"); r.status != 429 {
+		t.Errorf("the same path again (hex case differs, normalized the same): %d %s", r.status, r.body)
+	}
+}

@@ -102,7 +102,7 @@ func fill(k *pluginkit.Kong, r *ratelimit.Request, n ratelimit.Needs) error {
 		}
 	}
 	if n.Path {
-		if r.Path, err = k.PDK.Request.GetPath(); err != nil {
+		if r.Path, err = k.Path(); err != nil {
 			return fmt.Errorf("reading path: %w", err)
 		}
 	}

@@ -153,7 +153,7 @@ func requestLine(k *pluginkit.Kong) (method, target string, err error) {
 	if method, err = k.PDK.Request.GetMethod(); err != nil {
 		return "", "", fmt.Errorf("reading method: %w", err)
 	}
-	if target, err = k.PDK.Request.GetPathWithQuery(); err != nil {
+	if target, err = k.PathWithQuery(); err != nil {
 		return "", "", fmt.Errorf("reading path: %w", err)
 	}
 	return method, target, nil

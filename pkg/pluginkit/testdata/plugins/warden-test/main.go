@@ -112,6 +112,9 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 	if err != nil {
 		return err
 	}
+	if strings.Contains(string(body), "fail-in-response") {
+		return errors.New("the test asked the response phase to fail")
+	}
 	out := strings.ReplaceAll(string(body), "upstream", h.cfg.RewriteBody)
 	k.Exit(respond.Response{Status: 200, Headers: map[string][]string{"X-Rewritten": {"1"}}, Body: []byte(out)})
 	return nil
