@@ -6,13 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/warden-gw/warden/kong/harness"
+	"github.com/warden-gw/warden/pkg/auth"
 	"github.com/warden-gw/warden/pkg/config"
+	"github.com/warden-gw/warden/pkg/leakguard"
 	"github.com/warden-gw/warden/pkg/pluginkit"
 )
 
@@ -122,7 +126,59 @@ func check(data []byte, o checkOptions) report {
 			r.Notes = append(r.Notes, fmt.Sprintf("%s: response_validation needs warden-validator started with -%s in both pluginserver_warden_validator_query_cmd and _start_cmd (the instance fails closed without it), and Kong then buffers every response on this plugin's routes", where, pluginkit.ResponsePhaseFlag))
 		}
 	}
+	r.Notes = append(r.Notes, assertionNotes(cfg)...)
 	return r
+}
+
+// assertionNotes flags a warden-leakguard that scans request headers
+// without skipping the header a warden-auth sends its identity assertion
+// in: plugins after warden-auth see the headers it set (Kong's
+// kong.service.request.set_header is ngx.req.set_header), and the
+// assertion is a JWT, so every authenticated request would be a finding
+// where both run.
+func assertionNotes(cfg *harness.Config) []string {
+	var auths []string // "where (header)"
+	headers := map[string]bool{}
+	for _, pc := range cfg.Plugins {
+		as, _ := pc.Config["assertion"].(map[string]any)
+		if pc.Name != "warden-auth" || as == nil || as["private_key"] == nil || as["private_key"] == "" {
+			continue
+		}
+		h, _ := as["header"].(string)
+		if h == "" {
+			h = auth.DefaultAssertionHeader
+		}
+		headers[strings.ToLower(h)] = true
+		auths = append(auths, fmt.Sprintf("%s (%s)", entityPath(cfg, pc), h))
+	}
+	if len(headers) == 0 {
+		return nil
+	}
+	var notes []string
+	for _, pc := range cfg.Plugins {
+		req, _ := pc.Config["request"].(map[string]any)
+		if pc.Name != "warden-leakguard" || req["enabled"] == false || req["headers"] == false {
+			continue
+		}
+		skip := map[string]bool{}
+		if list, ok := req["skip_headers"].([]any); ok {
+			for _, v := range list {
+				if s, ok := v.(string); ok {
+					skip[strings.ToLower(s)] = true
+				}
+			}
+		} else {
+			for _, s := range leakguard.DefaultRequestSkipHeaders {
+				skip[s] = true
+			}
+		}
+		for _, h := range slices.Sorted(maps.Keys(headers)) {
+			if !skip[h] {
+				notes = append(notes, fmt.Sprintf("%s: request headers are scanned, but not skipping %s, the identity assertion warden-auth sends (%s): where both run, every authenticated request is a jwt finding; add it to request.skip_headers", entityPath(cfg, pc), h, strings.Join(auths, ", ")))
+			}
+		}
+	}
+	return notes
 }
 
 // checkPlugin applies the schema to one plugin entity's config, then runs

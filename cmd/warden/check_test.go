@@ -213,3 +213,49 @@ services:
 		t.Fatalf("errors %q, notes %q", r.Errors, r.Notes)
 	}
 }
+
+// TestCheckAssertionHeaderScanned: a leakguard that would scan
+// warden-auth's identity assertion (a JWT every later plugin sees) is
+// noted; the default skip list covers the default header.
+func TestCheckAssertionHeaderScanned(t *testing.T) {
+	t.Parallel()
+	conf := func(authHeader, leakRequest string) []byte {
+		return []byte(`
+_format_version: "3.0"
+services:
+  - name: orders
+    url: http://127.0.0.1:9
+    routes:
+      - name: orders
+        paths: ["/orders"]
+    plugins:
+      - name: warden-auth
+        config:
+          api_keys: {keys: [{name: k, subject: k, sha256: "` + strings.Repeat("ab", 32) + `"}]}
+          assertion: {private_key: "{vault://env/WARDEN_ASSERTION_KEY}", audience: orders` + authHeader + `}
+      - name: warden-leakguard
+        config: {fingerprint_key: k` + leakRequest + `}
+`)
+	}
+	for _, tc := range []struct {
+		name, authHeader, leakRequest string
+		notes                         int
+	}{
+		{"defaults", "", "", 0},
+		{"renamed header", ", header: x-id-assertion", "", 1},
+		{"renamed and skipped", ", header: x-id-assertion", ", request: {skip_headers: [authorization, x-id-assertion]}", 0},
+		{"custom skip list without it", "", ", request: {skip_headers: [authorization]}", 1},
+		{"request headers not scanned", ", header: x-id-assertion", ", request: {headers: false}", 0},
+	} {
+		r := check(conf(tc.authHeader, tc.leakRequest), checkOptions{})
+		var notes []string
+		for _, n := range r.Notes {
+			if strings.Contains(n, "identity assertion") {
+				notes = append(notes, n)
+			}
+		}
+		if len(r.Errors) > 0 || len(notes) != tc.notes {
+			t.Errorf("%s: errors %q, notes %q, want %d", tc.name, r.Errors, notes, tc.notes)
+		}
+	}
+}
