@@ -73,7 +73,10 @@ type Config struct {
 	Tiers []TierConfig `json:"tiers" kong:"len_max=32"`
 	// Namespace separates counters of instances with equal limits and
 	// identifiers; empty means a digest of the limits and identifier
-	// settings, so equal configs on several nodes share counters.
+	// settings, so equal configs on several nodes share counters (in
+	// Redis) and instances of one process share in-process counters,
+	// which therefore survive Kong restarting an instance on a config
+	// change.
 	Namespace string `json:"namespace" kong:"len_max=64" match:"^[%w%-_.]*$"`
 	// HideClientHeaders sends no rate-limit headers (Retry-After included,
 	// as Kong does).

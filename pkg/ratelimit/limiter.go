@@ -71,6 +71,9 @@ type Options struct {
 	RememberOverLimit bool
 	// MaxLocalKeys bounds the in-process state (DefaultLocalMaxKeys if 0).
 	MaxLocalKeys int
+	// Local is the in-process store (policy local, and the local
+	// fallback); nil means a new one for this limiter.
+	Local *Local
 	// Now is the local clock (time.Now if nil): the in-process limiter,
 	// the breaker and the known-over-limit cache use it; Redis decisions
 	// use Redis TIME.
@@ -112,7 +115,10 @@ func New(o Options) (*Limiter, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	l := &Limiter{o: o, local: NewLocal(o.Algorithm, o.MaxLocalKeys, o.Now)}
+	l := &Limiter{o: o, local: o.Local}
+	if l.local == nil {
+		l.local = NewLocal(o.Algorithm, o.MaxLocalKeys, o.Now)
+	}
 	if o.RememberOverLimit && !o.CountRejected {
 		max := o.MaxLocalKeys
 		if max <= 0 {

@@ -2,10 +2,13 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/warden-gw/warden/pkg/config"
 )
 
 // fakeClock is a settable clock for local state.
@@ -171,5 +174,46 @@ func TestLocalMatchesRedis(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLocalCountersOutliveTheInstance: Kong restarts an instance on any
+// config change; a new policy compiled from the same config (same
+// namespace) keeps counting where the old one stopped, as with Redis, and
+// one with other limits counts apart.
+func TestLocalCountersOutliveTheInstance(t *testing.T) {
+	t.Parallel()
+	cfg := func(limit int) *Config {
+		// No namespace: the default one is a digest of the limits.
+		raw := fmt.Sprintf(`{"policy":"local","limit_by":["ip"],"limits":[{"window":"hour","limit":%d}]}`, limit)
+		c, err := config.Load[Config]([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	decide := func(p *Policy) bool {
+		return !p.Decide(context.Background(), Request{IP: "192.0.2.201"}).Refuse // used by no other test
+	}
+	first, err := Compile(cfg(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !decide(first) {
+		t.Fatal("first request refused")
+	}
+	again, err := Compile(cfg(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if decide(again) {
+		t.Error("a restarted instance forgot the count")
+	}
+	other, err := Compile(cfg(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !decide(other) || !decide(other) || decide(other) {
+		t.Error("a config with other limits does not count apart")
 	}
 }

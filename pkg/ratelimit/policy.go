@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+
+	"github.com/warden-gw/warden/pkg/pool"
 )
 
 // Policy is a compiled Config: what one plugin instance enforces.
@@ -82,6 +84,16 @@ func CompileWith(cfg *Config, co CompileOptions) (*Policy, error) {
 		o.Redis = NewRedis(b.Client, cfg.Redis.KeyPrefix+namespace(cfg)+":", alg)
 		o.Breaker = b.Breaker
 		o.Timeout = time.Duration(cfg.Redis.TimeoutMS) * time.Millisecond
+	}
+	if co.Now == nil {
+		// Kong restarts every instance whose config it rebuilt, on any
+		// config change (kong/runloop/plugins_iterator.lua gives each a
+		// new __seq__, plugin_servers/plugin.lua then closes and starts
+		// it): in-process counters live in a store shared by namespace,
+		// as Redis counters are, so a restart does not reset them.
+		if o.Local, err = sharedLocal(alg, namespace(cfg)); err != nil {
+			return nil, err
+		}
 	}
 	lim, err := New(o)
 	if err != nil {
@@ -197,4 +209,15 @@ func (p *Policy) Decide(ctx context.Context, r Request) Verdict {
 		v.Headers = Headers(v.Result, v.Refuse)
 	}
 	return v
+}
+
+// localStores are the in-process counters, by algorithm and namespace; the
+// number of stores is bounded by the distinct configurations the process
+// has seen, each by DefaultLocalMaxKeys identifiers.
+var localStores = pool.New[*Local]()
+
+func sharedLocal(alg Algorithm, ns string) (*Local, error) {
+	return localStores.Get([]string{string(alg), ns}, func() (*Local, error) {
+		return NewLocal(alg, 0, nil), nil
+	})
 }
