@@ -9,7 +9,7 @@ import (
 // Request is what authentication reads: the request headers (names lower
 // case, as Kong's get_headers returns them) and, only when a query source
 // is configured (NeedsQuery), the raw query string (Kong's
-// get_raw_query) and its arguments (ParseQuery of it).
+// get_raw_query) and its arguments (uri.ParseQuery of it).
 type Request struct {
 	Headers  map[string][]string
 	RawQuery string

@@ -1,6 +1,7 @@
-// Package uri is Kong's request path normalization, shared by the plugins
-// that match paths as Kong does and by the harness that answers
-// kong.request.get_path.
+// Package uri is how Kong and nginx read a request target: path
+// normalization (kong.request.get_path) and query decoding
+// (kong.request.get_query), shared by the plugins that read them as Kong
+// does and by the harness that answers for Kong.
 package uri
 
 import "strings"

@@ -12,6 +12,7 @@ import (
 	"github.com/warden-gw/warden/pkg/auth"
 	"github.com/warden-gw/warden/pkg/pluginkit"
 	"github.com/warden-gw/warden/pkg/respond"
+	"github.com/warden-gw/warden/pkg/uri"
 )
 
 // handler adapts auth.Authenticator to Kong: read headers (and the query
@@ -61,7 +62,7 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		if req.RawQuery, err = k.PDK.Request.GetRawQuery(); err != nil {
 			return fmt.Errorf("reading query: %w", err)
 		}
-		req.Query = auth.ParseQuery(req.RawQuery)
+		req.Query = uri.ParseQuery(req.RawQuery)
 	}
 	res, denial := h.a.Authenticate(context.Background(), req)
 	if denial == nil && res.ConsumerRef != "" {
