@@ -124,6 +124,19 @@ func (v *Validator) Responses(method, pathWithQuery string) *ResponseRules {
 		return nil
 	}
 	op, _, _ := v.router.find(method, rel)
+	return v.rules(op, method)
+}
+
+// ResponsesOf is Responses for the request a valid Decision of Check was
+// made on, without matching its operation again.
+func (v *Validator) ResponsesOf(d Decision, method string) *ResponseRules {
+	if !v.respEnabled {
+		return nil
+	}
+	return v.rules(d.op, method)
+}
+
+func (v *Validator) rules(op *operation, method string) *ResponseRules {
 	if op == nil || len(op.responses) == 0 {
 		return nil
 	}

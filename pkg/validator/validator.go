@@ -42,6 +42,8 @@ type Decision struct {
 	Allow []string
 	// Operation is "METHOD /template" of the matched operation.
 	Operation string
+
+	op *operation // the matched operation, for ResponsesOf
 }
 
 // Valid reports whether the request passed.
@@ -120,7 +122,7 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 		return v.finish(http.StatusNotFound, []Violation{{Location: "path", Code: CodeUnknownOperation, Message: "matches no operation"}}, nil, ""), nil
 	}
 	if op != nil {
-		d.Operation = op.method + " " + op.template
+		d.Operation, d.op = op.method+" "+op.template, op
 	}
 
 	// Size, before reading anything.

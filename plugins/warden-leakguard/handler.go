@@ -60,15 +60,15 @@ func newHandler(cfg *leakguard.Config) (*handler, error) {
 // Access scans the request, and refuses or audits one whose response
 // Kong would not buffer (a WebSocket upgrade) when responses are scanned.
 func (h *handler) Access(k *pluginkit.Kong) error {
-	scanReq := h.g.ScansRequests()
-	if !scanReq && !h.g.ScansResponses() {
+	scanReq, scanResp := h.g.ScansRequests(), h.g.ScansResponses()
+	if !scanReq && !scanResp {
 		return nil
 	}
 	headers, err := k.Headers()
 	if err != nil {
 		return fmt.Errorf("reading headers: %w", err)
 	}
-	upgrade := h.g.ScansResponses() && pluginkit.UpgradeSkipsResponse(headers)
+	upgrade := scanResp && pluginkit.UpgradeSkipsResponse(headers)
 	if !scanReq && !upgrade {
 		return nil
 	}

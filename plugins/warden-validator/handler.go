@@ -78,10 +78,7 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		refuse(k, d, h.v.LogOnly(), d.Response(), nil)
 		return nil
 	}
-	if !h.v.ValidatesResponses() {
-		return nil
-	}
-	rules := h.v.Responses(method, target)
+	rules := h.v.ResponsesOf(d, method)
 	switch {
 	case rules == nil:
 	case pluginkit.UpgradeSkipsResponse(headers):
