@@ -105,7 +105,7 @@ func defaultText(f schema.Field) string {
 // constraints lists the schema's checks on a field in words.
 func constraints(f schema.Field) string {
 	var out []string
-	if f.Required && f.Default == nil && f.Type != "record" {
+	if f.IsRequired() && f.Default == nil && f.Type != "record" {
 		out = append(out, "required")
 	}
 	out = append(out, scalarConstraints(f)...)

@@ -266,6 +266,7 @@ func applyAttrs(f *field, m map[string]any) error {
 			f.typ, _ = v.(string)
 		case "required":
 			f.required, _ = v.(bool)
+			f.requiredSet = v != nil
 		case "default":
 			f.hasDefault, f.def = true, deepCopy(v)
 			if v == nil {

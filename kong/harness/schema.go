@@ -21,6 +21,7 @@ type field struct {
 	name          string
 	typ           string
 	required      bool
+	requiredSet   bool // the definition says `required` (true or false)
 	hasDefault    bool
 	def           any
 	referenceable bool
@@ -166,10 +167,28 @@ func configRecord(schema map[string]any) (*field, error) {
 	if err != nil {
 		return nil, err
 	}
+	makeRecordsRequired(top)
 	if cfg := top.fieldByName("config"); cfg != nil {
 		return cfg, nil
 	}
 	return top, nil
+}
+
+// makeRecordsRequired is make_records_required (kong/db/schema/entity.lua),
+// which Entity.new_subschema runs on every plugin schema before Kong uses it:
+// a record that does not say `required` becomes required, and so does every
+// record among its fields (Schema.each_field walks record fields only, not
+// array elements or map values). handleMissing then fills a missing required
+// record in with its defaults, so its own required fields fail.
+func makeRecordsRequired(f *field) {
+	if !f.requiredSet {
+		f.required = true
+	}
+	for _, sub := range f.fields {
+		if sub.typ == "record" {
+			makeRecordsRequired(sub)
+		}
+	}
 }
 
 func applyRecord(rec *field, config map[string]any, lookupEnv func(string) (string, bool), warn func(string)) (map[string]any, error) {

@@ -185,3 +185,66 @@ services:
 		t.Error("unexpected match")
 	}
 }
+
+// TestMakeRecordsRequired: a nested record that does not say `required` is
+// required in Kong (kong/db/schema/entity.lua make_records_required), so a
+// config that leaves it out gets it filled in and its own required fields
+// fail; one that says `required: false` stays absent. Records inside arrays
+// are left alone (each_field walks record fields only).
+func TestMakeRecordsRequired(t *testing.T) {
+	t.Parallel()
+	sub := func(required any) map[string]any {
+		def := map[string]any{"type": "record", "fields": []any{
+			map[string]any{"endpoint": map[string]any{"type": "string", "required": true}},
+			map[string]any{"timeout": map[string]any{"type": "integer", "default": 5.0}},
+		}}
+		if required != nil {
+			def["required"] = required
+		}
+		return def
+	}
+	schemaWith := func(required any) map[string]any {
+		return map[string]any{"name": "t", "fields": []any{
+			map[string]any{"config": map[string]any{"type": "record", "fields": []any{
+				map[string]any{"introspection": sub(required)},
+				map[string]any{"list": map[string]any{"type": "array", "elements": sub(nil)}},
+			}}},
+		}}
+	}
+	tests := []struct {
+		name     string
+		required any
+		config   map[string]any
+		want     map[string]any
+		wantErr  []string
+	}{
+		{name: "unsaid: filled in, then its required field fails", required: nil, config: map[string]any{},
+			wantErr: []string{"config.introspection.endpoint: required field missing"}},
+		{name: "required false: stays absent", required: false, config: map[string]any{}, want: map[string]any{}},
+		{name: "required false, given: defaults filled", required: false,
+			config: map[string]any{"introspection": map[string]any{"endpoint": "https://x"}},
+			want:   map[string]any{"introspection": map[string]any{"endpoint": "https://x", "timeout": 5.0}}},
+		{name: "required false, partial: its required field fails", required: false,
+			config:  map[string]any{"introspection": map[string]any{"timeout": 2.0}},
+			wantErr: []string{"config.introspection.endpoint: required field missing"}},
+		{name: "array elements are not made required", required: false,
+			config: map[string]any{"list": []any{map[string]any{"endpoint": "a"}}},
+			want:   map[string]any{"list": []any{map[string]any{"endpoint": "a", "timeout": 5.0}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ApplySchema(schemaWith(tc.required), tc.config, nil)
+			if tc.wantErr != nil {
+				var se *SchemaError
+				if !errors.As(err, &se) || !reflect.DeepEqual(se.Flatten(), tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("got %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}

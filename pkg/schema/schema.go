@@ -20,7 +20,11 @@
 // SetDefaults method is instantiated, defaulted, and every field left
 // non-zero becomes that field's `default`. A struct-valued field becomes a
 // required record defaulted to {} (so Kong fills its subfields); a
-// pointer-to-struct field is an optional record.
+// pointer-to-struct field is an optional record, and says `required: false`:
+// Kong's Entity.new_subschema (kong/db/schema/entity.lua make_records_required)
+// makes every nested record that does not say `required` required, and
+// handle_missing_field (kong/db/schema/init.lua) then fills a missing one in
+// with its defaults, switching on a feature nobody configured.
 package schema
 
 import (
@@ -40,7 +44,7 @@ type Defaulter interface {
 // that MetaSubSchema accepts for the field's type are ever set.
 type Field struct {
 	Type          string       `json:"type"`
-	Required      bool         `json:"required,omitempty"`
+	Required      *bool        `json:"required,omitempty"`
 	Default       any          `json:"default,omitempty"`
 	Description   string       `json:"description,omitempty"`
 	Referenceable bool         `json:"referenceable,omitempty"`
@@ -104,7 +108,7 @@ func ForPlugin(name string, config reflect.Type) (Plugin, error) {
 	if err != nil {
 		return Plugin{}, err
 	}
-	rec.Required = true
+	rec.Required = flag(true)
 	rec.Default = nil
 	return Plugin{Name: name, Fields: []NamedField{{Name: "config", Field: rec}}}, nil
 }
@@ -176,7 +180,7 @@ func fieldOf(t reflect.Type, path string) (Field, error) {
 			return Field{}, err
 		}
 		if el.Type == "record" {
-			el.Required, el.Default = false, nil
+			el.Required, el.Default = nil, nil
 		}
 		return Field{Type: "array", Elements: &el}, nil
 	case reflect.Map:
@@ -188,7 +192,7 @@ func fieldOf(t reflect.Type, path string) (Field, error) {
 			return Field{}, err
 		}
 		if v.Type == "record" {
-			v.Required, v.Default = false, nil
+			v.Required, v.Default = nil, nil
 		}
 		return Field{Type: "map", Keys: &Field{Type: "string"}, Values: &v}, nil
 	case reflect.Struct:
@@ -196,17 +200,27 @@ func fieldOf(t reflect.Type, path string) (Field, error) {
 		if err != nil {
 			return Field{}, err
 		}
-		if !optional {
-			// Kong materializes a required record from its default and then
-			// fills the subfields' defaults (kong/db/schema/init.lua
-			// adjust_field_for_context, handle_missing_field).
-			rec.Required = true
-			rec.Default = map[string]any{}
+		if optional {
+			// Records in arrays and maps are left alone by
+			// make_records_required (it walks record fields only), so the
+			// caller clears this again for elements and values.
+			rec.Required = flag(false)
+			return rec, nil
 		}
+		// Kong materializes a required record from its default and then
+		// fills the subfields' defaults (kong/db/schema/init.lua
+		// adjust_field_for_context, handle_missing_field).
+		rec.Required = flag(true)
+		rec.Default = map[string]any{}
 		return rec, nil
 	}
 	return Field{}, fmt.Errorf("schema: %s: type %s has no Kong type", path, t)
 }
+
+// IsRequired reports whether the field says `required: true`.
+func (f Field) IsRequired() bool { return f.Required != nil && *f.Required }
+
+func flag(b bool) *bool { return &b }
 
 // JSONName returns the config key of a struct field from its json tag; ok
 // is false for fields tagged "-". An untagged field has an empty name.

@@ -73,7 +73,7 @@ func TestForPlugin(t *testing.T) {
 	check("weights", `{"keys":{"type":"string"},"type":"map","values":{"type":"integer"}}`)
 	check("name", `{"description":"A name made of letters and digits.","match":"^%w+$","type":"string"}`)
 	check("primary", `{"default":{},"fields":[{"host":{"required":true,"type":"string"}},{"port":{"between":[1,65535],"default":6379,"type":"integer"}},{"tls":{"default":{},"fields":[{"enabled":{"type":"boolean"}},{"ca":{"referenceable":true,"type":"string"}}],"required":true,"type":"record"}}],"required":true,"type":"record"}`)
-	check("backup", `{"fields":[{"host":{"required":true,"type":"string"}},{"port":{"between":[1,65535],"default":6379,"type":"integer"}},{"tls":{"default":{},"fields":[{"enabled":{"type":"boolean"}},{"ca":{"referenceable":true,"type":"string"}}],"required":true,"type":"record"}}],"type":"record"}`)
+	check("backup", `{"fields":[{"host":{"required":true,"type":"string"}},{"port":{"between":[1,65535],"default":6379,"type":"integer"}},{"tls":{"default":{},"fields":[{"enabled":{"type":"boolean"}},{"ca":{"referenceable":true,"type":"string"}}],"required":true,"type":"record"}}],"required":false,"type":"record"}`)
 	if el := fields["targets"]["elements"].(map[string]any); el["type"] != "record" || el["required"] != nil || el["default"] != nil {
 		t.Errorf("array element record must be neither required nor defaulted: %v", el)
 	}

@@ -40,7 +40,7 @@ func applyTags(f *Field, sf reflect.StructField, path string) error {
 func applyTag(f *Field, key, val string) error {
 	switch key {
 	case "required":
-		f.Required = true
+		f.Required = flag(true)
 	case "referenceable":
 		if f.Type != "string" && !(f.Type == "array" && f.Elements.Type == "string") {
 			return fmt.Errorf("referenceable applies to strings and string arrays")
