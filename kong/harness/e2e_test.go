@@ -1,9 +1,11 @@
 package harness_test
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -146,5 +148,87 @@ func TestEndToEndNoRoute(t *testing.T) {
 	want := "{\n  \"message\":\"no Route matched with those values\",\n  \"request_id\":\"" + res.Header.Get("X-Kong-Request-Id") + "\"\n}"
 	if res.StatusCode != 404 || string(body) != want {
 		t.Fatalf("got %d %q", res.StatusCode, body)
+	}
+}
+
+// rawRequest sends a request line and headers byte for byte (net/http's
+// client would drop a fragment or upper-case nothing) and reads the answer.
+func rawRequest(t *testing.T, gatewayURL, method, target string) (*http.Response, string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(gatewayURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n", method, target)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	return res, string(body)
+}
+
+// TestEndToEndUpstreamPath: the harness routes on and forwards what Kong
+// does: the normalized path (kong/router/utils.lua strip_uri_args), escaped
+// (kong/runloop/handler.lua escape(match_t.upstream_uri)), "#" raw, $args
+// ended at a "#", X-Forwarded-Path as the client sent it.
+func TestEndToEndUpstreamPath(t *testing.T) {
+	up := harnesstest.NewEchoUpstream(t)
+	g, _ := startProbe(t, up.URL, true)
+	tests := []struct {
+		target, upstream, forwardedPath string
+	}{
+		{"/api/admin/%2e%2e/x", "/base/x", "/api/admin/%2e%2e/x"},
+		{"/api/a/b/../../x", "/base/x", "/api/a/b/../../x"},
+		{"/api//things///y?q=1", "/base/things/y?q=1", "/api//things///y"},
+		{"/api/admin#x", "/base/admin#x", "/api/admin#x"},
+		{"/api/a?q=1#frag", "/base/a?q=1", "/api/a"},
+		{"/api/caf%C3%A9%20x", "/base/caf%C3%A9%20x", "/api/caf%C3%A9%20x"},
+		{"/api/%61dmin%2Fx", "/base/admin%2Fx", "/api/%61dmin%2Fx"},
+	}
+	for _, tc := range tests {
+		res, body := rawRequest(t, g.URL(), "GET", tc.target)
+		if res.StatusCode != 200 {
+			t.Errorf("%s: %d %q", tc.target, res.StatusCode, body)
+			continue
+		}
+		last, _ := up.Last()
+		if last.RequestURI != tc.upstream {
+			t.Errorf("%s: upstream request target %q, want %q", tc.target, last.RequestURI, tc.upstream)
+		}
+		if got := last.Header.Get("X-Forwarded-Path"); got != tc.forwardedPath {
+			t.Errorf("%s: X-Forwarded-Path %q, want %q", tc.target, got, tc.forwardedPath)
+		}
+	}
+	// The route matches the normalized path: /api/../other is /other.
+	if res, _ := rawRequest(t, g.URL(), "GET", "/api/../other"); res.StatusCode != 404 {
+		t.Errorf("/api/../other: %d, want 404 (normalized to /other, no route)", res.StatusCode)
+	}
+}
+
+// TestEndToEndNginxMethod: nginx refuses a method with anything but A-Z,
+// '_' and '-' with 400 before Kong runs a plugin
+// (src/http/ngx_http_parse.c ngx_http_parse_request_line).
+func TestEndToEndNginxMethod(t *testing.T) {
+	up := harnesstest.NewEchoUpstream(t)
+	g, _ := startProbe(t, up.URL, true)
+	for _, m := range []string{"get", "Get", "GET1", "G.T"} {
+		res, _ := rawRequest(t, g.URL(), m, "/api/x")
+		if res.StatusCode != 400 {
+			t.Errorf("%s: %d, want 400", m, res.StatusCode)
+		}
+		if rid := res.Header.Get("X-Kong-Request-Id"); rid != "" && g.Calls(rid).Events["probe"] != 0 {
+			t.Errorf("%s: a plugin ran", m)
+		}
+	}
+	if up.Count() != 0 {
+		t.Errorf("upstream called %d times", up.Count())
+	}
+	for _, m := range []string{"PURGE", "X_CUSTOM", "M-SEARCH"} {
+		if res, body := rawRequest(t, g.URL(), m, "/api/x"); res.StatusCode != 200 {
+			t.Errorf("%s: %d %q, want it proxied", m, res.StatusCode, body)
+		}
 	}
 }

@@ -352,7 +352,7 @@ func init() {
 			if !strings.HasPrefix(s, "/") {
 				return raise("path must start with /")
 			}
-			rs.upURI = s
+			rs.upURI = uri.Escape(s) // kong/pdk/service/request.lua: ngx_var.upstream_uri = escape(path)
 			return nil
 		}),
 		// set_raw_query is ngx.req.set_uri_args: $args (kong.request.get_query,

@@ -22,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/warden-gw/warden/pkg/uri"
+
 	pb "github.com/Kong/go-pdk/server/kong_plugin_protocol"
 )
 
@@ -62,6 +64,7 @@ type reqState struct {
 	upHost     string
 	upPort     int
 	upURI      string // path
+	routePath  string // the normalized path the router matched
 	upQuery    string
 	upQuerySet bool
 	upMethod   string
@@ -144,6 +147,20 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	// kong.request.get_header(s) returns as well as what is proxied.
 	rs := &reqState{g: g, id: newRequestID(), r: r, start: time.Now(), ctxShared: map[string]any{}, ngxCtx: map[string]any{},
 		respHdr: http.Header{}, collected: map[string][]*pluginConf{}, upHeaders: r.Header, clientUpgrade: clientUpgrade}
+	// nginx (src/http/ngx_http_parse.c ngx_http_parse_request_line, 1.25.3
+	// as OpenResty 1.25.3.2 in Kong 3.9.1's .requirements) refuses a method
+	// with anything but A-Z, '_' and '-' with 400 before any Lua runs; the
+	// error_page of kong/templates/nginx_kong.lua answers it.
+	if !nginxMethod(r.Method) {
+		rs.kongError(http.StatusBadRequest, "", nil)
+		rs.write(w)
+		return
+	}
+	// A raw "#" makes the URI complex; ngx_http_parse_complex_uri then
+	// ends $args at the "#" ($request_uri keeps it).
+	if i := strings.IndexByte(r.URL.RawQuery, '#'); i >= 0 {
+		r.URL.RawQuery = r.URL.RawQuery[:i]
+	}
 	defer func() {
 		for _, c := range rs.abandoned {
 			c.Close()
@@ -161,6 +178,20 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	rs.headerFilter()
 	rs.write(w)
 	rs.logPhase()
+}
+
+// nginxMethod reports whether nginx's request-line parser accepts the
+// method: one or more of A-Z, '_' and '-'.
+func nginxMethod(m string) bool {
+	if m == "" {
+		return false
+	}
+	for i := 0; i < len(m); i++ {
+		if c := m[i]; (c < 'A' || c > 'Z') && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 func (rs *reqState) readBody() error {
@@ -207,7 +238,12 @@ func (rs *reqState) run() {
 	}
 	// Kong.access -> runloop access.before: the router.
 	rs.phase = "access"
-	m := g.router.find(rs.r.Method, rs.r.Host, rs.r.URL.EscapedPath())
+	// kong/router/atc.lua exec: the router matches ctx.request_uri (the
+	// raw $request_uri) cut at its first "?" and normalized
+	// (kong/router/utils.lua strip_uri_args: normalize(req_uri, true)), so
+	// /admin/%2e%2e/x is /x, and a raw "#" stays in the path.
+	rs.routePath = uri.Normalize(rs.rawPath())
+	m := g.router.find(rs.r.Method, rs.r.Host, rs.routePath)
 	if m == nil {
 		rs.kongError(404, "no Route matched with those values", nil)
 		return
@@ -357,7 +393,11 @@ func (rs *reqState) prepareUpstream() {
 		return
 	}
 	rs.upScheme, rs.upHost, rs.upPort = svc.Protocol, svc.Host, svc.Port
-	rs.upURI = upstreamURI(rs.route, rs.prefix, rs.r.URL.EscapedPath(), svc.Path)
+	// handler.lua access.before: var.upstream_uri = escape(match_t.upstream_uri),
+	// built from the normalized path the router matched (atc.lua
+	// set_upstream_uri); kong/tools/uri.lua escape leaves reserved
+	// characters raw, "#" included.
+	rs.upURI = uri.Escape(upstreamURI(rs.route, rs.prefix, rs.routePath, svc.Path))
 	rs.upQuery = rs.r.URL.RawQuery
 	rs.upMethod = rs.r.Method
 	if rs.route.PreserveHost {
@@ -529,12 +569,7 @@ func newUpstreamClient(resolve map[string]string) *http.Client {
 func (rs *reqState) callUpstream() (*http.Response, []byte, error) {
 	svc := rs.service
 	u := &url.URL{Scheme: rs.upScheme, Host: net.JoinHostPort(rs.upHost, strconv.Itoa(rs.upPort))}
-	u.RawPath = rs.upURI
-	if p, err := url.PathUnescape(rs.upURI); err == nil {
-		u.Path = p
-	} else {
-		u.Path = rs.upURI
-	}
+	u.Path = "/" // replaced by Opaque below
 	u.RawQuery = rs.upQuery
 	body := rs.body
 	if rs.upBodySet {
@@ -545,6 +580,14 @@ func (rs *reqState) callUpstream() (*http.Response, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, rs.upMethod, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, err
+	}
+	// The path goes on the request line byte for byte as Kong's
+	// $upstream_uri has it (already escaped; "#" raw): an Opaque URL is
+	// written as is by net/http.
+	req.URL.Opaque = rs.upURI
+	if strings.HasPrefix(rs.upURI, "//") {
+		// net/http would write "//x" as "scheme://x": send the absolute form.
+		req.URL.Opaque = u.Scheme + "://" + u.Host + rs.upURI
 	}
 	req.Header = rs.upHeaders.Clone()
 	for _, h := range []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"} {
@@ -562,7 +605,8 @@ func (rs *reqState) callUpstream() (*http.Response, []byte, error) {
 	req.Header.Set("X-Forwarded-Proto", rs.scheme())
 	req.Header.Set("X-Forwarded-Host", host)
 	req.Header.Set("X-Forwarded-Port", strconv.Itoa(port))
-	req.Header.Set("X-Forwarded-Path", rs.r.URL.EscapedPath())
+	// handler.lua: forwarded_path is ctx.request_uri up to its "?", raw.
+	req.Header.Set("X-Forwarded-Path", rs.rawPath())
 	if rs.prefix != "/" && rs.prefix != "" {
 		req.Header.Set("X-Forwarded-Prefix", rs.prefix)
 	} else {

@@ -124,6 +124,20 @@ func hostMatches(pattern, host, hostOnly string) bool {
 	return pattern == target
 }
 
+// sanitizePostfix is sanitize_uri_postfix (kong/router/utils.lua), which
+// atc.lua set_upstream_uri applies to what follows the matched prefix.
+func sanitizePostfix(p string) string {
+	switch {
+	case p == "." || p == "..":
+		return ""
+	case strings.HasPrefix(p, "./"):
+		return p[2:]
+	case strings.HasPrefix(p, "../"):
+		return p[3:]
+	}
+	return p
+}
+
 // upstreamURI is get_upstream_uri_v0 (path_handling "v0").
 func upstreamURI(rt *Route, prefix, reqPath, base string) string {
 	if base == "" {
@@ -135,6 +149,7 @@ func upstreamURI(rt *Route, prefix, reqPath, base string) string {
 	} else {
 		postfix = strings.TrimPrefix(reqPath, "/")
 	}
+	postfix = sanitizePostfix(postfix)
 	strip := rt.StripPath
 	if strings.HasSuffix(base, "/") {
 		if strip {

@@ -87,7 +87,9 @@ func (w *testWriter) Write(p []byte) (int, error) {
 // Request is what the echo upstream last received.
 type Request struct {
 	Method, Path, RawQuery, Host string
-	Header                       http.Header
+	// RequestURI is the request target exactly as it arrived.
+	RequestURI string
+	Header     http.Header
 	Body                         []byte
 }
 
@@ -106,7 +108,7 @@ func NewEchoUpstream(t testing.TB) *EchoUpstream {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 		e.mu.Lock()
-		e.reqs = append(e.reqs, Request{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Host: r.Host, Header: r.Header.Clone(), Body: body})
+		e.reqs = append(e.reqs, Request{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Host: r.Host, RequestURI: r.RequestURI, Header: r.Header.Clone(), Body: body})
 		e.mu.Unlock()
 		w.Header().Set("Content-Type", "text/plain")
 		w.Header().Set("X-Upstream", "echo")
