@@ -90,7 +90,7 @@ type Request struct {
 	// RequestURI is the request target exactly as it arrived.
 	RequestURI string
 	Header     http.Header
-	Body                         []byte
+	Body       []byte
 }
 
 // EchoUpstream is a real HTTP server recording requests and echoing the body.
