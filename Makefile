@@ -14,7 +14,7 @@ IDP_ADDR  ?= 127.0.0.1:9000
 include examples/demo.env
 export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' examples/demo.env)
 
-.PHONY: all build test vet check bench docs run demo demo-down fmt clean
+.PHONY: all build test vet check bench docs run demo demo-down fmt clean conformance
 
 all: build
 
@@ -39,6 +39,17 @@ test: vet
 ## check: validate kong/kong.yml offline as Kong and the plugins would (schemas, Validate, compile)
 check:
 	$(GO) run ./cmd/warden check -env kong/kong.yml
+
+## conformance: record Kong's own verdicts (../shared/kong-oracle: schemas, declarative files,
+## kong/conformance/cases; kong/tools/uri.lua over kong/conformance/uri/corpus.lua) for Kong 3.9.1
+## and the mirror's newest, into kong/conformance; make test holds the harness and warden check
+## to them. Needs MIRRORS (and KONG_MIRROR) as the oracle's README says. Run after any schema change.
+ORACLE ?= ../shared/kong-oracle/run.sh
+KONG_REFS ?= 3.9.1 HEAD
+conformance:
+	KONG_REFS="$(KONG_REFS)" $(ORACLE) -o kong/conformance/verdicts .
+	KONG_MIRROR=$${KONG_MIRROR:-$$MIRRORS/Kong+kong/repo} kong/conformance/uri/record.sh $(KONG_REFS)
+	$(GO) test ./cmd/warden -run TestConformanceSchemasCurrent -count=1 -args -update-digests
 
 ## docs: regenerate docs/plugins (a page per plugin from its config struct and -dump) and the plugin table in docs/operations.md
 docs:
