@@ -28,6 +28,10 @@ type checkOptions struct {
 	// LookupEnv resolves {vault://env/NAME} references; nil leaves them
 	// unresolved and skips the checks of the fields holding them.
 	LookupEnv func(string) (string, bool)
+	// Enabled names the plugins kong.conf enables besides Kong's bundled
+	// ones and Warden's (custom Lua plugins); any other plugin name is
+	// refused, as Kong refuses it.
+	Enabled []string
 }
 
 // report is what a check found: errors (each "path: message") and notes
@@ -43,6 +47,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("check", stderr)
 	env := fs.Bool("env", false, "resolve {vault://env/NAME} references from the environment, as Kong does; without it they stay unresolved and their fields' checks are skipped")
 	dir := fs.String("plugins", "", "read each plugin's schema from `DIR`/<plugin> -dump (the binaries you deploy) instead of this checker's own build")
+	enabled := fs.String("enabled", "", "comma-separated `NAMES` of other plugins your kong.conf enables (custom plugins); Kong's bundled plugins and Warden's are always known")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return 2
@@ -57,6 +62,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	o := checkOptions{PluginDir: *dir}
+	for _, n := range strings.Split(*enabled, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			o.Enabled = append(o.Enabled, n)
+		}
+	}
 	if *env {
 		o.LookupEnv = os.LookupEnv
 	}
@@ -110,6 +120,10 @@ func check(data []byte, o checkOptions) report {
 		where := entityPath(cfg, pc)
 		p, ok := lookupPlugin(pc.Name)
 		if !ok {
+			if !bundledPlugins[pc.Name] && !slices.Contains(o.Enabled, pc.Name) {
+				r.Errors = append(r.Errors, fmt.Sprintf("%s: "+notEnabled, where, pc.Name))
+				continue
+			}
 			r.Notes = append(r.Notes, fmt.Sprintf("%s: %s is not a Warden plugin; not checked", where, pc.Name))
 			continue
 		}

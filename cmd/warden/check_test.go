@@ -259,3 +259,32 @@ services:
 		}
 	}
 }
+
+// TestCheckPluginNotEnabled: Kong refuses a plugin entity whose plugin
+// kong.conf does not enable (kong/db/schema/entities/plugins.lua); so does
+// warden check, unless -enabled names it. Bundled plugins are known.
+func TestCheckPluginNotEnabled(t *testing.T) {
+	t.Parallel()
+	data := []byte(`_format_version: "3.0"
+services:
+- name: s
+  url: http://x:80
+  plugins:
+  - name: warden-authx
+    config: {}
+  - name: cors
+  - name: my-lua-plugin
+`)
+	r := check(data, checkOptions{})
+	want := []string{
+		"services[s].plugins[warden-authx]: plugin 'warden-authx' not enabled; add it to the 'plugins' configuration property",
+		"services[s].plugins[my-lua-plugin]: plugin 'my-lua-plugin' not enabled; add it to the 'plugins' configuration property",
+	}
+	if !equalStrings(r.Errors, want) {
+		t.Errorf("errors %q, want %q", r.Errors, want)
+	}
+	r = check(data, checkOptions{Enabled: []string{"my-lua-plugin"}})
+	if !equalStrings(r.Errors, want[:1]) {
+		t.Errorf("with -enabled my-lua-plugin: errors %q, want %q", r.Errors, want[:1])
+	}
+}
