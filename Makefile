@@ -6,6 +6,11 @@ PLUGINS   := $(wildcard plugins/warden-*)
 LISTEN    ?= 127.0.0.1:8000
 LISTEN_TLS ?= 127.0.0.1:8443
 GATEWAY_FLAGS ?=
+# make run's audit events: every plugin server appends its JSON lines here
+# (-audit-file), as the demo's Kong does; the gateway's own output is Kong's
+# error log at notice, where audit lines (logged at info) do not appear.
+AUDIT_LOG ?= $(BIN)/warden-audit.log
+AUDIT_ARGS = $(foreach p,$(notdir $(PLUGINS)),-server-arg=$(p)=-audit-file=$(abspath $(AUDIT_LOG)))
 ECHO_ADDR ?= 127.0.0.1:8080
 # The demo IdP: kong/kong.yml names http://127.0.0.1:9000 as the issuer.
 IDP_ADDR  ?= 127.0.0.1:9000
@@ -64,7 +69,8 @@ run: build
 	@$(BIN)/echo -listen $(ECHO_ADDR) & echo_pid=$$!; \
 	$(BIN)/idp -listen $(IDP_ADDR) & idp_pid=$$!; \
 	trap 'kill $$echo_pid $$idp_pid 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -listen-tls $(LISTEN_TLS) -resolve echo=127.0.0.1 $(GATEWAY_FLAGS)
+	echo "run: audit events in $(AUDIT_LOG) (tail -f it); Kong's error log (notice and above) below"; \
+	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -listen-tls $(LISTEN_TLS) -resolve echo=127.0.0.1 $(AUDIT_ARGS) $(GATEWAY_FLAGS)
 
 ## demo: the real Kong image with all plugins, Redis and the example upstream (needs Docker)
 demo: kong/certs/proxy.crt

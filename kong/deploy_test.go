@@ -76,7 +76,9 @@ func TestComposeRegistersEveryPlugin(t *testing.T) {
 		if !slices.Contains(names, p) {
 			t.Errorf("%s missing from KONG_PLUGINSERVER_NAMES", p)
 		}
-		if got, want := env[key+"_START_CMD"], "/usr/local/bin/"+p; got != want {
+		// Audit events to one file: Kong logs plugin-server output at info,
+		// which its default log_level hides (docs/operations.md).
+		if got, want := env[key+"_START_CMD"], "/usr/local/bin/"+p+" -audit-file /usr/local/kong/logs/warden-audit.log"; got != want {
 			t.Errorf("%s_START_CMD = %q, want %q", key, got, want)
 		}
 		if got, want := env[key+"_QUERY_CMD"], "/usr/local/bin/"+p+" -dump"; got != want {

@@ -6,7 +6,9 @@ package walkthrough
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,5 +116,55 @@ func waitListening(t *testing.T, addrs ...string) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+	}
+}
+
+// TestFailClosedReachesKongLog: with Kong's default log_level (notice),
+// the demo's reason for a fail-closed 500 reaches the error log, and no
+// plugin server output does (Kong logs that at info). Here the secret
+// behind {vault://env/WARDEN_ASSERTION_KEY} is missing, as on a Kong whose
+// environment lacks it: Kong hands warden-auth "" and the instance refuses
+// its config.
+func TestFailClosedReachesKongLog(t *testing.T) {
+	dir := harnesstest.BuildPlugins(t, "./plugins/...")
+	yml, err := os.ReadFile("../../kong/kong.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := demoEnv(t)
+	withoutKey := func(name string) (string, bool) {
+		if name == "WARDEN_ASSERTION_KEY" {
+			return "", false
+		}
+		return env(name)
+	}
+	logs := &harnesstest.LogBuffer{}
+	logs.LogOnFailure(t)
+	g := harnesstest.StartGateway(t, harness.Options{
+		Config: yml, PluginDir: dir, ListenTLS: "127.0.0.1:0", Log: logs, LogLevel: "notice",
+		Resolve: map[string]string{"echo": "127.0.0.1"}, LookupEnv: withoutKey,
+	})
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // the harness's self-signed certificate
+	res, err := client.Get(g.TLSURL() + "/users/alice/orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 500 {
+		t.Fatalf("got %d, want a fail-closed 500", res.StatusCode)
+	}
+	want := "[error] [kong] [warden-auth] instance "
+	logs.Await("config refused")
+	var found bool
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, want) && strings.Contains(line, "config refused") && strings.Contains(line, "assertion.private_key") {
+			found = true
+		}
+		if strings.Contains(line, "[info]") || strings.Contains(line, "[debug]") {
+			t.Errorf("a line below notice was logged: %s", line)
+		}
+	}
+	if !found {
+		t.Errorf("no error-level line naming the refused field:\n%s", logs.String())
 	}
 }

@@ -64,6 +64,7 @@ func main() {
 	var keepEnv listFlag
 	flag.Var(&keepEnv, "env", "environment variable the plugin servers keep, like nginx's env directive (KONG_NGINX_MAIN_ENV); all others are cleared, as in a Kong worker (repeatable)")
 	flag.Var(serverArgs, "server-arg", "plugin=argument added to a plugin server's query and start commands, as in pluginserver_<name>_query_cmd and _start_cmd (repeatable; e.g. warden-validator=-response-phase)")
+	logLevel := flag.String("log-level", "notice", "Kong's log_level: lines below it are dropped; plugin servers' own output (audit lines included) is logged at info, so the default, as on Kong, shows none of it")
 	listenTLS := flag.String("listen-tls", "", "also serve HTTPS on this address (e.g. 127.0.0.1:8443)")
 	tlsCert := flag.String("tls-cert", "", "PEM certificate for -listen-tls (self-signed for localhost when empty)")
 	tlsKey := flag.String("tls-key", "", "PEM key for -tls-cert")
@@ -85,7 +86,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g, err := harness.Start(ctx, harness.Options{ConfigPath: *config, PluginDir: *plugins, Listen: *listen, Prefix: *prefix, Resolve: resolve,
-		ListenTLS: *listenTLS, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, ServerArgs: serverArgs, Env: keepEnv})
+		ListenTLS: *listenTLS, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, ServerArgs: serverArgs, Env: keepEnv, LogLevel: *logLevel})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gateway:", err)
 		os.Exit(1)

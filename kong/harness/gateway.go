@@ -26,6 +26,12 @@ type Options struct {
 	LookupEnv  func(string) (string, bool) // env vault lookups ({vault://env/NAME}); os.LookupEnv when nil
 	Resolve    map[string]string           // host -> IP override for upstream URLs (like curl --resolve)
 	Log        io.Writer                   // gateway and plugin server logs; os.Stderr when nil
+	// LogLevel is Kong's log_level: lines below it are not written, as
+	// nginx's error_log drops them. "notice" (Kong's default,
+	// kong/templates/kong_defaults.lua) when empty. Plugin servers' own
+	// output is logged at info (process.lua grab_logs), so a stock Kong
+	// shows none of it; kong.log.* calls keep their level.
+	LogLevel string
 	// ServerArgs are extra arguments for a plugin server, by plugin name,
 	// given to both its query (-dump) and its start command, as an
 	// operator writes them into pluginserver_<name>_query_cmd and
@@ -105,11 +111,15 @@ func Start(ctx context.Context, opts Options) (*Gateway, error) {
 	if opts.LookupEnv == nil {
 		opts.LookupEnv = os.LookupEnv
 	}
+	lvl, err := parseLogLevel(opts.LogLevel)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
 	w := opts.Log
 	if w == nil {
 		w = os.Stderr
 	}
-	g := &Gateway{cfg: cfg, servers: map[string]*pluginServer{}, log: &logger{w: w}, stats: newStatsStore(), opts: opts,
+	g := &Gateway{cfg: cfg, servers: map[string]*pluginServer{}, log: &logger{w: w, min: lvl}, stats: newStatsStore(), opts: opts,
 		router: newRouter(cfg.Routes), nodeID: deterministicUUID("node")}
 	if opts.Prefix == "" {
 		// Unix socket paths are limited to ~108 bytes: keep the prefix short.

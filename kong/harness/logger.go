@@ -13,11 +13,36 @@ import (
 )
 
 type logger struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu  sync.Mutex
+	w   io.Writer
+	min int // the lowest severity written (levels index)
+}
+
+// levels are nginx's error_log levels, most severe first
+// (src/core/ngx_log.c err_levels); Kong's log_level takes these names.
+var levels = []string{"stderr", "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"}
+
+// parseLogLevel returns the index of a log_level name; "" is Kong's
+// default, notice.
+func parseLogLevel(name string) (int, error) {
+	if name == "" {
+		name = "notice"
+	}
+	if name == "err" {
+		name = "error"
+	}
+	for i, l := range levels {
+		if l == name {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown log level %q (want one of debug, info, notice, warn, error, crit, alert, emerg)", name)
 }
 
 func (l *logger) raw(level, msg string) {
+	if i, err := parseLogLevel(level); err == nil && i > l.min {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	ts := time.Now().Format("2006/01/02 15:04:05")

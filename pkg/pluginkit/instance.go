@@ -42,6 +42,7 @@ type instance struct {
 	err       error // why the config was refused; the instance fails closed
 
 	panicked [4]atomic.Bool // a stack was logged for this phase
+	reported atomic.Bool    // the refused config reached Kong's error log
 	errLog   rateLog
 }
 
@@ -91,6 +92,7 @@ func (in *instance) run(phase string, p *pdk.PDK) {
 			in.rt.metrics.Panic(phase)
 			if !in.panicked[phaseIndex[phase]].Swap(true) {
 				in.rt.logf("instance %s: panic in %s phase: %v\n%s", in.pluginID, phase, r, debug.Stack())
+				k.logErr("instance %s: panic in %s phase (requests fail closed with 500): %v; the stack is in this plugin server's output", in.pluginID, phase, r)
 			}
 			k.failClosed(ReasonPanic)
 		}
@@ -103,6 +105,9 @@ func (in *instance) run(phase string, p *pdk.PDK) {
 		return
 	}
 	if in.err != nil {
+		if !in.reported.Swap(true) {
+			k.logErr("instance %s: config refused, every request answers 500: %s", in.pluginID, config.Summary(in.err))
+		}
 		k.failClosed(ReasonConfigInvalid)
 		return
 	}
@@ -124,7 +129,9 @@ func (in *instance) run(phase string, p *pdk.PDK) {
 		k.Decide(audit.Event{Decision: audit.Deny, Reason: ReasonTooManyHeaders},
 			respond.Error(http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large"))
 	default:
-		in.errLog.printf(in.rt, "instance %s: %s phase failed closed: %v", in.pluginID, phase, err)
+		if in.errLog.printf(in.rt, "instance %s: %s phase failed closed: %v", in.pluginID, phase, err) {
+			k.logErr("instance %s: %s phase failed closed (500): %v", in.pluginID, phase, err)
+		}
 		k.failClosed(ReasonInternal)
 	}
 }
@@ -148,6 +155,19 @@ func (k *Kong) failClosed(reason string) {
 	k.Decide(audit.Event{Decision: audit.Error, Reason: reason}, r)
 }
 
+// logErr writes a line to Kong's error log at error level through the PDK
+// (kong.log.err). A plugin server's own output reaches that log at info
+// only (kong/runloop/plugin_servers/process.lua grab_logs: raw_log(ngx.INFO)),
+// below Kong's default log_level, notice: without this an operator sees a
+// 500 and nothing else. One round trip, on error paths only, and never in
+// the access phase after an exit (Kong never answers a call then).
+func (k *Kong) logErr(format string, args ...any) {
+	if k.exited || k.PDK == nil {
+		return
+	}
+	_ = k.PDK.Log.Err(fmt.Sprintf(format, args...)) // Kong adds "[kong] [<plugin>]"
+}
+
 // rateLog logs at most one line per interval, counting what it drops, so
 // a failing dependency cannot flood Kong's error log.
 type rateLog struct {
@@ -157,17 +177,18 @@ type rateLog struct {
 
 const rateLogInterval = 10 * time.Second
 
-func (r *rateLog) printf(rt *processRuntime, format string, args ...any) {
+func (r *rateLog) printf(rt *processRuntime, format string, args ...any) bool {
 	now := time.Now().UnixNano()
 	last := r.last.Load()
 	if now-last < int64(rateLogInterval) || !r.last.CompareAndSwap(last, now) {
 		r.dropped.Add(1)
-		return
+		return false
 	}
 	if n := r.dropped.Swap(0); n > 0 {
 		format += fmt.Sprintf(" (%d similar lines suppressed)", n)
 	}
 	rt.logf(format, args...)
+	return true
 }
 
 // undeclaredResponse logs, once per process, response events for an

@@ -64,6 +64,12 @@ func StartGateway(t testing.TB, opts harness.Options) *harness.Gateway {
 	if opts.Log == nil {
 		opts.Log = &testWriter{t: t}
 	}
+	if opts.LogLevel == "" {
+		// Tests read plugin servers' own output (audit lines), which Kong
+		// logs at info: as Kong with log_level = info. A test of what an
+		// operator sees by default sets "notice".
+		opts.LogLevel = "info"
+	}
 	g, err := harness.Start(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("starting gateway: %v", err)
