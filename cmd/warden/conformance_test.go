@@ -140,6 +140,11 @@ var checkOnly = map[string][]string{
 	"leakguard/valid/fingerprint-vault.json": {
 		"plugin.config.fingerprint_key: vault reference {vault://env/WARDEN_CONFORMANCE_FINGERPRINT_KEY} cannot be resolved: environment variable not set",
 	},
+	// A file on the Kong node, which Kong's schema does not open and the
+	// plugin reads when it compiles the config.
+	"readme/warden-validator-2.json": {
+		"plugin.config.openapi_file: cannot read: open /kong/orders-openapi.yaml: no such file or directory",
+	},
 	"ratelimit/valid/redis-vault.json": {
 		"plugin.config.redis.password: vault reference {vault://env/WARDEN_CONFORMANCE_REDIS_PASSWORD} cannot be resolved: environment variable not set",
 	},
@@ -310,4 +315,44 @@ func kongEntityPath(_ *harness.Config, pc *harness.PluginConfig) string {
 		n, _ := strconv.Atoi(m[1 : len(m)-1])
 		return fmt.Sprintf("[%d]", n+1)
 	})
+}
+
+// TestReadmeAdminExamples: every Admin API example in the README is a
+// conformance case (kong/conformance/cases/readme), so Kong's verdict on
+// it is recorded and checked like the others.
+func TestReadmeAdminExamples(t *testing.T) {
+	t.Parallel()
+	readme := string(readFile(t, "../../README.md"))
+	examples := regexp.MustCompile(`(?ms)^plugin '(.*?)'$`).FindAllStringSubmatch(readme, -1)
+	if len(examples) < len(plugins) {
+		t.Fatalf("found %d Admin API examples in the README, want one per plugin", len(examples))
+	}
+	seen := map[string]int{}
+	for _, m := range examples {
+		var ex struct {
+			Name   string
+			Config map[string]any
+		}
+		if err := json.Unmarshal([]byte(m[1]), &ex); err != nil {
+			t.Errorf("README example is not JSON: %v\n%s", err, m[1])
+			continue
+		}
+		var c struct {
+			Plugin string
+			Config map[string]any
+		}
+		// The n-th example of a plugin is <plugin>-<n>.json, the first <plugin>.json.
+		seen[ex.Name]++
+		file := ex.Name + ".json"
+		if n := seen[ex.Name]; n > 1 {
+			file = fmt.Sprintf("%s-%d.json", ex.Name, n)
+		}
+		if err := json.Unmarshal(readFile(t, "../../kong/conformance/cases/readme/"+file), &c); err != nil {
+			t.Errorf("%s: %v", ex.Name, err)
+			continue
+		}
+		if c.Plugin != ex.Name || !sameJSON(c.Config, ex.Config) {
+			t.Errorf("README example for %s differs from kong/conformance/cases/readme/%s: update the case and run make conformance", ex.Name, file)
+		}
+	}
 }
