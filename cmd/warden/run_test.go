@@ -40,6 +40,12 @@ func TestRunCheck(t *testing.T) {
 		{name: "missing file", args: []string{"check", "nope.yml"}, status: 1, stderr: "nope.yml"},
 		{name: "no file", args: []string{"check"}, status: 2, stderr: "usage: warden check"},
 		{name: "unknown command", args: []string{"frobnicate"}, status: 2, stderr: `unknown command "frobnicate"`},
+		{name: "no arguments explain the commands", args: nil, status: 2, stderr: "check    validate a DB-less kong.yml"},
+		{name: "help", args: []string{"help"}, status: 0, stdout: "version  print the version"},
+		{name: "help for a command", args: []string{"help", "check"}, status: 0, stdout: "-enabled NAMES"},
+		{name: "-h after a command", args: []string{"check", "-h"}, status: 0, stdout: "usage: warden check"},
+		{name: "help for an unknown command", args: []string{"help", "nope"}, status: 2, stderr: `unknown command "nope"`},
+		{name: "version", args: []string{"version"}, status: 0, stdout: "warden 0."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
