@@ -1,6 +1,7 @@
 package pluginkit
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -91,8 +92,25 @@ func Run[C, H any](p Plugin[C, H], args []string, stdout, stderr io.Writer) erro
 	constructor := func() any {
 		return wrap(serve, &instance{rt: rt, compile: compile})
 	}
+	log.SetOutput(knownNoiseFilter{w: stderr})
 	// StartServer parses the default flag set again; every flag is known.
 	return server.StartServer(constructor, p.Version, p.Priority)
+}
+
+// knownNoiseFilter drops the one line go-pdk logs on every access-phase
+// exit: Kong never answers the kong.response.exit call and closes the
+// connection when the request ends (kong/pdk/response.lua exit yields the
+// plugin's coroutine), so go-pdk's servePb fails writing to it and logs
+// "write unix <socket>->@: use of closed network connection"
+// (go-pdk server/pbserver.go). Every other line of go-pdk's standard
+// logger passes.
+type knownNoiseFilter struct{ w io.Writer }
+
+func (f knownNoiseFilter) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("write unix ")) && bytes.HasSuffix(bytes.TrimRight(p, "\n"), []byte(": use of closed network connection")) {
+		return len(p), nil
+	}
+	return f.w.Write(p)
 }
 
 func newProcessRuntime(name string, stderr io.Writer, metricsAddr, auditFile, auditLevel string) (*processRuntime, error) {

@@ -209,3 +209,22 @@ func TestOptionalResponse(t *testing.T) {
 		t.Error("OptionalResponse without a response phase passes check")
 	}
 }
+
+func TestKnownNoiseFilter(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	f := knownNoiseFilter{w: &out}
+	lines := []string{
+		"2026/12/04 19:58:28 write unix /tmp/kh1/warden-test.socket->@: use of closed network connection\n",
+		"2026/12/04 19:58:28 Listening on socket: /tmp/kh1/warden-test.socket\n",
+		"2026/12/04 19:58:28 read unix /tmp/kh1/warden-test.socket->@: connection reset by peer\n",
+	}
+	for _, l := range lines {
+		if n, err := f.Write([]byte(l)); n != len(l) || err != nil {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+	}
+	if want := lines[1] + lines[2]; out.String() != want {
+		t.Errorf("passed %q, want %q", out.String(), want)
+	}
+}
