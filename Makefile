@@ -73,13 +73,8 @@ run: build
 	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -listen-tls $(LISTEN_TLS) -resolve echo=127.0.0.1 $(AUDIT_ARGS) $(GATEWAY_FLAGS)
 
 ## demo: the real Kong image with all plugins, Redis and the example upstream (needs Docker)
-demo: kong/certs/proxy.crt
+demo:
 	docker compose up --build
-
-# The demo proxy's TLS certificate: self-signed for localhost, made once.
-kong/certs/proxy.crt:
-	@mkdir -p kong/certs
-	$(GO) run ./kong/gateway -gen-cert kong/certs/proxy.crt,kong/certs/proxy.key
 
 demo-down:
 	docker compose down
