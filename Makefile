@@ -11,9 +11,11 @@ GATEWAY_FLAGS ?=
 # error log at notice, where audit lines (logged at info) do not appear.
 AUDIT_LOG ?= $(BIN)/warden-audit.log
 AUDIT_ARGS = $(foreach p,$(notdir $(PLUGINS)),-server-arg=$(p)=-audit-file=$(abspath $(AUDIT_LOG)))
-ECHO_ADDR ?= 127.0.0.1:8080
-# The demo IdP: kong/kong.yml names http://127.0.0.1:9000 as the issuer.
-IDP_ADDR  ?= 127.0.0.1:9000
+# Fixed, not variables: kong/kong.yml names the upstream http://echo:8080 (make
+# run resolves echo to 127.0.0.1) and the issuer http://127.0.0.1:9000, which is
+# also in every token the demo IdP signs; make demo runs the same file.
+override ECHO_ADDR := 127.0.0.1:8080
+override IDP_ADDR  := 127.0.0.1:9000
 
 # Demo secrets kong/kong.yml references as {vault://env/...}.
 include examples/demo.env
