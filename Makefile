@@ -1,5 +1,6 @@
 # Warden: API-gateway security plugins for Kong.
 
+SHELL     := /bin/bash
 GO        ?= go
 BIN       := bin
 PLUGINS   := $(wildcard plugins/warden-*)
@@ -11,6 +12,11 @@ GATEWAY_FLAGS ?=
 # error log at notice, where audit lines (logged at info) do not appear.
 AUDIT_LOG ?= $(BIN)/warden-audit.log
 AUDIT_ARGS = $(foreach p,$(notdir $(PLUGINS)),-server-arg=$(p)=-audit-file=$(abspath $(AUDIT_LOG)))
+# make run METRICS=1: each plugin server serves Prometheus metrics on its own
+# port (docs/operations.md#metrics), as -metrics-addr in its start command.
+METRICS ?=
+METRICS_PORTS := warden-auth=9101 warden-authz=9102 warden-validator=9103 warden-ratelimit=9104 warden-leakguard=9105
+METRICS_ARGS = $(if $(METRICS),$(foreach e,$(METRICS_PORTS),-server-arg=$(word 1,$(subst =, ,$(e)))=-metrics-addr=127.0.0.1:$(word 2,$(subst =, ,$(e)))))
 # Fixed, not variables: kong/kong.yml names the upstream http://echo:8080 (make
 # run resolves echo to 127.0.0.1) and the issuer http://127.0.0.1:9000, which is
 # also in every token the demo IdP signs; make demo runs the same file.
@@ -26,9 +32,15 @@ export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' examples/demo.env)
 all: build
 
 ## build: every plugin binary, the local gateway (Kong-protocol harness) and the example upstream into bin/
+# The first build from a cold module and build cache downloads ~35 modules and
+# compiles ~400 packages, minutes on a small machine (README): it reports its
+# progress instead of staying silent. go build -v names each package it
+# compiles; compile errors and go's own messages pass through.
+BINARIES := $(addprefix ./,$(PLUGINS)) ./kong/gateway ./examples/echo ./cmd/warden ./examples/idp
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/ $(addprefix ./,$(PLUGINS)) ./kong/gateway ./examples/echo ./cmd/warden ./examples/idp
+	@echo "build: $(words $(BINARIES)) binaries into $(BIN)/"
+	@set -o pipefail; $(GO) build -v -o $(BIN)/ $(BINARIES) 2>&1 | awk '/^(go: |# |[^ ]+\.go:|\t)/ { print; fflush(); next } { n++; if (n % 50 == 0) { printf "build: %d packages compiled\n", n; fflush() } } END { if (n) printf "build: %d packages compiled, done\n", n }'
 
 ## vet: gofmt and go vet
 vet:
@@ -72,7 +84,7 @@ run: build
 	$(BIN)/idp -listen $(IDP_ADDR) & idp_pid=$$!; \
 	trap 'kill $$echo_pid $$idp_pid 2>/dev/null' EXIT INT TERM; \
 	echo "run: audit events in $(AUDIT_LOG) (tail -f it); Kong's error log (notice and above) below"; \
-	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -listen-tls $(LISTEN_TLS) -resolve echo=127.0.0.1 $(AUDIT_ARGS) $(GATEWAY_FLAGS)
+	$(BIN)/gateway -config kong/kong.yml -plugins $(BIN) -listen $(LISTEN) -listen-tls $(LISTEN_TLS) -resolve echo=127.0.0.1 $(AUDIT_ARGS) $(METRICS_ARGS) $(GATEWAY_FLAGS)
 
 ## demo: the real Kong image with all plugins, Redis and the example upstream (needs Docker)
 demo:

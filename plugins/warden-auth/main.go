@@ -1,6 +1,8 @@
-// Command warden-auth is the warden-auth Kong plugin server: JWT (static
-// keys, JWKS, OIDC discovery), API keys and token introspection, mapped to
-// Kong consumers and the Warden identity contract.
+// Command warden-auth is the Kong plugin server for Warden's
+// authentication: JWT (static keys, JWKS, OIDC discovery), API keys and
+// OAuth2 token introspection, mapped to Kong consumers and the Warden
+// identity contract; it strips the credential before proxying and can sign
+// the identity it forwards, so the upstream need not trust the network.
 package main
 
 import (

@@ -1,5 +1,10 @@
-// Command warden-authz is the Kong plugin server for Warden's
-// authorization rules: see package authz.
+// Command warden-authz is the Kong plugin server for Warden's authorization:
+// rules per method and path template allow or deny a request by the
+// caller's roles, scopes, groups, consumer, client IP, claims (CEL
+// conditions) and ownership of the object in the path, with a shadow mode
+// that audits what a rule would refuse before it refuses anyone. It decides
+// on the identity warden-auth, or any Kong authentication plugin,
+// established; the package authz holds the rules.
 package main
 
 import (

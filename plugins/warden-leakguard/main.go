@@ -1,6 +1,7 @@
-// Command warden-leakguard is the warden-leakguard Kong plugin server: it
-// finds leaked secrets (cloud keys, tokens, private keys, passwords in
-// URLs) in requests and upstream responses, and blocks, redacts or logs.
+// Command warden-leakguard is the Kong plugin server that finds leaked
+// secrets (cloud keys, tokens, private keys, passwords in URLs) in requests
+// and upstream responses, and blocks, redacts or logs them, never logging
+// the secret itself.
 package main
 
 import (

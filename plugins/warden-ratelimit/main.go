@@ -1,5 +1,11 @@
 // Command warden-ratelimit is the Kong plugin server for Warden's rate
-// limiting: see package ratelimit.
+// limiting: limits per second, minute, hour or day by consumer, credential,
+// client IP, header or claim, with tiers per group, role or scope; counted
+// in Redis (standalone, Sentinel or Cluster, over TLS if asked) by sliding
+// window, fixed window or GCRA in one atomic round trip, or in process. When
+// Redis fails it allows, denies or limits locally, as configured, and a
+// refusal is a 429 with RateLimit headers; the package ratelimit holds the
+// algorithms.
 package main
 
 import (
