@@ -12,6 +12,20 @@ type CallStats struct {
 	Events map[string]int
 }
 
+// RoundTrips is every socket round trip the request cost inside Kong's
+// worker: each event sent to a plugin server and each PDK call its
+// handlers made, all plugins together.
+func (c CallStats) RoundTrips() int {
+	n := 0
+	for _, v := range c.Total {
+		n += v
+	}
+	for _, v := range c.Events {
+		n += v
+	}
+	return n
+}
+
 // Count is the number of calls of method by plugin.
 func (c CallStats) Count(plugin, method string) int { return c.ByPlugin[plugin][method] }
 
