@@ -258,6 +258,7 @@ func (c *Config) Validate() error {
 	if c.Cost < 1 {
 		errs.Add("cost", "must be at least 1")
 	}
+	c.checkCost(&errs)
 	for i, t := range c.Tiers {
 		p := "tiers[" + strconv.Itoa(i) + "]"
 		if !slices.Contains([]string{"group", "role", "scope", "consumer", "claim"}, t.By) {
@@ -346,4 +347,43 @@ func (r *RedisConfig) Validate() error {
 		errs.Add("breaker_cooldown_ms", "must be at least 10")
 	}
 	return errs.Err()
+}
+
+// checkCost refuses a cost that no request could ever pay: above a
+// limit's rate (the windows), or above its burst (GCRA), a request is
+// refused whatever the counters say, forever. Tiers scale limits down as
+// well as up, so each tier is checked too.
+func (c *Config) checkCost(errs *config.Errors) {
+	gcra := c.Algorithm == string(GCRA)
+	capacity := func(l Limit) int64 {
+		if gcra {
+			return l.EffectiveBurst()
+		}
+		return l.Rate
+	}
+	field := func(i int) string {
+		p := "limits[" + strconv.Itoa(i) + "]"
+		if gcra && c.Limits[i].Burst > 0 {
+			return p + ".burst"
+		}
+		return p + ".limit"
+	}
+	for i, lc := range c.Limits {
+		if _, ok := windows[lc.Window]; !ok || lc.Limit <= 0 || lc.Burst < 0 {
+			continue // reported above
+		}
+		l := lc.toLimit()
+		if n := capacity(l); int64(c.Cost) > n {
+			errs.Add("cost", "%d is more than %s (%d): every request would be refused", c.Cost, field(i), n)
+			continue
+		}
+		for j, t := range c.Tiers {
+			if !(t.Multiplier > 0) {
+				continue // reported below
+			}
+			if n := capacity(l.Scale(t.Multiplier)); int64(c.Cost) > n {
+				errs.Add("tiers["+strconv.Itoa(j)+"].multiplier", "scales %s to %d, less than cost %d: every request of the tier would be refused", field(i), n, c.Cost)
+			}
+		}
+	}
 }
