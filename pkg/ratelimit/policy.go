@@ -147,6 +147,17 @@ func (p *Policy) Missing(r Request) bool {
 	return false
 }
 
+// Unidentified reports whether neither limit_by nor fallback_by has a
+// value in r, so the client IP identifies it (read it then, as Kong
+// does, only when needed).
+func (p *Policy) Unidentified(r Request) bool {
+	if !p.Missing(r) {
+		return false
+	}
+	_, ok := identifierValue(p.fallback, r, p.header, p.claim)
+	return !ok
+}
+
 // Limiter returns the policy's limiter.
 func (p *Policy) Limiter() *Limiter { return p.limiter }
 
@@ -160,8 +171,8 @@ type Verdict struct {
 	// limits refuse.
 	ShadowRefused bool
 	// Identified is false when neither limit_by nor fallback_by found a
-	// value and the request was counted in the shared "unidentified"
-	// bucket.
+	// value and the request was counted by its client IP (or, without
+	// one, in a shared "unidentified" bucket).
 	Identified bool
 	// Tier is the matching tier, nil for none.
 	Tier *Tier

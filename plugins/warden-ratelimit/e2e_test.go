@@ -27,7 +27,7 @@ const pluginName = "warden-ratelimit"
 
 // namespace returns a counter namespace unique to this test run and
 // deletes its Redis keys at the end.
-func namespace(t *testing.T) string {
+func namespace(t testing.TB) string {
 	t.Helper()
 	ns := fmt.Sprintf("e2e%d", time.Now().UnixNano())
 	t.Cleanup(func() {
@@ -44,7 +44,7 @@ func namespace(t *testing.T) string {
 
 // startGateway runs the real binary behind the harness with the plugin
 // config given as YAML under a route at /limited.
-func startGateway(t *testing.T, pluginConfig string, opts ...func(*harness.Options)) (*harness.Gateway, *harnesstest.EchoUpstream, *harnesstest.LogBuffer) {
+func startGateway(t testing.TB, pluginConfig string, opts ...func(*harness.Options)) (*harness.Gateway, *harnesstest.EchoUpstream, *harnesstest.LogBuffer) {
 	t.Helper()
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-ratelimit")
 	up := harnesstest.NewEchoUpstream(t)
@@ -472,5 +472,63 @@ func TestE2EPathIdentifierInvalidUTF8(t *testing.T) {
 	}
 	if r := get(t, g, "/limited/%ff"); r.status != 429 {
 		t.Errorf("the same path again (hex case differs, normalized the same): %d %s", r.status, r.body)
+	}
+}
+
+// getFrom is get from the client address ip (a loopback address other
+// than 127.0.0.1), so the gateway sees another client.
+func getFrom(t *testing.T, g *harness.Gateway, ip, path string, header ...string) reply {
+	t.Helper()
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	client := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	defer client.CloseIdleConnections()
+	req, _ := http.NewRequest(http.MethodGet, g.URL()+path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{status: resp.StatusCode, header: resp.Header, body: string(b), calls: g.Calls(resp.Header.Get("X-Kong-Request-Id"))}
+}
+
+// TestE2EUnidentifiedFallsBackToIP is issue #13 item 14: limited by a
+// header with fallback_by consumer, requests with neither shared one
+// counter, so one client exhausted it for all. They are counted by client
+// IP, as Kong's rate-limiting does (kong/plugins/rate-limiting/
+// handler.lua get_identifier: `identifier or kong.client.get_forwarded_ip()`).
+func TestE2EUnidentifiedFallsBackToIP(t *testing.T) {
+	g, up, _ := startGateway(t, `
+limit_by: [header]
+header_name: x-tenant
+fallback_by: consumer
+namespace: `+namespace(t)+`
+limits:
+  - {window: hour, limit: 1}
+`)
+	if r := getFrom(t, g, "127.0.0.2", "/limited"); r.status != 200 {
+		t.Fatalf("first client: %d %s", r.status, r.body)
+	}
+	if r := getFrom(t, g, "127.0.0.2", "/limited"); r.status != 429 {
+		t.Fatalf("first client again: %d, want 429", r.status)
+	}
+	r := getFrom(t, g, "127.0.0.3", "/limited")
+	if r.status != 200 {
+		t.Fatalf("second client, another address: %d %s (shares the first client's counter)", r.status, r.body)
+	}
+	// The header, then the consumer (missing), then the address.
+	if n := r.calls.Count(pluginName, "kong.client.get_forwarded_ip"); n != 1 {
+		t.Errorf("get_forwarded_ip called %d times (%v), want 1", n, r.calls.ByPlugin[pluginName])
+	}
+	// An identified request reads no address.
+	r = getFrom(t, g, "127.0.0.3", "/limited", "X-Tenant", "acme")
+	if r.status != 200 || r.calls.Count(pluginName, "kong.client.get_forwarded_ip") != 0 {
+		t.Errorf("identified request: %d, calls %v", r.status, r.calls.ByPlugin[pluginName])
+	}
+	if up.Count() != 3 {
+		t.Errorf("upstream saw %d requests, want 3", up.Count())
 	}
 }
