@@ -25,9 +25,10 @@ const (
 	DefaultRedisMode     = RedisStandalone
 	DefaultRedisAddress  = "127.0.0.1:6379"
 	DefaultRedisPoolSize = 20
-	DefaultRedisTimeout  = 50 // ms
+	DefaultRedisTimeout  = 500 // ms
 	DefaultKeyPrefix     = "warden:rl:"
-	DefaultBreakerFails  = 3
+	DefaultBreakerFails  = 5
+	DefaultBreakerWinMS  = 10_000
 	DefaultBreakerCoolMS = 500
 )
 
@@ -89,7 +90,14 @@ type Config struct {
 	Shadow bool `json:"shadow"`
 	// OnRedisError is allow, deny or local (default): what to decide when
 	// Redis fails or its circuit breaker is open.
-	OnRedisError string `json:"on_redis_error" kong:"required,one_of=allow|deny|local" desc:"Decision when Redis fails or its circuit breaker is open: allow (fail open), deny (fail closed), local (in-process limiter with the same limits)."`
+	OnRedisError string `json:"on_redis_error" kong:"required,one_of=allow|deny|local" desc:"Decision when Redis fails or its circuit breaker is open: allow (fail open), deny (fail closed), local (in-process limiter admitting this node's share of the limits, see gateway_nodes)."`
+	// GatewayNodes is how many gateway nodes share the limits: with
+	// on_redis_error local, each node admits limit/gateway_nodes (rounded
+	// down, at least 1) while Redis is unusable. 0 (default) learns it:
+	// every node writes a heartbeat to Redis every 2 s and counts the
+	// nodes heard from in the last 10 s; before its first answer (Redis
+	// down since the process started) a node admits the whole limit.
+	GatewayNodes int `json:"gateway_nodes" kong:"between=0:100000" desc:"Gateway nodes sharing the limits: during a Redis outage with on_redis_error local each node admits limit/gateway_nodes. 0 learns the count from Redis heartbeats (nodes heard from in the last 10 s)."`
 	// RememberOverLimit refuses identifiers known to be over a limit
 	// without a Redis round trip until they may pass again. Default true.
 	RememberOverLimit bool `json:"remember_over_limit"`
@@ -151,13 +159,21 @@ type RedisConfig struct {
 	ClientKey  string `json:"client_key" kong:"referenceable,encrypted,len_max=65536"`
 	// PoolSize is the connections per node. Default 20.
 	PoolSize int `json:"pool_size" kong:"required,between=1:1000"`
-	// TimeoutMS bounds one decision: connect, write, read. Default 50.
+	// TimeoutMS bounds one decision: connect, write, read. Default 500:
+	// Redis answers in well under a millisecond, but on a loaded host a
+	// scheduler stall can hold a call for tens of milliseconds, and a
+	// call that times out is decided by on_redis_error instead.
 	TimeoutMS int `json:"timeout_ms" kong:"required,between=1:10000"`
 	// KeyPrefix starts every key. Default "warden:rl:".
 	KeyPrefix string `json:"key_prefix" kong:"required,len_max=64"`
-	// BreakerFailures is how many failures in a row open the circuit
-	// breaker. Default 3.
+	// BreakerFailures is how many failed calls within breaker_window_ms
+	// open the circuit breaker, provided they are also at least half of
+	// the calls in that window: a dead Redis opens it after this many
+	// calls, a few timeouts among many answered calls never do. Default 5.
 	BreakerFailures int `json:"breaker_failures" kong:"required,between=1:1000"`
+	// BreakerWindowMS is how far back the breaker counts calls and
+	// failures. Default 10000.
+	BreakerWindowMS int `json:"breaker_window_ms" kong:"required,between=100:600000"`
 	// BreakerCooldownMS is how long an open breaker skips Redis before
 	// probing it again. Default 500.
 	BreakerCooldownMS int `json:"breaker_cooldown_ms" kong:"required,between=10:600000"`
@@ -185,6 +201,7 @@ func (r *RedisConfig) SetDefaults() {
 	r.TimeoutMS = DefaultRedisTimeout
 	r.KeyPrefix = DefaultKeyPrefix
 	r.BreakerFailures = DefaultBreakerFails
+	r.BreakerWindowMS = DefaultBreakerWinMS
 	r.BreakerCooldownMS = DefaultBreakerCoolMS
 }
 
@@ -288,6 +305,9 @@ func (c *Config) Validate() error {
 	default:
 		errs.Add("on_redis_error", "must be allow, deny or local")
 	}
+	if c.GatewayNodes < 0 {
+		errs.Add("gateway_nodes", "must not be negative")
+	}
 	if !namespacePattern.MatchString(c.Namespace) {
 		errs.Add("namespace", "only letters, digits, '-', '_' and '.'")
 	}
@@ -342,6 +362,9 @@ func (r *RedisConfig) Validate() error {
 	}
 	if r.BreakerFailures < 1 {
 		errs.Add("breaker_failures", "must be at least 1")
+	}
+	if r.BreakerWindowMS < 100 {
+		errs.Add("breaker_window_ms", "must be at least 100")
 	}
 	if r.BreakerCooldownMS < 10 {
 		errs.Add("breaker_cooldown_ms", "must be at least 10")

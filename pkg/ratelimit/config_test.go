@@ -130,7 +130,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if c.Algorithm != "sliding_window" || c.Policy != "redis" || c.LimitBy[0] != "consumer" || c.FallbackBy != "ip" ||
 		c.Cost != 1 || c.ErrorCode != 429 || c.OnRedisError != "local" || !c.RememberOverLimit ||
-		c.Redis.TimeoutMS != 50 || c.Redis.Addresses[0] != "127.0.0.1:6379" || !c.Redis.SSLVerify {
+		c.Redis.TimeoutMS != DefaultRedisTimeout || c.Redis.Addresses[0] != "127.0.0.1:6379" || !c.Redis.SSLVerify {
 		t.Errorf("defaults: %+v", c)
 	}
 }

@@ -84,6 +84,7 @@ func CompileWith(cfg *Config, co CompileOptions) (*Policy, error) {
 		o.Redis = NewRedis(b.Client, cfg.Redis.KeyPrefix+namespace(cfg)+":", alg)
 		o.Breaker = b.Breaker
 		o.Timeout = time.Duration(cfg.Redis.TimeoutMS) * time.Millisecond
+		o.Nodes = nodeCount(cfg.GatewayNodes, b.Nodes)
 	}
 	if co.Now == nil {
 		// Kong restarts every instance whose config it rebuilt, on any
@@ -116,6 +117,16 @@ func CompileWith(cfg *Config, co CompileOptions) (*Policy, error) {
 	p.needs = needsFor(cfg.LimitBy, len(p.tiers) > 0)
 	p.fbNeeds = needsFor([]string{cfg.FallbackBy}, false)
 	return p, nil
+}
+
+// nodeCount is the node count the local fallback divides by: the
+// configured gateway_nodes, else the count learnt from Redis heartbeats,
+// else 1 (nothing learnt yet: Redis was down since this process started).
+func nodeCount(configured int, learnt *Nodes) func() int {
+	if configured > 0 {
+		return func() int { return configured }
+	}
+	return func() int { return max(learnt.Count(), 1) }
 }
 
 // namespace separates the counters of different configurations: the
