@@ -202,6 +202,13 @@ func (l *Limiter) decide(ctx context.Context, identifier string, multiplier floa
 	if !res.Allowed && l.blocked != nil {
 		l.blocked.put(bkey, res, l.o.Now())
 	}
+	if res.Allowed && l.o.OnError == OnErrorLocal {
+		// The local fallback's counters also hold what this node
+		// admitted through Redis, so a fallback decision (a timeout, an
+		// open breaker) admits only what is left of this node's share
+		// of the window, not a share on top of it.
+		l.local.Decide(identifier, l.share(limits), l.o.Cost, true)
+	}
 	return Decision{Result: res, Source: SourceRedis}
 }
 
