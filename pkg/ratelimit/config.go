@@ -72,13 +72,18 @@ type Config struct {
 	CountRejected bool `json:"count_rejected"`
 	// Tiers scale the limits for matching principals; the first match wins.
 	Tiers []TierConfig `json:"tiers" kong:"len_max=32"`
-	// Namespace separates counters of instances with equal limits and
-	// identifiers; empty means a digest of the limits and identifier
-	// settings, so equal configs on several nodes share counters (in
-	// Redis) and instances of one process share in-process counters,
-	// which therefore survive Kong restarting an instance on a config
-	// change.
-	Namespace string `json:"namespace" kong:"len_max=64" match:"^[%w%-_.]*$"`
+	// Namespace names the counters. Empty (default): counters belong to
+	// the instance's scope, as Kong's rate-limiting keys them by the
+	// plugin's route and service (kong/plugins/rate-limiting/policies/
+	// init.lua get_local_key): a digest of the route id, the service id
+	// (none for a global plugin, whose counters every route shares) and
+	// the limit and identifier settings. The same instance on every node,
+	// and again after Kong restarts it on a config change, finds its
+	// counters; two routes with equal configs count apart. Set, it is the
+	// counters' whole name: every instance with the same namespace,
+	// algorithm and Redis shares them, whatever its scope (the opt-in to
+	// sharing).
+	Namespace string `json:"namespace" kong:"len_max=64" match:"^[%w%-_.]*$" desc:"Counter name. Empty: counters per plugin scope (route and service, as Kong's rate-limiting) and limit settings. Set: shared by every instance with this namespace, whatever its route or service."`
 	// HideClientHeaders sends no rate-limit headers (Retry-After included,
 	// as Kong does).
 	HideClientHeaders bool `json:"hide_client_headers"`
@@ -103,6 +108,17 @@ type Config struct {
 	RememberOverLimit bool `json:"remember_over_limit"`
 	// Redis is the connection for policy redis.
 	Redis RedisConfig `json:"redis"`
+
+	// routeID and serviceID are the instance's scope (SetScope).
+	routeID, serviceID string
+}
+
+// SetScope records the ids of the route and the service the instance is
+// configured on (empty for a global plugin), which Kong adds to its
+// config; the default namespace is per scope. pluginkit calls it before
+// Compile.
+func (c *Config) SetScope(routeID, serviceID string) {
+	c.routeID, c.serviceID = routeID, serviceID
 }
 
 // LimitConfig is one rate.

@@ -217,3 +217,50 @@ func TestLocalCountersOutliveTheInstance(t *testing.T) {
 		t.Error("a config with other limits does not count apart")
 	}
 }
+
+// TestCountersPerScope is issue #13 item 13: by default counters belong
+// to the instance's route and service, as Kong's rate-limiting keys them
+// (kong/plugins/rate-limiting/policies/init.lua get_local_key), so two
+// routes with equal configs count apart; the same scope compiled again
+// (Kong restarting the instance) keeps its count; a namespace shares
+// counters across scopes.
+func TestCountersPerScope(t *testing.T) {
+	t.Parallel()
+	compile := func(route, service, ns string) *Policy {
+		t.Helper()
+		c, err := config.Load[Config]([]byte(`{"policy":"local","limit_by":["ip"],"namespace":"` + ns + `","limits":[{"window":"hour","limit":1}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetScope(route, service)
+		p, err := Compile(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	allowed := func(p *Policy) bool {
+		return !p.Decide(context.Background(), Request{IP: "192.0.2.202"}).Refuse // used by no other test
+	}
+	ns := fmt.Sprintf("scope%d", time.Now().UnixNano())
+	routeA := compile("route-a-"+ns, "svc-"+ns, "")
+	if !allowed(routeA) || allowed(routeA) {
+		t.Fatal("route a: want one request, then a refusal")
+	}
+	if allowed(compile("route-a-"+ns, "svc-"+ns, "")) {
+		t.Error("route a restarted: forgot its count")
+	}
+	if !allowed(compile("route-b-"+ns, "svc-"+ns, "")) {
+		t.Error("route b with an equal config shares route a's counter")
+	}
+	if !allowed(compile("", "svc-"+ns, "")) {
+		t.Error("an instance on the service shares route a's counter")
+	}
+	// A namespace is the opt-in to sharing, whatever the scope.
+	if !allowed(compile("route-a-"+ns, "svc-"+ns, ns)) {
+		t.Fatal("namespaced route a: first request refused")
+	}
+	if allowed(compile("route-b-"+ns, "svc-"+ns, ns)) {
+		t.Error("namespaced route b does not share route a's counter")
+	}
+}

@@ -129,13 +129,15 @@ func nodeCount(configured int, learnt *Nodes) func() int {
 	return func() int { return max(learnt.Count(), 1) }
 }
 
-// namespace separates the counters of different configurations: the
-// configured one, or a digest of everything that defines a counter.
+// namespace names an instance's counters: the configured one, or a
+// digest of its scope (route and service ids, as Kong's rate-limiting
+// keys its counters: kong/plugins/rate-limiting/policies/init.lua
+// get_local_key) and of everything that defines a counter.
 func namespace(cfg *Config) string {
 	if cfg.Namespace != "" {
 		return cfg.Namespace
 	}
-	b, _ := json.Marshal([]any{cfg.Limits, cfg.LimitBy, cfg.FallbackBy, cfg.HeaderName, cfg.ClaimName, cfg.Cost})
+	b, _ := json.Marshal([]any{cfg.Limits, cfg.LimitBy, cfg.FallbackBy, cfg.HeaderName, cfg.ClaimName, cfg.Cost, cfg.routeID, cfg.serviceID})
 	return hashHex(string(b))[:12]
 }
 
