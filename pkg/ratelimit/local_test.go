@@ -156,13 +156,15 @@ func TestLocalMatchesRedis(t *testing.T) {
 				at += rng.Int64N(7_000_000) + 333
 				cost := rng.Int64N(3) + 1
 				setClock(t, r, c, at)
-				got, err := r.Decide(context.Background(), "k", limits, cost, false)
+				// Now and then a refused request consumes quota too.
+				countRejected := i%7 == 3
+				got, err := r.Decide(context.Background(), "k", limits, cost, countRejected)
 				if err != nil {
 					t.Fatal(err)
 				}
 				// The local limiter decides at the instant Redis did.
 				clock.Set(got.At)
-				want := l.Decide("k", limits, cost, false)
+				want := l.Decide("k", limits, cost, countRejected)
 				if got.Allowed != want.Allowed {
 					t.Fatalf("step %d: redis allowed=%v, local %v", i, got.Allowed, want.Allowed)
 				}

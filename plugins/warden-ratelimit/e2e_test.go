@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -118,15 +119,19 @@ limits:
 			"X-Ratelimit-Remaining-Hour": fmt.Sprint(2 - i),
 			"Ratelimit-Limit":            "3",
 			"Ratelimit-Remaining":        fmt.Sprint(2 - i),
-			"Ratelimit-Policy":           `"hour";q=3;w=3600`,
+			// GCRA lets the whole burst through at once: the policy says
+			// so (issue #13 item 15).
+			"Ratelimit-Policy": `"hour";q=3;w=3600;warden-burst=3`,
+			// One unit returns every 1200 s, whatever was used: the next
+			// one is 1200 s away (it was the full burst's 1200 s, 2400 s,
+			// 3600 s).
+			"Ratelimit-Reset": "1200",
+			"Ratelimit":       `"hour";r=` + fmt.Sprint(2-i) + ";t=1200",
 		}
 		for k, v := range want {
 			if got := r.header.Get(k); got != v {
 				t.Errorf("request %d: %s = %q, want %q", i, k, got, v)
 			}
-		}
-		if !strings.HasPrefix(r.header.Get("Ratelimit"), `"hour";r=`+fmt.Sprint(2-i)+";t=") {
-			t.Errorf("request %d: RateLimit = %q", i, r.header.Get("Ratelimit"))
 		}
 		// get_forwarded_ip and set_headers.
 		if n := r.calls.Total[pluginName]; n != 2 {
@@ -137,8 +142,9 @@ limits:
 	if r.status != 429 || !strings.Contains(r.body, "API rate limit exceeded") {
 		t.Fatalf("fourth request: %d %s", r.status, r.body)
 	}
-	if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {
-		t.Errorf("refusal without Retry-After: %q", ra)
+	if ra := r.header.Get("Retry-After"); ra != "1200" || r.header.Get("Ratelimit-Reset") != ra || r.header.Get("Ratelimit") != `"hour";r=0;t=1200` {
+		t.Errorf("refusal: Retry-After %q, RateLimit-Reset %q, RateLimit %q: want the next unit's 1200 s in all three",
+			ra, r.header.Get("Ratelimit-Reset"), r.header.Get("Ratelimit"))
 	}
 	if r.header.Get("X-Ratelimit-Remaining-Hour") != "0" {
 		t.Errorf("refusal remaining %q", r.header.Get("X-Ratelimit-Remaining-Hour"))
@@ -596,5 +602,48 @@ services:
 		if r := get(t, step.g, step.path); r.status != step.want {
 			t.Errorf("GET %s: %d, want %d", step.path, r.status, step.want)
 		}
+	}
+}
+
+// TestE2ESlidingWindowHeadersTellWhenQuotaReturns is issue #13 item 15:
+// with a sliding window, RateLimit-Reset and RateLimit's t gave the
+// window's end while a refused client could pass only at Retry-After,
+// half a window later: clients retried too early. Both now give when
+// quota returns (draft-ietf-httpapi-ratelimit-headers-10 section 4.1.2:
+// t is the time until additional quota is made available; section 6:
+// Retry-After not earlier than t).
+func TestE2ESlidingWindowHeadersTellWhenQuotaReturns(t *testing.T) {
+	g, _, _ := startGateway(t, `
+limit_by: [ip]
+namespace: `+namespace(t)+`
+limits:
+  - {window: minute, limit: 2}
+`)
+	for i := 0; i < 2; i++ {
+		if r := get(t, g, "/limited"); r.status != 200 {
+			t.Fatalf("request %d: %d %s", i, r.status, r.body)
+		}
+	}
+	r := get(t, g, "/limited")
+	if r.status != 429 {
+		t.Fatalf("third request: %d", r.status)
+	}
+	ra, err := strconv.Atoi(r.header.Get("Retry-After"))
+	if err != nil {
+		t.Fatalf("Retry-After %q", r.header.Get("Retry-After"))
+	}
+	// Two units in this window and none before: one returns once this
+	// window has ended and half of the next has passed.
+	if ra <= 30 || ra > 90 {
+		t.Errorf("Retry-After %d s, want between 30 and 90", ra)
+	}
+	if got := r.header.Get("Ratelimit-Reset"); got != strconv.Itoa(ra) {
+		t.Errorf("RateLimit-Reset %s, Retry-After %d: quota returns at Retry-After", got, ra)
+	}
+	if got, want := r.header.Get("Ratelimit"), `"minute";r=0;t=`+strconv.Itoa(ra); got != want {
+		t.Errorf("RateLimit %q, want %q", got, want)
+	}
+	if got := r.header.Get("Ratelimit-Policy"); got != `"minute";q=2;w=60` {
+		t.Errorf("RateLimit-Policy %q", got)
 	}
 }
