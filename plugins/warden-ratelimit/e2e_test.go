@@ -31,16 +31,19 @@ const pluginName = "warden-ratelimit"
 func namespace(t testing.TB) string {
 	t.Helper()
 	ns := fmt.Sprintf("e2e%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-		defer c.Close()
-		ctx := context.Background()
-		iter := c.Scan(ctx, 0, "warden:rl:"+ns+":*", 1000).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-	})
+	t.Cleanup(func() { deleteKeys("warden:rl:" + ns + ":") })
 	return ns
+}
+
+// deleteKeys deletes the test Redis's keys starting with prefix.
+func deleteKeys(prefix string) {
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	defer c.Close()
+	ctx := context.Background()
+	iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		c.Del(ctx, iter.Val())
+	}
 }
 
 // startGateway runs the real binary behind the harness with the plugin
@@ -88,11 +91,16 @@ type reply struct {
 
 func get(t *testing.T, g *harness.Gateway, path string, header ...string) reply {
 	t.Helper()
+	return getWith(t, http.DefaultClient, g, path, header...)
+}
+
+func getWith(t *testing.T, client *http.Client, g *harness.Gateway, path string, header ...string) reply {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, g.URL()+path, nil)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -488,17 +496,7 @@ func getFrom(t *testing.T, g *harness.Gateway, ip, path string, header ...string
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
 	client := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
 	defer client.CloseIdleConnections()
-	req, _ := http.NewRequest(http.MethodGet, g.URL()+path, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return reply{status: resp.StatusCode, header: resp.Header, body: string(b), calls: g.Calls(resp.Header.Get("X-Kong-Request-Id"))}
+	return getWith(t, client, g, path, header...)
 }
 
 // TestE2EUnidentifiedFallsBackToIP is issue #13 item 14: limited by a

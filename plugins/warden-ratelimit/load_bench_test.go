@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,8 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/warden-gw/warden/kong/harness"
 )
@@ -132,16 +129,6 @@ func cpuLoad(b *testing.B, n int) func() {
 			_ = c.Process.Kill()
 			_ = c.Wait()
 		}
-	}
-}
-
-func deleteKeys(prefix string) {
-	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-	defer c.Close()
-	ctx := context.Background()
-	iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		c.Del(ctx, iter.Val())
 	}
 }
 
