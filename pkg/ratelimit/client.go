@@ -26,9 +26,9 @@ type Backend struct {
 var backends = pool.New[*Backend]()
 
 // SharedBackend returns the process-wide backend for r, creating it the
-// first time, and starts its node heartbeat (one small script call every
-// two seconds, off the request path). It does not otherwise connect:
-// go-redis dials on first use. The
+// first time. It does not connect: go-redis dials on first use, and the
+// node heartbeat (one small script call every two seconds, off the
+// request path) starts when a local fallback first asks for the count. The
 // breaker reports its state changes to onChange (may be nil) of the call
 // that created it: pass a process-wide function such as a metric.
 func SharedBackend(r RedisConfig, onChange func(from, to BreakerState)) (*Backend, error) {
@@ -40,8 +40,7 @@ func SharedBackend(r RedisConfig, onChange func(from, to BreakerState)) (*Backen
 		b := NewBreaker(r.BreakerFailures, time.Duration(r.BreakerCooldownMS)*time.Millisecond, nil)
 		b.SetWindow(time.Duration(r.BreakerWindowMS) * time.Millisecond)
 		b.OnChange(onChange)
-		n := &Nodes{}
-		go n.heartbeat(c, r.KeyPrefix+nodesKey, time.Duration(r.TimeoutMS)*time.Millisecond)
+		n := newNodes(c, r.KeyPrefix+nodesKey, time.Duration(r.TimeoutMS)*time.Millisecond)
 		return &Backend{Client: c, Breaker: b, Nodes: n}, nil
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,7 +49,19 @@ return redis.call('ZCARD', KEYS[1])
 
 // Nodes is the number of gateway nodes learnt from Redis heartbeats.
 type Nodes struct {
-	n atomic.Int64
+	n     atomic.Int64
+	once  sync.Once
+	start func() // the heartbeat, started by the first Count
+}
+
+// newNodes returns a count learnt by heartbeats to c under key, which
+// start with the first Count: a process that never decides with a local
+// fallback (on_redis_error allow or deny, gateway_nodes set, or warden
+// check compiling configs offline) writes none.
+func newNodes(c redis.Scripter, key string, timeout time.Duration) *Nodes {
+	n := &Nodes{}
+	n.start = func() { go n.heartbeat(c, key, timeout) }
+	return n
 }
 
 // Count returns the last count learnt, 0 before the first answer. A
@@ -56,6 +69,9 @@ type Nodes struct {
 func (n *Nodes) Count() int {
 	if n == nil {
 		return 0
+	}
+	if n.start != nil {
+		n.once.Do(n.start)
 	}
 	return int(n.n.Load())
 }

@@ -98,3 +98,26 @@ func TestLocalFallbackShare(t *testing.T) {
 		})
 	}
 }
+
+// TestHeartbeatStartsOnFirstCount: compiling a policy (warden check
+// does, offline) writes no heartbeat; the first count asked for by a
+// local fallback starts them.
+func TestHeartbeatStartsOnFirstCount(t *testing.T) {
+	t.Parallel()
+	c, prefix := testRedis(t)
+	ctx := context.Background()
+	n := newNodes(c, prefix+nodesKey, time.Second)
+	time.Sleep(50 * time.Millisecond)
+	if c.Exists(ctx, prefix+nodesKey).Val() != 0 {
+		t.Fatal("heartbeat written before any count was asked for")
+	}
+	n.Count()
+	for start := time.Now(); n.Count() != 1; time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > 2*time.Second {
+			t.Fatalf("count %d after the first heartbeat, want 1", n.Count())
+		}
+	}
+	if c.ZCard(ctx, prefix+nodesKey).Val() != 1 {
+		t.Error("no heartbeat in Redis")
+	}
+}

@@ -120,8 +120,9 @@ func CompileWith(cfg *Config, co CompileOptions) (*Policy, error) {
 }
 
 // nodeCount is the node count the local fallback divides by: the
-// configured gateway_nodes, else the count learnt from Redis heartbeats,
-// else 1 (nothing learnt yet: Redis was down since this process started).
+// configured gateway_nodes, else the count learnt from Redis heartbeats
+// (asking starts them), else 1 (nothing learnt yet: Redis was down since
+// this process started).
 func nodeCount(configured int, learnt *Nodes) func() int {
 	if configured > 0 {
 		return func() int { return configured }
