@@ -142,8 +142,17 @@ func redisDiesAndReturns(t *testing.T, mode OnError, source Source, allowed bool
 	defer b.Client.Close()
 	l := newTestLimiter(t, b, mode, PerHour(1_000_000))
 	ctx := context.Background()
-	if d := l.Decide(ctx, "u", 1); d.Source != SourceRedis {
-		t.Fatalf("healthy Redis: source %s (%v)", d.Source, d.Err)
+	// The first call loads the script; on a busy machine (make test) it
+	// can miss the 50 ms timeout once: a healthy Redis answers within a
+	// second.
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		d := l.Decide(ctx, "u", 1)
+		if d.Source == SourceRedis {
+			break
+		}
+		if time.Since(start) > time.Second {
+			t.Fatalf("healthy Redis: source %s (%v)", d.Source, d.Err)
+		}
 	}
 	goroutines := runtime.NumGoroutine()
 	s.Stop()
