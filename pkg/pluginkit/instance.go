@@ -52,14 +52,7 @@ type instance struct {
 // plugin.lua get_instance_id). Instead the instance keeps the error,
 // logs it once here, and answers every request with a generic 500.
 func (in *instance) UnmarshalJSON(raw []byte) error {
-	// Kong adds the plugin's id and scope to every config
-	// (kong/runloop/plugins_iterator.lua get_config).
-	var meta struct {
-		PluginID  string `json:"__plugin_id"`
-		RouteID   string `json:"route_id"`
-		ServiceID string `json:"service_id"`
-	}
-	_ = json.Unmarshal(raw, &meta)
+	meta := parseMeta(raw)
 	in.pluginID, in.routeID, in.serviceID = meta.PluginID, meta.RouteID, meta.ServiceID
 	in.handler, in.err = in.safeCompile(raw)
 	if in.err != nil {
@@ -67,6 +60,20 @@ func (in *instance) UnmarshalJSON(raw []byte) error {
 			in.pluginID, config.Summary(in.err))
 	}
 	return nil
+}
+
+// configMeta is what Kong adds to every config: the plugin's id and its
+// scope (kong/runloop/plugins_iterator.lua get_plugin_config).
+type configMeta struct {
+	PluginID  string `json:"__plugin_id"`
+	RouteID   string `json:"route_id"`
+	ServiceID string `json:"service_id"`
+}
+
+func parseMeta(raw []byte) configMeta {
+	var m configMeta
+	_ = json.Unmarshal(raw, &m)
+	return m
 }
 
 func (in *instance) safeCompile(raw []byte) (h any, err error) {

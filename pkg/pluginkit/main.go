@@ -77,6 +77,10 @@ func Run[C, H any](p Plugin[C, H], args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return nil, err
 		}
+		if s, ok := any(cfg).(Scoped); ok {
+			m := parseMeta(raw)
+			s.SetScope(m.RouteID, m.ServiceID)
+		}
 		return p.New(cfg)
 	}
 	// An optional response phase is always served, declared or not: with

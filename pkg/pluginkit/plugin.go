@@ -42,6 +42,16 @@ type Responder interface{ Response(k *Kong) error }
 // (kong/runloop/plugin_servers/plugin.lua build_phases).
 type Logger interface{ Log(k *Kong) error }
 
+// Scoped is implemented by a config that needs its instance's scope: the
+// ids of the route and the service the plugin is configured on, which
+// Kong adds to every config it hands over (route_id, service_id; empty
+// for a global plugin: kong/runloop/plugins_iterator.lua
+// get_plugin_config). The runtime calls SetScope after Validate, before
+// New.
+type Scoped interface {
+	SetScope(routeID, serviceID string)
+}
+
 // Plugin describes one Warden plugin binary. C is the config struct, H the
 // compiled handler; the phases H implements are the phases the binary
 // declares, and each declared phase costs Kong one event round trip per

@@ -61,9 +61,14 @@ type LimitState struct {
 	Limit Limit
 	// Remaining is how many units are left.
 	Remaining int64
-	// Reset is how long until the window resets (fixed and sliding
-	// windows: the end of the current window; GCRA: until the full burst
-	// is available again).
+	// Reset is how long until additional quota is made available, the
+	// IETF draft's RateLimit "t" (draft-ietf-httpapi-ratelimit-headers-10
+	// section 4.1.2): for the fixed window the end of the window, when
+	// the whole limit returns; for the sliding window the moment the
+	// weighted count has decayed by one more unit; for GCRA the moment
+	// the next unit is emitted. When the limit refuses a request of cost
+	// 1, that is its RetryAfter; with nothing used it is the window's end
+	// (sliding, fixed) or zero (GCRA).
 	Reset time.Duration
 	// RetryAfter is how long until a refused request could pass, zero when
 	// this limit did not refuse.
@@ -73,6 +78,8 @@ type LimitState struct {
 // Result is the outcome of deciding all limits of one request.
 type Result struct {
 	Allowed bool
+	// Algorithm decided the limits (empty for a fallback allow or deny).
+	Algorithm Algorithm
 	// At is when the decision was made, by the deciding clock (Redis TIME
 	// for Redis decisions).
 	At     time.Time

@@ -18,30 +18,59 @@ const (
 	BreakerHalfOpen BreakerState = "half_open"
 )
 
-// Breaker stops calling Redis after consecutive failures so that no
-// request waits on a dead server: after Threshold failures in a row it
-// opens for Cooldown, during which Allow says no at once; then it lets one
-// probe through at a time until one succeeds, which closes it. A request
-// therefore waits at most one operation timeout per cooldown, however
-// many arrive (envoyproxy/ratelimit #462 stalled every request instead).
+// DefaultBreakerWindow is how far back a breaker counts calls unless
+// SetWindow says otherwise.
+const DefaultBreakerWindow = 10 * time.Second
+
+// breakerBuckets is the resolution of the breaker's window.
+const breakerBuckets = 10
+
+// Breaker stops calling Redis when it fails, so that no request waits on
+// a dead server. It opens when, within its window, at least Threshold
+// calls failed and they are at least half of the calls: a dead Redis
+// fails every call and opens it after Threshold of them, while the odd
+// slow call of a loaded host (a scheduler stall times out every call in
+// flight at once) among thousands of answered ones never does. Open, it
+// skips Redis for Cooldown, during which Allow says no at once; then it
+// lets one probe through at a time until one succeeds, which closes it.
+// A request therefore waits at most one operation timeout per cooldown,
+// however many arrive (envoyproxy/ratelimit #462 stalled every request
+// instead).
 type Breaker struct {
 	threshold int
 	cooldown  time.Duration
+	width     time.Duration // of one bucket
 	now       func() time.Time
 	onChange  func(from, to BreakerState)
 
 	mu        sync.Mutex
-	failures  int
+	buckets   [breakerBuckets]breakerBucket
+	open      bool
 	openUntil time.Time
 	probing   bool
 }
 
-// NewBreaker returns a closed breaker; now is its clock (time.Now if nil).
+// breakerBucket counts the calls that ended in one slice of the window.
+type breakerBucket struct {
+	slice        int64 // time / width
+	calls, fails int
+}
+
+// NewBreaker returns a closed breaker opening on threshold failures
+// within DefaultBreakerWindow; now is its clock (time.Now if nil).
 func NewBreaker(threshold int, cooldown time.Duration, now func() time.Time) *Breaker {
 	if now == nil {
 		now = time.Now
 	}
-	return &Breaker{threshold: max(threshold, 1), cooldown: cooldown, now: now}
+	b := &Breaker{threshold: max(threshold, 1), cooldown: cooldown, now: now}
+	b.SetWindow(DefaultBreakerWindow)
+	return b
+}
+
+// SetWindow sets how far back the breaker counts calls. Set it before
+// the breaker is shared.
+func (b *Breaker) SetWindow(d time.Duration) {
+	b.width = max(d/breakerBuckets, time.Millisecond)
 }
 
 // OnChange sets a function told of every state change (for metrics),
@@ -51,7 +80,7 @@ func (b *Breaker) OnChange(f func(from, to BreakerState)) { b.onChange = f }
 // state is the current state; b.mu is held.
 func (b *Breaker) state() BreakerState {
 	switch {
-	case b.failures < b.threshold:
+	case !b.open:
 		return BreakerClosed
 	case b.probing:
 		return BreakerHalfOpen
@@ -71,7 +100,7 @@ func (b *Breaker) State() BreakerState {
 // followed by Done.
 func (b *Breaker) Allow() bool {
 	b.mu.Lock()
-	if b.failures < b.threshold {
+	if !b.open {
 		b.mu.Unlock()
 		return true
 	}
@@ -85,17 +114,25 @@ func (b *Breaker) Allow() bool {
 	return true
 }
 
-// Done records the outcome of an allowed call.
+// Done records the outcome of an allowed call. While the breaker is open
+// (calls allowed before it opened may end then, besides the probe) a
+// success closes it and a failure keeps it open for another cooldown.
 func (b *Breaker) Done(err error) {
 	b.mu.Lock()
 	from := b.state()
-	b.probing = false
-	if err == nil {
-		b.failures = 0
-	} else {
-		b.failures++
-		if b.failures >= b.threshold {
-			b.openUntil = b.now().Add(b.cooldown)
+	now := b.now()
+	switch {
+	case b.open && err == nil:
+		b.open, b.probing = false, false
+		b.buckets = [breakerBuckets]breakerBucket{}
+	case b.open:
+		b.probing = false
+		b.openUntil = now.Add(b.cooldown)
+	default:
+		calls, fails := b.record(now, err != nil)
+		if err != nil && fails >= b.threshold && 2*fails >= calls {
+			b.open = true
+			b.openUntil = now.Add(b.cooldown)
 		}
 	}
 	to := b.state()
@@ -103,6 +140,27 @@ func (b *Breaker) Done(err error) {
 	if from != to {
 		b.changed(from, to)
 	}
+}
+
+// record counts one call and returns the calls and failures within the
+// window; b.mu is held.
+func (b *Breaker) record(now time.Time, failed bool) (calls, fails int) {
+	slice := now.UnixNano() / int64(b.width)
+	bk := &b.buckets[slice%breakerBuckets]
+	if bk.slice != slice {
+		*bk = breakerBucket{slice: slice}
+	}
+	bk.calls++
+	if failed {
+		bk.fails++
+	}
+	for _, x := range b.buckets {
+		if slice-x.slice < breakerBuckets {
+			calls += x.calls
+			fails += x.fails
+		}
+	}
+	return calls, fails
 }
 
 func (b *Breaker) changed(from, to BreakerState) {
@@ -115,5 +173,5 @@ func (b *Breaker) changed(from, to BreakerState) {
 func (b *Breaker) Open() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.failures >= b.threshold && b.now().Before(b.openUntil)
+	return b.open && b.now().Before(b.openUntil)
 }

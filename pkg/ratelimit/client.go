@@ -18,12 +18,17 @@ import (
 type Backend struct {
 	Client  redis.UniversalClient
 	Breaker *Breaker
+	// Nodes counts the gateway nodes using this Redis and key prefix
+	// (heartbeats); nil learns nothing.
+	Nodes *Nodes
 }
 
 var backends = pool.New[*Backend]()
 
 // SharedBackend returns the process-wide backend for r, creating it the
-// first time. It does not connect: go-redis dials on first use. The
+// first time. It does not connect: go-redis dials on first use, and the
+// node heartbeat (one small script call every two seconds, off the
+// request path) starts when a local fallback first asks for the count. The
 // breaker reports its state changes to onChange (may be nil) of the call
 // that created it: pass a process-wide function such as a metric.
 func SharedBackend(r RedisConfig, onChange func(from, to BreakerState)) (*Backend, error) {
@@ -33,8 +38,10 @@ func SharedBackend(r RedisConfig, onChange func(from, to BreakerState)) (*Backen
 			return nil, err
 		}
 		b := NewBreaker(r.BreakerFailures, time.Duration(r.BreakerCooldownMS)*time.Millisecond, nil)
+		b.SetWindow(time.Duration(r.BreakerWindowMS) * time.Millisecond)
 		b.OnChange(onChange)
-		return &Backend{Client: c, Breaker: b}, nil
+		n := newNodes(c, r.KeyPrefix+nodesKey, time.Duration(r.TimeoutMS)*time.Millisecond)
+		return &Backend{Client: c, Breaker: b, Nodes: n}, nil
 	})
 }
 

@@ -25,9 +25,10 @@ const (
 	DefaultRedisMode     = RedisStandalone
 	DefaultRedisAddress  = "127.0.0.1:6379"
 	DefaultRedisPoolSize = 20
-	DefaultRedisTimeout  = 50 // ms
+	DefaultRedisTimeout  = 500 // ms
 	DefaultKeyPrefix     = "warden:rl:"
-	DefaultBreakerFails  = 3
+	DefaultBreakerFails  = 5
+	DefaultBreakerWinMS  = 10_000
 	DefaultBreakerCoolMS = 500
 )
 
@@ -71,13 +72,18 @@ type Config struct {
 	CountRejected bool `json:"count_rejected"`
 	// Tiers scale the limits for matching principals; the first match wins.
 	Tiers []TierConfig `json:"tiers" kong:"len_max=32"`
-	// Namespace separates counters of instances with equal limits and
-	// identifiers; empty means a digest of the limits and identifier
-	// settings, so equal configs on several nodes share counters (in
-	// Redis) and instances of one process share in-process counters,
-	// which therefore survive Kong restarting an instance on a config
-	// change.
-	Namespace string `json:"namespace" kong:"len_max=64" match:"^[%w%-_.]*$"`
+	// Namespace names the counters. Empty (default): counters belong to
+	// the instance's scope, as Kong's rate-limiting keys them by the
+	// plugin's route and service (kong/plugins/rate-limiting/policies/
+	// init.lua get_local_key): a digest of the route id, the service id
+	// (none for a global plugin, whose counters every route shares) and
+	// the limit and identifier settings. The same instance on every node,
+	// and again after Kong restarts it on a config change, finds its
+	// counters; two routes with equal configs count apart. Set, it is the
+	// counters' whole name: every instance with the same namespace,
+	// algorithm and Redis shares them, whatever its scope (the opt-in to
+	// sharing).
+	Namespace string `json:"namespace" kong:"len_max=64" match:"^[%w%-_.]*$" desc:"Counter name. Empty: counters per plugin scope (route and service, as Kong's rate-limiting) and limit settings. Set: shared by every instance with this namespace, whatever its route or service."`
 	// HideClientHeaders sends no rate-limit headers (Retry-After included,
 	// as Kong does).
 	HideClientHeaders bool `json:"hide_client_headers"`
@@ -89,12 +95,30 @@ type Config struct {
 	Shadow bool `json:"shadow"`
 	// OnRedisError is allow, deny or local (default): what to decide when
 	// Redis fails or its circuit breaker is open.
-	OnRedisError string `json:"on_redis_error" kong:"required,one_of=allow|deny|local" desc:"Decision when Redis fails or its circuit breaker is open: allow (fail open), deny (fail closed), local (in-process limiter with the same limits)."`
+	OnRedisError string `json:"on_redis_error" kong:"required,one_of=allow|deny|local" desc:"Decision when Redis fails or its circuit breaker is open: allow (fail open), deny (fail closed), local (in-process limiter admitting this node's share of the limits, see gateway_nodes)."`
+	// GatewayNodes is how many gateway nodes share the limits: with
+	// on_redis_error local, each node admits limit/gateway_nodes (rounded
+	// down, at least 1) while Redis is unusable. 0 (default) learns it:
+	// every node writes a heartbeat to Redis every 2 s and counts the
+	// nodes heard from in the last 10 s; before its first answer (Redis
+	// down since the process started) a node admits the whole limit.
+	GatewayNodes int `json:"gateway_nodes" kong:"between=0:100000" desc:"Gateway nodes sharing the limits: during a Redis outage with on_redis_error local each node admits limit/gateway_nodes. 0 learns the count from Redis heartbeats (nodes heard from in the last 10 s)."`
 	// RememberOverLimit refuses identifiers known to be over a limit
 	// without a Redis round trip until they may pass again. Default true.
 	RememberOverLimit bool `json:"remember_over_limit"`
 	// Redis is the connection for policy redis.
 	Redis RedisConfig `json:"redis"`
+
+	// routeID and serviceID are the instance's scope (SetScope).
+	routeID, serviceID string
+}
+
+// SetScope records the ids of the route and the service the instance is
+// configured on (empty for a global plugin), which Kong adds to its
+// config; the default namespace is per scope. pluginkit calls it before
+// Compile.
+func (c *Config) SetScope(routeID, serviceID string) {
+	c.routeID, c.serviceID = routeID, serviceID
 }
 
 // LimitConfig is one rate.
@@ -151,13 +175,21 @@ type RedisConfig struct {
 	ClientKey  string `json:"client_key" kong:"referenceable,encrypted,len_max=65536"`
 	// PoolSize is the connections per node. Default 20.
 	PoolSize int `json:"pool_size" kong:"required,between=1:1000"`
-	// TimeoutMS bounds one decision: connect, write, read. Default 50.
+	// TimeoutMS bounds one decision: connect, write, read. Default 500:
+	// Redis answers in well under a millisecond, but on a loaded host a
+	// scheduler stall can hold a call for tens of milliseconds, and a
+	// call that times out is decided by on_redis_error instead.
 	TimeoutMS int `json:"timeout_ms" kong:"required,between=1:10000"`
 	// KeyPrefix starts every key. Default "warden:rl:".
 	KeyPrefix string `json:"key_prefix" kong:"required,len_max=64"`
-	// BreakerFailures is how many failures in a row open the circuit
-	// breaker. Default 3.
+	// BreakerFailures is how many failed calls within breaker_window_ms
+	// open the circuit breaker, provided they are also at least half of
+	// the calls in that window: a dead Redis opens it after this many
+	// calls, a few timeouts among many answered calls never do. Default 5.
 	BreakerFailures int `json:"breaker_failures" kong:"required,between=1:1000"`
+	// BreakerWindowMS is how far back the breaker counts calls and
+	// failures. Default 10000.
+	BreakerWindowMS int `json:"breaker_window_ms" kong:"required,between=100:600000"`
 	// BreakerCooldownMS is how long an open breaker skips Redis before
 	// probing it again. Default 500.
 	BreakerCooldownMS int `json:"breaker_cooldown_ms" kong:"required,between=10:600000"`
@@ -185,6 +217,7 @@ func (r *RedisConfig) SetDefaults() {
 	r.TimeoutMS = DefaultRedisTimeout
 	r.KeyPrefix = DefaultKeyPrefix
 	r.BreakerFailures = DefaultBreakerFails
+	r.BreakerWindowMS = DefaultBreakerWinMS
 	r.BreakerCooldownMS = DefaultBreakerCoolMS
 }
 
@@ -258,6 +291,7 @@ func (c *Config) Validate() error {
 	if c.Cost < 1 {
 		errs.Add("cost", "must be at least 1")
 	}
+	c.checkCost(&errs)
 	for i, t := range c.Tiers {
 		p := "tiers[" + strconv.Itoa(i) + "]"
 		if !slices.Contains([]string{"group", "role", "scope", "consumer", "claim"}, t.By) {
@@ -286,6 +320,9 @@ func (c *Config) Validate() error {
 	case OnErrorAllow, OnErrorDeny, OnErrorLocal:
 	default:
 		errs.Add("on_redis_error", "must be allow, deny or local")
+	}
+	if c.GatewayNodes < 0 {
+		errs.Add("gateway_nodes", "must not be negative")
 	}
 	if !namespacePattern.MatchString(c.Namespace) {
 		errs.Add("namespace", "only letters, digits, '-', '_' and '.'")
@@ -342,8 +379,50 @@ func (r *RedisConfig) Validate() error {
 	if r.BreakerFailures < 1 {
 		errs.Add("breaker_failures", "must be at least 1")
 	}
+	if r.BreakerWindowMS < 100 {
+		errs.Add("breaker_window_ms", "must be at least 100")
+	}
 	if r.BreakerCooldownMS < 10 {
 		errs.Add("breaker_cooldown_ms", "must be at least 10")
 	}
 	return errs.Err()
+}
+
+// checkCost refuses a cost that no request could ever pay: above a
+// limit's rate (the windows), or above its burst (GCRA), a request is
+// refused whatever the counters say, forever. Tiers scale limits down as
+// well as up, so each tier is checked too.
+func (c *Config) checkCost(errs *config.Errors) {
+	gcra := c.Algorithm == string(GCRA)
+	capacity := func(l Limit) int64 {
+		if gcra {
+			return l.EffectiveBurst()
+		}
+		return l.Rate
+	}
+	field := func(i int) string {
+		p := "limits[" + strconv.Itoa(i) + "]"
+		if gcra && c.Limits[i].Burst > 0 {
+			return p + ".burst"
+		}
+		return p + ".limit"
+	}
+	for i, lc := range c.Limits {
+		if _, ok := windows[lc.Window]; !ok || lc.Limit <= 0 || lc.Burst < 0 {
+			continue // reported above
+		}
+		l := lc.toLimit()
+		if n := capacity(l); int64(c.Cost) > n {
+			errs.Add("cost", "%d is more than %s (%d): every request would be refused", c.Cost, field(i), n)
+			continue
+		}
+		for j, t := range c.Tiers {
+			if !(t.Multiplier > 0) {
+				continue // reported below
+			}
+			if n := capacity(l.Scale(t.Multiplier)); int64(c.Cost) > n {
+				errs.Add("tiers["+strconv.Itoa(j)+"].multiplier", "scales %s to %d, less than cost %d: every request of the tier would be refused", field(i), n, c.Cost)
+			}
+		}
+	}
 }

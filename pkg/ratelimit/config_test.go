@@ -65,6 +65,31 @@ func TestConfigValidate(t *testing.T) {
 		{name: "cluster", json: `{"limits":[{"window":"hour","limit":1}],"redis":{"mode":"cluster","addresses":["a:1","b:2"],"database":3}}`, want: []string{"redis.database: Redis Cluster has only database 0"}},
 		{name: "status", json: `{"limits":[{"window":"hour","limit":1}],"error_code":200,"on_redis_error":"maybe"}`, want: []string{"error_code: must be between 400 and 599", "on_redis_error: must be allow, deny or local"}},
 		{name: "braces", json: `{"limits":[{"window":"hour","limit":1}],"namespace":"a{b}","redis":{"key_prefix":"{rl}"}}`, want: []string{"namespace: only letters", "redis.key_prefix: must not contain braces"}},
+		// Issue #13 item 12: a cost no request can pay refused every
+		// request forever; it is refused at config, naming the limit.
+		{name: "cost within every limit", json: `{"cost":5,"limits":[{"window":"second","limit":5},{"window":"hour","limit":100}]}`},
+		{
+			name: "cost above a limit",
+			json: `{"cost":6,"limits":[{"window":"second","limit":5},{"window":"hour","limit":100},{"window":"day","limit":3}]}`,
+			want: []string{
+				"cost: 6 is more than limits[0].limit (5): every request would be refused",
+				"cost: 6 is more than limits[2].limit (3)",
+			},
+		},
+		{
+			name: "cost above the gcra burst",
+			json: `{"algorithm":"gcra","cost":6,"limits":[{"window":"second","limit":100,"burst":5},{"window":"minute","limit":3}]}`,
+			want: []string{
+				"cost: 6 is more than limits[0].burst (5)",
+				"cost: 6 is more than limits[1].limit (3)",
+			},
+		},
+		{name: "gcra burst above cost", json: `{"algorithm":"gcra","cost":6,"limits":[{"window":"second","limit":2,"burst":6}]}`},
+		{
+			name: "cost above a tier's scaled limit",
+			json: `{"cost":4,"limits":[{"window":"second","limit":10}],"tiers":[{"by":"group","value":"free","multiplier":0.3},{"by":"group","value":"gold","multiplier":0.4}]}`,
+			want: []string{"tiers[0].multiplier: scales limits[0].limit to 3, less than cost 4"},
+		},
 		{name: "unknown field", json: `{"limits":[{"window":"hour","limit":1}],"second":5}`, want: []string{"second: unknown field"}},
 	}
 	for _, tt := range tests {
@@ -105,7 +130,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if c.Algorithm != "sliding_window" || c.Policy != "redis" || c.LimitBy[0] != "consumer" || c.FallbackBy != "ip" ||
 		c.Cost != 1 || c.ErrorCode != 429 || c.OnRedisError != "local" || !c.RememberOverLimit ||
-		c.Redis.TimeoutMS != 50 || c.Redis.Addresses[0] != "127.0.0.1:6379" || !c.Redis.SSLVerify {
+		c.Redis.TimeoutMS != DefaultRedisTimeout || c.Redis.Addresses[0] != "127.0.0.1:6379" || !c.Redis.SSLVerify {
 		t.Errorf("defaults: %+v", c)
 	}
 }

@@ -17,10 +17,13 @@
 // answers CROSSSLOT.
 //
 // When Redis fails, on_redis_error decides: allow, deny, or local (an
-// in-process limiter with the same limits). A circuit breaker shared by
-// every instance with the same Redis settings stops calling a dead server
-// after a few failures, so no request waits on it more than one timeout
-// per cooldown. Hooks report fallback decisions and breaker state changes
+// in-process limiter admitting this node's share of the limits: the
+// configured gateway_nodes, or the node count learnt from heartbeats in
+// Redis, nodes.go). A circuit breaker shared by every instance with the
+// same Redis settings stops calling a dead server once failures are
+// both several and at least half of the recent calls, so no request waits
+// on it more than one timeout per cooldown, and the odd timeout of a
+// loaded host does not open it. Hooks report fallback decisions and breaker state changes
 // for metrics; identifiers known to be over a limit are refused without a
 // round trip until they may pass again.
 //

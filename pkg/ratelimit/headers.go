@@ -14,10 +14,16 @@ const (
 	HeaderReset      = "RateLimit-Reset"
 	HeaderRetryAfter = "Retry-After"
 	// HeaderPolicy and HeaderRateLimit are the IETF draft's structured
-	// fields (draft-ietf-httpapi-ratelimit-headers: RateLimit-Policy
-	// lists every policy, RateLimit reports the one closest to refusing).
+	// fields, as draft-ietf-httpapi-ratelimit-headers-10 defines them:
+	// RateLimit-Policy lists every policy (section 3), RateLimit reports
+	// the one closest to refusing (section 4).
 	HeaderPolicy    = "RateLimit-Policy"
 	HeaderRateLimit = "RateLimit"
+	// burstParam is the vendor parameter of a GCRA policy item: how many
+	// units may be used at once. The draft's q and w describe the rate
+	// only, and it asks for vendor-prefixed parameters beyond them, its
+	// example being acme-burst (section 3.1).
+	burstParam = "warden-burst"
 )
 
 // seconds rounds a wait up to whole seconds, at least 1, as Kong does for
@@ -31,6 +37,14 @@ func seconds(d time.Duration) int64 {
 // RateLimit-Limit/Remaining/Reset of the tightest limit, the IETF draft's
 // RateLimit-Policy and RateLimit, and Retry-After when refused. A decision
 // without limit states (fallback allow or deny) gets only Retry-After.
+//
+// Each value tells the truth for the algorithm that decided:
+// RateLimit-Reset and RateLimit's t are the seconds until additional
+// quota is made available (draft-10 section 4.1.2; LimitState.Reset): the
+// window's end for the fixed window, when the next unit returns for the
+// sliding window and GCRA, never later than Retry-After (section 6), and
+// for a request of cost 1 equal to it. A GCRA policy item carries its
+// burst (warden-burst), which q per w does not tell.
 func Headers(res Result, refused bool) map[string][]string {
 	h := make(map[string][]string, 2*len(res.States)+6)
 	if tight, ok := res.Tightest(); ok {
@@ -47,6 +61,10 @@ func Headers(res Result, refused bool) map[string][]string {
 			policy.WriteString(strconv.FormatInt(s.Limit.Rate, 10))
 			policy.WriteString(";w=")
 			policy.WriteString(strconv.FormatInt(seconds(s.Limit.Period), 10))
+			if res.Algorithm == GCRA {
+				policy.WriteString(";" + burstParam + "=")
+				policy.WriteString(strconv.FormatInt(s.Limit.EffectiveBurst(), 10))
+			}
 		}
 		reset := strconv.FormatInt(seconds(tight.Reset), 10)
 		h[HeaderLimit] = []string{strconv.FormatInt(tight.Limit.Rate, 10)}

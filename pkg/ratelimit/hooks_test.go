@@ -165,3 +165,45 @@ func breakerBackend(t *testing.T, r RedisConfig, onChange func(from, to BreakerS
 	b.OnChange(onChange)
 	return &Backend{Client: c, Breaker: b}
 }
+
+// TestBreakerRidesOutStalls is issue #13 item 11: on a loaded host a
+// scheduler stall times out every call in flight at once. Sixteen
+// failures in a row among a thousand answered calls opened the breaker
+// (three in a row did), and each gateway then admitted the whole limit
+// locally. With the defaults it stays closed; a Redis that fails every
+// call still opens it after breaker_failures calls.
+func TestBreakerRidesOutStalls(t *testing.T) {
+	t.Parallel()
+	var rc RedisConfig
+	rc.SetDefaults()
+	clock := newFakeClock(epochHour)
+	b := NewBreaker(rc.BreakerFailures, time.Duration(rc.BreakerCooldownMS)*time.Millisecond, clock.Now)
+	b.SetWindow(time.Duration(rc.BreakerWindowMS) * time.Millisecond)
+	fail := errors.New("i/o timeout")
+	call := func(err error) {
+		if !b.Allow() {
+			t.Fatal("breaker refused a call")
+		}
+		b.Done(err)
+	}
+	for stall := 0; stall < 5; stall++ {
+		for i := 0; i < 1000; i++ {
+			call(nil)
+			clock.Add(time.Millisecond)
+		}
+		for i := 0; i < 16; i++ {
+			call(fail)
+		}
+		if s := b.State(); s != BreakerClosed {
+			t.Fatalf("stall %d: 16 timeouts among 1000 answered calls: breaker %s", stall, s)
+		}
+	}
+	// Redis dies: every call fails. Old successes leave the window.
+	clock.Add(time.Duration(rc.BreakerWindowMS) * time.Millisecond)
+	for i := 0; i < rc.BreakerFailures; i++ {
+		call(fail)
+	}
+	if s := b.State(); s != BreakerOpen {
+		t.Fatalf("after %d failures and no success: breaker %s, want open", rc.BreakerFailures, s)
+	}
+}

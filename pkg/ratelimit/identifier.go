@@ -130,17 +130,23 @@ func claimString(v any) (string, bool) {
 }
 
 // identify builds the counter identifier of r: the configured kinds joined,
-// or the fallback kind when one of them is missing, or a shared
-// "unidentified" bucket when even that is missing. The result is raw
-// request data (a header may carry a credential): callers hash it before
-// it becomes a key and never log it.
-func identify(kinds []string, fallback string, r Request, header, claim string) (string, bool) {
+// or the fallback kind when one of them is missing, or the client IP when
+// even that is missing, as Kong's rate-limiting ends every identifier
+// with `or kong.client.get_forwarded_ip()` (kong/plugins/rate-limiting/
+// handler.lua get_identifier); ok is false in that last case. Only a
+// request without an IP lands in the shared "unidentified" bucket. The
+// result is raw request data (a header may carry a credential): callers
+// hash it before it becomes a key and never log it.
+func identify(kinds []string, fallback string, r Request, header, claim string) (id string, ok bool) {
 	var b strings.Builder
 	for i, k := range kinds {
 		v, ok := identifierValue(k, r, header, claim)
 		if !ok {
 			if v, ok := identifierValue(fallback, r, header, claim); ok {
 				return fallback + "=" + v, true
+			}
+			if r.IP != "" {
+				return IdentifierIP + "=" + r.IP, false
 			}
 			return "unidentified", false
 		}

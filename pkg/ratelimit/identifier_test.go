@@ -34,6 +34,7 @@ func TestIdentify(t *testing.T) {
 		{name: "service and route", kinds: []string{"service", "route"}, fallback: "ip", req: full, want: "service=s|route=r", ok: true},
 		{name: "combination", kinds: []string{"consumer", "ip"}, fallback: "ip", req: full, want: "consumer=c-1|ip=10.0.0.1", ok: true},
 		{name: "combination missing part", kinds: []string{"consumer", "header"}, fallback: "ip", req: Request{Identity: alice, IP: "9.9.9.9"}, want: "ip=9.9.9.9", ok: true},
+		{name: "no fallback value: the client ip", kinds: []string{"header"}, fallback: "consumer", req: Request{IP: "1.2.3.4"}, want: "ip=1.2.3.4", ok: false},
 		{name: "nothing at all", kinds: []string{"header"}, fallback: "claim", req: Request{}, want: "unidentified", ok: false},
 	}
 	for _, tt := range tests {

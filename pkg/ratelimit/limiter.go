@@ -19,8 +19,9 @@ const (
 	OnErrorAllow OnError = "allow"
 	// OnErrorDeny refuses the request (fail closed).
 	OnErrorDeny OnError = "deny"
-	// OnErrorLocal decides with an in-process limiter with the same
-	// limits: each gateway process then enforces them on its own.
+	// OnErrorLocal decides with an in-process limiter admitting this
+	// node's share of the limits (Options.Nodes), so that the gateway
+	// nodes together admit about the limit.
 	OnErrorLocal OnError = "local"
 )
 
@@ -78,6 +79,10 @@ type Options struct {
 	// the breaker and the known-over-limit cache use it; Redis decisions
 	// use Redis TIME.
 	Now func() time.Time
+	// Nodes returns how many gateway nodes share the limits; the local
+	// fallback admits limits/Nodes() (rounded down, at least 1). Nil, or
+	// an answer below 2, means the whole limits.
+	Nodes func() int
 	// OnFallback, if set, is called with every outage decision's source
 	// and the reason Redis was not used.
 	OnFallback func(s Source, err error)
@@ -197,6 +202,13 @@ func (l *Limiter) decide(ctx context.Context, identifier string, multiplier floa
 	if !res.Allowed && l.blocked != nil {
 		l.blocked.put(bkey, res, l.o.Now())
 	}
+	if res.Allowed && l.o.OnError == OnErrorLocal {
+		// The local fallback's counters also hold what this node
+		// admitted through Redis, so a fallback decision (a timeout, an
+		// open breaker) admits only what is left of this node's share
+		// of the window, not a share on top of it.
+		l.local.Decide(identifier, l.share(limits), l.o.Cost, true)
+	}
 	return Decision{Result: res, Source: SourceRedis}
 }
 
@@ -216,6 +228,24 @@ func (l *Limiter) fallback(identifier string, limits []Limit, err error) Decisio
 	case OnErrorDeny:
 		return Decision{Result: Result{Allowed: false}, Source: SourceFallbackDeny, Err: err}
 	}
-	res := l.local.Decide(identifier, limits, l.o.Cost, l.o.CountRejected)
+	res := l.local.Decide(identifier, l.share(limits), l.o.Cost, l.o.CountRejected)
 	return Decision{Result: res, Source: SourceFallbackLocal, Err: err}
+}
+
+// share is this node's part of limits for the local fallback: each of n
+// nodes deciding on its own admits limit/n, so together they admit about
+// the limit instead of n times it.
+func (l *Limiter) share(limits []Limit) []Limit {
+	if l.o.Nodes == nil {
+		return limits
+	}
+	n := l.o.Nodes()
+	if n < 2 {
+		return limits
+	}
+	out := make([]Limit, len(limits))
+	for i, lim := range limits {
+		out[i] = lim.Scale(1 / float64(n))
+	}
+	return out
 }

@@ -98,7 +98,7 @@ func (sh *localShard) evict(now int64, max int) {
 // step mirrors the scripts in lua.go; keep is how long (µs) the state
 // matters.
 func (l *Local) step(slots []slot, limits []Limit, cost float64, countRejected bool, now float64) (Result, float64) {
-	res := Result{Allowed: true, At: time.UnixMicro(int64(now)), States: make([]LimitState, len(limits))}
+	res := Result{Allowed: true, Algorithm: l.algorithm, At: time.UnixMicro(int64(now)), States: make([]LimitState, len(limits))}
 	type pending struct {
 		s                      slot
 		weight, elapsed, newAt float64
@@ -151,30 +151,35 @@ func (l *Local) step(slots []slot, limits []Limit, cost float64, countRejected b
 		case GCRA:
 			interval := period / rate
 			burst := float64(lim.EffectiveBurst())
-			if !p.ok {
-				retry = math.Ceil(p.newAt - burst*interval - now)
-				if cost > burst {
-					retry = math.Ceil(p.newAt - now)
-				}
-			}
 			if consume {
 				s.tat = p.newAt
 			}
-			st.Remaining = int64(max(0, math.Floor(burst-(s.tat-now)/interval+1e-9)))
-			st.Reset = micros(math.Ceil(s.tat - now))
-			keep = max(keep, s.tat-now)
-		default:
 			if !p.ok {
-				retry = period - p.elapsed
-				if l.algorithm == SlidingWindow {
-					retry = slidingRetry(rate, period, p.elapsed, s.c, s.p, cost)
+				retry = math.Ceil(s.tat + (cost-burst)*interval - now)
+				if cost > burst {
+					retry = math.Ceil(s.tat + cost*interval - now)
 				}
 			}
+			rem := max(0, math.Floor(burst-(s.tat-now)/interval+1e-9))
+			st.Remaining = int64(rem)
+			st.Reset = micros(max(0, math.Ceil(s.tat-now-(burst-rem-1)*interval)))
+			keep = max(keep, s.tat-now)
+		default:
 			if consume {
 				s.c += cost
 			}
-			st.Remaining = int64(max(0, math.Floor(rate-p.weight-s.c)))
+			if !p.ok {
+				retry = period - p.elapsed
+				if l.algorithm == SlidingWindow {
+					retry = slidingWait(rate, period, p.elapsed, s.c, s.p, cost)
+				}
+			}
+			rem := max(0, math.Floor(rate-p.weight-s.c))
+			st.Remaining = int64(rem)
 			st.Reset = micros(period - p.elapsed)
+			if l.algorithm == SlidingWindow && rem < rate {
+				st.Reset = micros(slidingWait(rate, period, p.elapsed, s.c, s.p, rem+1))
+			}
 			keep = max(keep, 2*period-p.elapsed)
 		}
 		st.RetryAfter = micros(retry)
@@ -184,20 +189,21 @@ func (l *Local) step(slots []slot, limits []Limit, cost float64, countRejected b
 	return res, keep
 }
 
-// slidingRetry is how long until a refused request of cost fits, as in
-// slidingScript.
-func slidingRetry(rate, period, elapsed, c, p, cost float64) float64 {
-	var retry float64
+// slidingWait is how long until need units fit, as wait in
+// slidingScript: the previous window's weight decays during this window,
+// and the current count starts to decay when the next one begins.
+func slidingWait(rate, period, elapsed, c, p, need float64) float64 {
+	var w float64
 	switch {
-	case cost > rate:
-		retry = 2*period - elapsed
-	case c+cost <= rate:
-		retry = math.Ceil(period - elapsed - (rate-c-cost)*period/p)
+	case need > rate:
+		w = 2*period - elapsed
+	case c+need <= rate:
+		w = math.Ceil(period - elapsed - (rate-c-need)*period/p)
 	default:
-		e := max(0, math.Ceil(period-(rate-cost)*period/c))
-		retry = period - elapsed + e
+		e := max(0, math.Ceil(period-(rate-need)*period/c))
+		w = period - elapsed + e
 	}
-	return max(retry, 1)
+	return max(w, 1)
 }
 
 func micros(us float64) time.Duration { return time.Duration(us) * time.Microsecond }

@@ -156,13 +156,15 @@ func TestLocalMatchesRedis(t *testing.T) {
 				at += rng.Int64N(7_000_000) + 333
 				cost := rng.Int64N(3) + 1
 				setClock(t, r, c, at)
-				got, err := r.Decide(context.Background(), "k", limits, cost, false)
+				// Now and then a refused request consumes quota too.
+				countRejected := i%7 == 3
+				got, err := r.Decide(context.Background(), "k", limits, cost, countRejected)
 				if err != nil {
 					t.Fatal(err)
 				}
 				// The local limiter decides at the instant Redis did.
 				clock.Set(got.At)
-				want := l.Decide("k", limits, cost, false)
+				want := l.Decide("k", limits, cost, countRejected)
 				if got.Allowed != want.Allowed {
 					t.Fatalf("step %d: redis allowed=%v, local %v", i, got.Allowed, want.Allowed)
 				}
@@ -215,5 +217,52 @@ func TestLocalCountersOutliveTheInstance(t *testing.T) {
 	}
 	if !decide(other) || !decide(other) || decide(other) {
 		t.Error("a config with other limits does not count apart")
+	}
+}
+
+// TestCountersPerScope is issue #13 item 13: by default counters belong
+// to the instance's route and service, as Kong's rate-limiting keys them
+// (kong/plugins/rate-limiting/policies/init.lua get_local_key), so two
+// routes with equal configs count apart; the same scope compiled again
+// (Kong restarting the instance) keeps its count; a namespace shares
+// counters across scopes.
+func TestCountersPerScope(t *testing.T) {
+	t.Parallel()
+	compile := func(route, service, ns string) *Policy {
+		t.Helper()
+		c, err := config.Load[Config]([]byte(`{"policy":"local","limit_by":["ip"],"namespace":"` + ns + `","limits":[{"window":"hour","limit":1}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetScope(route, service)
+		p, err := Compile(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	allowed := func(p *Policy) bool {
+		return !p.Decide(context.Background(), Request{IP: "192.0.2.202"}).Refuse // used by no other test
+	}
+	ns := fmt.Sprintf("scope%d", time.Now().UnixNano())
+	routeA := compile("route-a-"+ns, "svc-"+ns, "")
+	if !allowed(routeA) || allowed(routeA) {
+		t.Fatal("route a: want one request, then a refusal")
+	}
+	if allowed(compile("route-a-"+ns, "svc-"+ns, "")) {
+		t.Error("route a restarted: forgot its count")
+	}
+	if !allowed(compile("route-b-"+ns, "svc-"+ns, "")) {
+		t.Error("route b with an equal config shares route a's counter")
+	}
+	if !allowed(compile("", "svc-"+ns, "")) {
+		t.Error("an instance on the service shares route a's counter")
+	}
+	// A namespace is the opt-in to sharing, whatever the scope.
+	if !allowed(compile("route-a-"+ns, "svc-"+ns, ns)) {
+		t.Fatal("namespaced route a: first request refused")
+	}
+	if allowed(compile("route-b-"+ns, "svc-"+ns, ns)) {
+		t.Error("namespaced route b does not share route a's counter")
 	}
 }

@@ -16,8 +16,13 @@ import "github.com/redis/go-redis/v9"
 //
 // The reply is a flat list: allowed (0 or 1), the time of the decision in
 // microseconds (Redis TIME plus the offset), then for each limit its
-// remaining units, the microseconds until it resets, and the microseconds
-// until a refused request could pass (0 when this limit allowed it).
+// remaining units, the microseconds until additional quota is made
+// available (the remaining count next grows: the window's end for the
+// fixed window, the next unit the sliding window or GCRA returns; what
+// the IETF draft's RateLimit "t" means), and the microseconds until a
+// refused request could pass (0 when this limit allowed it). Both waits
+// are computed on the state after this request, which a refused request
+// changes only with ARGV[3].
 //
 // A script decides every limit before writing anything: a request refused
 // by one limit consumes none (unless ARGV[3] says so). Redis TIME is the
@@ -60,8 +65,24 @@ local ttl = 0
 // fixed window and one for the previous, the previous weighted by how much
 // of it still overlaps the sliding window (Cloudflare's approximation).
 // State per limit: fields <period>w = window index, <period>c = current
-// count, <period>p = previous count.
+// count, <period>p = previous count. wait is how long until need units
+// fit: the previous window's weight decays during this window, and the
+// current count starts to decay when the next one begins.
 var slidingScript = redis.NewScript(luaPrelude + `
+local function wait(limit, period, elapsed, c, p, need)
+  local r
+  if need > limit then
+    r = 2 * period - elapsed
+  elseif c + need <= limit then
+    r = math.ceil(period - elapsed - (limit - c - need) * period / p)
+  else
+    local e = math.ceil(period - (limit - need) * period / c)
+    if e < 0 then e = 0 end
+    r = period - elapsed + e
+  end
+  if r < 1 then r = 1 end
+  return r
+end
 local fields = {}
 for i = 1, n do
   local pf = ARGV[2 + 3 * i]
@@ -91,19 +112,6 @@ local set = {}
 for i = 1, n do
   local s = st[i]
   local limit, period, win, elapsed, c, p, weight, ok = s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]
-  local retry = 0
-  if not ok then
-    if cost > limit then
-      retry = 2 * period - elapsed
-    elseif c + cost <= limit then
-      retry = math.ceil(period - elapsed - (limit - c - cost) * period / p)
-    else
-      local e = math.ceil(period - (limit - cost) * period / c)
-      if e < 0 then e = 0 end
-      retry = period - elapsed + e
-    end
-    if retry < 1 then retry = 1 end
-  end
   if consume then
     c = c + cost
     local k = #set
@@ -111,10 +119,14 @@ for i = 1, n do
       fields[3 * i - 2], win, fields[3 * i - 1], c, fields[3 * i], p
     if 2 * period - elapsed > ttl then ttl = 2 * period - elapsed end
   end
+  local retry = 0
+  if not ok then retry = wait(limit, period, elapsed, c, p, cost) end
   local rem = math.floor(limit - weight - c)
   if rem < 0 then rem = 0 end
+  local reset = period - elapsed
+  if rem < limit then reset = wait(limit, period, elapsed, c, p, rem + 1) end
   reply[#reply + 1] = rem
-  reply[#reply + 1] = period - elapsed
+  reply[#reply + 1] = reset
   reply[#reply + 1] = retry
 end
 ` + luaCommit)
@@ -193,21 +205,23 @@ local set = {}
 for i = 1, n do
   local s = st[i]
   local interval, burst, tat, new_tat, allow_at, ok = s[1], s[2], s[3], s[4], s[5], s[6]
-  local retry = 0
-  if not ok then
-    retry = math.ceil(allow_at - now)
-    if cost > burst then retry = math.ceil(new_tat - now) end
-  end
   if consume then
     tat = new_tat
     local k = #set
     set[k + 1], set[k + 2] = fields[i], tat
     if tat - now > ttl then ttl = tat - now end
   end
+  local retry = 0
+  if not ok then
+    retry = math.ceil(tat + (cost - burst) * interval - now)
+    if cost > burst then retry = math.ceil(tat + cost * interval - now) end
+  end
   local rem = math.floor(burst - (tat - now) / interval + 1e-9)
   if rem < 0 then rem = 0 end
+  local reset = math.ceil(tat - now - (burst - rem - 1) * interval)
+  if reset < 0 then reset = 0 end
   reply[#reply + 1] = rem
-  reply[#reply + 1] = math.ceil(tat - now)
+  reply[#reply + 1] = reset
   reply[#reply + 1] = retry
 end
 ` + luaCommit)

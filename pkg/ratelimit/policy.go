@@ -84,6 +84,7 @@ func CompileWith(cfg *Config, co CompileOptions) (*Policy, error) {
 		o.Redis = NewRedis(b.Client, cfg.Redis.KeyPrefix+namespace(cfg)+":", alg)
 		o.Breaker = b.Breaker
 		o.Timeout = time.Duration(cfg.Redis.TimeoutMS) * time.Millisecond
+		o.Nodes = nodeCount(cfg.GatewayNodes, b.Nodes)
 	}
 	if co.Now == nil {
 		// Kong restarts every instance whose config it rebuilt, on any
@@ -118,13 +119,26 @@ func CompileWith(cfg *Config, co CompileOptions) (*Policy, error) {
 	return p, nil
 }
 
-// namespace separates the counters of different configurations: the
-// configured one, or a digest of everything that defines a counter.
+// nodeCount is the node count the local fallback divides by: the
+// configured gateway_nodes, else the count learnt from Redis heartbeats
+// (asking starts them), else 1 (nothing learnt yet: Redis was down since
+// this process started).
+func nodeCount(configured int, learnt *Nodes) func() int {
+	if configured > 0 {
+		return func() int { return configured }
+	}
+	return func() int { return max(learnt.Count(), 1) }
+}
+
+// namespace names an instance's counters: the configured one, or a
+// digest of its scope (route and service ids, as Kong's rate-limiting
+// keys its counters: kong/plugins/rate-limiting/policies/init.lua
+// get_local_key) and of everything that defines a counter.
 func namespace(cfg *Config) string {
 	if cfg.Namespace != "" {
 		return cfg.Namespace
 	}
-	b, _ := json.Marshal([]any{cfg.Limits, cfg.LimitBy, cfg.FallbackBy, cfg.HeaderName, cfg.ClaimName, cfg.Cost})
+	b, _ := json.Marshal([]any{cfg.Limits, cfg.LimitBy, cfg.FallbackBy, cfg.HeaderName, cfg.ClaimName, cfg.Cost, cfg.routeID, cfg.serviceID})
 	return hashHex(string(b))[:12]
 }
 
@@ -147,6 +161,17 @@ func (p *Policy) Missing(r Request) bool {
 	return false
 }
 
+// Unidentified reports whether neither limit_by nor fallback_by has a
+// value in r, so the client IP identifies it (read it then, as Kong
+// does, only when needed).
+func (p *Policy) Unidentified(r Request) bool {
+	if !p.Missing(r) {
+		return false
+	}
+	_, ok := identifierValue(p.fallback, r, p.header, p.claim)
+	return !ok
+}
+
 // Limiter returns the policy's limiter.
 func (p *Policy) Limiter() *Limiter { return p.limiter }
 
@@ -160,8 +185,8 @@ type Verdict struct {
 	// limits refuse.
 	ShadowRefused bool
 	// Identified is false when neither limit_by nor fallback_by found a
-	// value and the request was counted in the shared "unidentified"
-	// bucket.
+	// value and the request was counted by its client IP (or, without
+	// one, in a shared "unidentified" bucket).
 	Identified bool
 	// Tier is the matching tier, nil for none.
 	Tier *Tier

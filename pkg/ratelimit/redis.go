@@ -55,7 +55,9 @@ func (r *Redis) Decide(ctx context.Context, identifier string, limits []Limit, c
 	if err != nil {
 		return Result{}, fmt.Errorf("running %s script: %w", r.algorithm, err)
 	}
-	return parseReply(v, limits)
+	res, err := parseReply(v, limits)
+	res.Algorithm = r.algorithm
+	return res, err
 }
 
 // parseReply reads the scripts' positional reply (see lua.go).

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,24 +28,27 @@ const pluginName = "warden-ratelimit"
 
 // namespace returns a counter namespace unique to this test run and
 // deletes its Redis keys at the end.
-func namespace(t *testing.T) string {
+func namespace(t testing.TB) string {
 	t.Helper()
 	ns := fmt.Sprintf("e2e%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-		defer c.Close()
-		ctx := context.Background()
-		iter := c.Scan(ctx, 0, "warden:rl:"+ns+":*", 1000).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-	})
+	t.Cleanup(func() { deleteKeys("warden:rl:" + ns + ":") })
 	return ns
+}
+
+// deleteKeys deletes the test Redis's keys starting with prefix.
+func deleteKeys(prefix string) {
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	defer c.Close()
+	ctx := context.Background()
+	iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		c.Del(ctx, iter.Val())
+	}
 }
 
 // startGateway runs the real binary behind the harness with the plugin
 // config given as YAML under a route at /limited.
-func startGateway(t *testing.T, pluginConfig string, opts ...func(*harness.Options)) (*harness.Gateway, *harnesstest.EchoUpstream, *harnesstest.LogBuffer) {
+func startGateway(t testing.TB, pluginConfig string, opts ...func(*harness.Options)) (*harness.Gateway, *harnesstest.EchoUpstream, *harnesstest.LogBuffer) {
 	t.Helper()
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-ratelimit")
 	up := harnesstest.NewEchoUpstream(t)
@@ -87,11 +91,16 @@ type reply struct {
 
 func get(t *testing.T, g *harness.Gateway, path string, header ...string) reply {
 	t.Helper()
+	return getWith(t, http.DefaultClient, g, path, header...)
+}
+
+func getWith(t *testing.T, client *http.Client, g *harness.Gateway, path string, header ...string) reply {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, g.URL()+path, nil)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,15 +127,19 @@ limits:
 			"X-Ratelimit-Remaining-Hour": fmt.Sprint(2 - i),
 			"Ratelimit-Limit":            "3",
 			"Ratelimit-Remaining":        fmt.Sprint(2 - i),
-			"Ratelimit-Policy":           `"hour";q=3;w=3600`,
+			// GCRA lets the whole burst through at once: the policy says
+			// so (issue #13 item 15).
+			"Ratelimit-Policy": `"hour";q=3;w=3600;warden-burst=3`,
+			// One unit returns every 1200 s, whatever was used: the next
+			// one is 1200 s away (it was the full burst's 1200 s, 2400 s,
+			// 3600 s).
+			"Ratelimit-Reset": "1200",
+			"Ratelimit":       `"hour";r=` + fmt.Sprint(2-i) + ";t=1200",
 		}
 		for k, v := range want {
 			if got := r.header.Get(k); got != v {
 				t.Errorf("request %d: %s = %q, want %q", i, k, got, v)
 			}
-		}
-		if !strings.HasPrefix(r.header.Get("Ratelimit"), `"hour";r=`+fmt.Sprint(2-i)+";t=") {
-			t.Errorf("request %d: RateLimit = %q", i, r.header.Get("Ratelimit"))
 		}
 		// get_forwarded_ip and set_headers.
 		if n := r.calls.Total[pluginName]; n != 2 {
@@ -137,8 +150,9 @@ limits:
 	if r.status != 429 || !strings.Contains(r.body, "API rate limit exceeded") {
 		t.Fatalf("fourth request: %d %s", r.status, r.body)
 	}
-	if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {
-		t.Errorf("refusal without Retry-After: %q", ra)
+	if ra := r.header.Get("Retry-After"); ra != "1200" || r.header.Get("Ratelimit-Reset") != ra || r.header.Get("Ratelimit") != `"hour";r=0;t=1200` {
+		t.Errorf("refusal: Retry-After %q, RateLimit-Reset %q, RateLimit %q: want the next unit's 1200 s in all three",
+			ra, r.header.Get("Ratelimit-Reset"), r.header.Get("Ratelimit"))
 	}
 	if r.header.Get("X-Ratelimit-Remaining-Hour") != "0" {
 		t.Errorf("refusal remaining %q", r.header.Get("X-Ratelimit-Remaining-Hour"))
@@ -472,5 +486,162 @@ func TestE2EPathIdentifierInvalidUTF8(t *testing.T) {
 	}
 	if r := get(t, g, "/limited/%ff"); r.status != 429 {
 		t.Errorf("the same path again (hex case differs, normalized the same): %d %s", r.status, r.body)
+	}
+}
+
+// getFrom is get from the client address ip (a loopback address other
+// than 127.0.0.1), so the gateway sees another client.
+func getFrom(t *testing.T, g *harness.Gateway, ip, path string, header ...string) reply {
+	t.Helper()
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	client := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	defer client.CloseIdleConnections()
+	return getWith(t, client, g, path, header...)
+}
+
+// TestE2EUnidentifiedFallsBackToIP is issue #13 item 14: limited by a
+// header with fallback_by consumer, requests with neither shared one
+// counter, so one client exhausted it for all. They are counted by client
+// IP, as Kong's rate-limiting does (kong/plugins/rate-limiting/
+// handler.lua get_identifier: `identifier or kong.client.get_forwarded_ip()`).
+func TestE2EUnidentifiedFallsBackToIP(t *testing.T) {
+	g, up, _ := startGateway(t, `
+limit_by: [header]
+header_name: x-tenant
+fallback_by: consumer
+namespace: `+namespace(t)+`
+limits:
+  - {window: hour, limit: 1}
+`)
+	if r := getFrom(t, g, "127.0.0.2", "/limited"); r.status != 200 {
+		t.Fatalf("first client: %d %s", r.status, r.body)
+	}
+	if r := getFrom(t, g, "127.0.0.2", "/limited"); r.status != 429 {
+		t.Fatalf("first client again: %d, want 429", r.status)
+	}
+	r := getFrom(t, g, "127.0.0.3", "/limited")
+	if r.status != 200 {
+		t.Fatalf("second client, another address: %d %s (shares the first client's counter)", r.status, r.body)
+	}
+	// The header, then the consumer (missing), then the address.
+	if n := r.calls.Count(pluginName, "kong.client.get_forwarded_ip"); n != 1 {
+		t.Errorf("get_forwarded_ip called %d times (%v), want 1", n, r.calls.ByPlugin[pluginName])
+	}
+	// An identified request reads no address.
+	r = getFrom(t, g, "127.0.0.3", "/limited", "X-Tenant", "acme")
+	if r.status != 200 || r.calls.Count(pluginName, "kong.client.get_forwarded_ip") != 0 {
+		t.Errorf("identified request: %d, calls %v", r.status, r.calls.ByPlugin[pluginName])
+	}
+	if up.Count() != 3 {
+		t.Errorf("upstream saw %d requests, want 3", up.Count())
+	}
+}
+
+// TestE2ECountersPerRoute is issue #13 item 13: two routes of one service,
+// each with an instance of an equal config, shared one counter unless a
+// namespace was set. Kong's rate-limiting keys its counters by the
+// plugin's route and service (kong/plugins/rate-limiting/policies/
+// init.lua get_local_key, from conf.route_id and conf.service_id); so do
+// we by default. The same route on another gateway process (Kong derives
+// entity ids from their names in DB-less mode, kong/db/schema/others/
+// declarative_config.lua generate_ids) shares its counter, and a
+// namespace is the opt-in to sharing across routes.
+func TestE2ECountersPerRoute(t *testing.T) {
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-ratelimit")
+	up := harnesstest.NewEchoUpstream(t)
+	prefix := fmt.Sprintf("scope%d:", time.Now().UnixNano())
+	t.Cleanup(func() { deleteKeys(prefix) })
+	plugin := func(extra string) string {
+		return `
+          - name: warden-ratelimit
+            config:
+              limit_by: [ip]
+              redis: {key_prefix: "` + prefix + `"}
+              limits: [{window: hour, limit: 1}]` + extra
+	}
+	yml := `
+_format_version: "3.0"
+services:
+  - name: svc
+    url: ` + up.URL + `
+    routes:
+      - name: a
+        paths: ["/a"]
+        plugins:` + plugin("") + `
+      - name: b
+        paths: ["/b"]
+        plugins:` + plugin("") + `
+      - name: shared-c
+        paths: ["/c"]
+        plugins:` + plugin("\n              namespace: shared") + `
+      - name: shared-d
+        paths: ["/d"]
+        plugins:` + plugin("\n              namespace: shared") + `
+`
+	start := func() *harness.Gateway {
+		logs := &harnesstest.LogBuffer{}
+		logs.LogOnFailure(t)
+		return harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir, Log: logs})
+	}
+	g1, g2 := start(), start()
+	for _, step := range []struct {
+		g    *harness.Gateway
+		path string
+		want int
+	}{
+		{g1, "/a", 200},
+		{g1, "/a", 429},
+		{g1, "/b", 200}, // its own counter, though its config equals a's
+		{g2, "/a", 429}, // route a on another node: the same counter
+		{g2, "/b", 429},
+		{g1, "/c", 200},
+		{g2, "/d", 429}, // namespace shared: c's counter
+	} {
+		if r := get(t, step.g, step.path); r.status != step.want {
+			t.Errorf("GET %s: %d, want %d", step.path, r.status, step.want)
+		}
+	}
+}
+
+// TestE2ESlidingWindowHeadersTellWhenQuotaReturns is issue #13 item 15:
+// with a sliding window, RateLimit-Reset and RateLimit's t gave the
+// window's end while a refused client could pass only at Retry-After,
+// half a window later: clients retried too early. Both now give when
+// quota returns (draft-ietf-httpapi-ratelimit-headers-10 section 4.1.2:
+// t is the time until additional quota is made available; section 6:
+// Retry-After not earlier than t).
+func TestE2ESlidingWindowHeadersTellWhenQuotaReturns(t *testing.T) {
+	g, _, _ := startGateway(t, `
+limit_by: [ip]
+namespace: `+namespace(t)+`
+limits:
+  - {window: minute, limit: 2}
+`)
+	for i := 0; i < 2; i++ {
+		if r := get(t, g, "/limited"); r.status != 200 {
+			t.Fatalf("request %d: %d %s", i, r.status, r.body)
+		}
+	}
+	r := get(t, g, "/limited")
+	if r.status != 429 {
+		t.Fatalf("third request: %d", r.status)
+	}
+	ra, err := strconv.Atoi(r.header.Get("Retry-After"))
+	if err != nil {
+		t.Fatalf("Retry-After %q", r.header.Get("Retry-After"))
+	}
+	// Two units in this window and none before: one returns once this
+	// window has ended and half of the next has passed.
+	if ra <= 30 || ra > 90 {
+		t.Errorf("Retry-After %d s, want between 30 and 90", ra)
+	}
+	if got := r.header.Get("Ratelimit-Reset"); got != strconv.Itoa(ra) {
+		t.Errorf("RateLimit-Reset %s, Retry-After %d: quota returns at Retry-After", got, ra)
+	}
+	if got, want := r.header.Get("Ratelimit"), `"minute";r=0;t=`+strconv.Itoa(ra); got != want {
+		t.Errorf("RateLimit %q, want %q", got, want)
+	}
+	if got := r.header.Get("Ratelimit-Policy"); got != `"minute";q=2;w=60` {
+		t.Errorf("RateLimit-Policy %q", got)
 	}
 }

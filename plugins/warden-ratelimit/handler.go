@@ -60,8 +60,9 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	return nil
 }
 
-// read fills the request data the policy needs, and the fallback
-// identifier's only when a limit_by value is missing.
+// read fills the request data the policy needs, the fallback
+// identifier's only when a limit_by value is missing, and the client IP
+// only when the fallback's is missing too.
 func (h *handler) read(k *pluginkit.Kong) (ratelimit.Request, *identity.Identity, error) {
 	var r ratelimit.Request
 	n := h.policy.Needs()
@@ -78,6 +79,13 @@ func (h *handler) read(k *pluginkit.Kong) (ratelimit.Request, *identity.Identity
 		fb.Route = fb.Route && !n.Route
 		if err := fill(k, &r, fb); err != nil {
 			return r, nil, err
+		}
+		// Neither has a value: the client IP, as Kong's rate-limiting
+		// falls back to it (kong/plugins/rate-limiting/handler.lua).
+		if r.IP == "" && h.policy.Unidentified(r) {
+			if err := fill(k, &r, ratelimit.Needs{IP: true}); err != nil {
+				return r, nil, err
+			}
 		}
 	}
 	return r, r.Identity, nil
