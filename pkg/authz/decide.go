@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"errors"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/warden-gw/warden/pkg/identity"
+	"github.com/warden-gw/warden/pkg/uri"
 )
 
 // Reason codes, stable for audit events and metrics.
@@ -16,6 +18,7 @@ const (
 	ReasonAllowed           = "allowed"
 	ReasonAllowedByDefault  = "allowed_by_default"
 	ReasonInvalidPath       = "invalid_path"
+	ReasonInvalidMethod     = "invalid_method"
 	ReasonNoMatchingRule    = "no_matching_rule"
 	ReasonDeniedByRule      = "denied_by_rule"
 	ReasonIdentityRequired  = "identity_required"
@@ -36,7 +39,8 @@ const (
 // so.
 type Request struct {
 	Method string
-	// Path is the raw path, as kong.request.get_raw_path returns it.
+	// Path is the raw request target, as kong.request.get_path_with_query
+	// returns it: the path, and the query after a '?' if any.
 	Path string
 	// Host is the host the client asked for, without the port.
 	Host string
@@ -79,10 +83,21 @@ type Match struct {
 	err    error
 }
 
-// Match normalizes rawPath and finds the rules matching method and path.
-// A refused path (ErrBadPath) is kept in the Match, which then decides 400.
-func (p *Policy) Match(method, rawPath string) *Match {
+// Match normalizes the path of target (a raw request target: the path,
+// and the query after a '?' if any) and finds the rules matching method
+// and path. A refused method (ErrBadMethod) or target (ErrBadPath: a raw
+// '#' in the query too) is kept in the Match, which then decides 400.
+func (p *Policy) Match(method, target string) *Match {
 	m := &Match{p: p, method: method}
+	rawPath, rawQuery, _ := strings.Cut(target, "?")
+	switch {
+	case !uri.ValidMethod(method):
+		m.err = ErrBadMethod
+		return m
+	case uri.HasFragment(rawQuery):
+		m.err = ErrFragment
+		return m
+	}
 	m.path, m.err = NormalizePath(rawPath)
 	if m.err != nil {
 		return m
@@ -187,7 +202,10 @@ func (v *verdict) decision(allow bool) Decision {
 // apply, the deny rule does.
 func (m *Match) Decide(req Request, id *identity.Identity) Decision {
 	p := m.p
-	if m.err != nil {
+	switch {
+	case errors.Is(m.err, ErrBadMethod):
+		return p.shadowed(Decision{Status: http.StatusBadRequest, Reason: ReasonInvalidMethod})
+	case m.err != nil:
 		return p.shadowed(Decision{Status: http.StatusBadRequest, Reason: ReasonInvalidPath})
 	}
 	ev := evaluator{m: m, req: &req, id: id}

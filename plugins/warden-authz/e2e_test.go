@@ -70,6 +70,7 @@ services:
               rules:
                 - {name: public, paths: ["/**"]}
                 - {name: admin-block, effect: deny, paths: ["/admin/**"]}
+                - {name: no-public-delete, effect: deny, methods: [DELETE], paths: ["/public/**"]}
       - name: broken
         paths: ["/broken"]
         plugins:
@@ -235,6 +236,12 @@ func TestE2EBypassTable(t *testing.T) {
 		{"trailing question mark", "GET", "/admin?", nil, 403},
 		{"query does not hide the path", "GET", "/admin?x=/public", nil, 403},
 		{"public", "GET", "/public?x=1", nil, 200},
+		{"raw # after the path", "GET", "/admin#x", nil, 400},
+		{"raw # in a segment", "GET", "/ad#min", nil, 400},
+		{"raw # in the query", "GET", "/public?x=1#y", nil, 400},
+		{"lower-case method", "delete", "/public/x", nil, 400},
+		{"mixed-case method", "Delete", "/public/x", nil, 400},
+		{"DELETE", "DELETE", "/public/x", nil, 403},
 	}
 	for _, tt := range tests {
 		before := up.Count()

@@ -45,9 +45,9 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	if err != nil {
 		return fmt.Errorf("reading path: %w", err)
 	}
-	rawPath, rawQuery, _ := strings.Cut(uri, "?")
-	m := h.policy.Match(method, rawPath)
-	req := authz.Request{Method: method, Path: rawPath}
+	_, rawQuery, _ := strings.Cut(uri, "?")
+	m := h.policy.Match(method, uri)
+	req := authz.Request{Method: method, Path: uri}
 	needs := m.Needs()
 	var id *identity.Identity
 	if needs&authz.NeedIdentity != 0 {
