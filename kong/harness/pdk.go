@@ -558,35 +558,42 @@ func withHost(h map[string][]string, host string) map[string][]string {
 	return out
 }
 
-// queryTable is ngx.req.get_uri_args: a flag without "=" is true; repeated keys give a list.
+// queryTable is ngx.req.get_uri_args, decoded as nginx decodes
+// (uri.Pairs): a flag without "=" is true; repeated keys give a list.
 func queryTable(raw string, max int) map[string]any {
 	out := map[string]any{}
 	n := 0
-	for _, part := range strings.Split(raw, "&") {
-		if part == "" {
-			continue
-		}
+	for p := range uri.Pairs(raw) {
 		if max > 0 && n >= max {
 			break
 		}
 		n++
-		k, v, hasEq := strings.Cut(part, "=")
-		k, _ = url.QueryUnescape(k)
-		var val any = true
-		if hasEq {
-			v, _ = url.QueryUnescape(v)
-			val = v
+		var val any = p.Value
+		if p.Flag {
+			val = true
 		}
-		switch cur := out[k].(type) {
+		switch cur := out[p.Name].(type) {
 		case nil:
-			out[k] = val
+			out[p.Name] = val
 		case []any:
-			out[k] = append(cur, val)
+			out[p.Name] = append(cur, val)
 		default:
-			out[k] = []any{cur, val}
+			out[p.Name] = []any{cur, val}
 		}
 	}
 	return out
+}
+
+// ngxArg is $arg_NAME (src/http/ngx_http_parse.c ngx_http_arg): the raw,
+// undecoded value of the first argument named name, compared ignoring
+// case.
+func ngxArg(raw, name string) string {
+	for arg := range strings.SplitSeq(raw, "&") {
+		if k, v, ok := strings.Cut(arg, "="); ok && strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
 }
 
 func pdkGetQuery(rs *reqState, _ *pluginConf, arg []byte) (proto.Message, error) {
@@ -787,7 +794,7 @@ func (rs *reqState) ngxVar(name string) (string, bool) {
 		return firstHeader(rs.r.Header, h), true
 	}
 	if a, ok := strings.CutPrefix(name, "arg_"); ok {
-		return rs.r.URL.Query().Get(a), true
+		return ngxArg(rs.r.URL.RawQuery, a), true
 	}
 	return "", false
 }

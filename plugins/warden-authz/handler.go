@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/warden-gw/warden/pkg/audit"
 	"github.com/warden-gw/warden/pkg/authz"
 	"github.com/warden-gw/warden/pkg/identity"
 	"github.com/warden-gw/warden/pkg/pluginkit"
+	"github.com/warden-gw/warden/pkg/uri"
 )
 
 // maxQueryArgs bounds the query arguments parsed for conditions, as Kong
@@ -41,13 +41,13 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	// kong.request.get_path_with_query is ngx.var.request_uri, the raw
 	// path and query the client sent (kong/pdk/request.lua); the
 	// normalized kong.request.get_path would hide what we refuse.
-	uri, err := k.PathWithQuery()
+	target, err := k.PathWithQuery()
 	if err != nil {
 		return fmt.Errorf("reading path: %w", err)
 	}
-	_, rawQuery, _ := strings.Cut(uri, "?")
-	m := h.policy.Match(method, uri)
-	req := authz.Request{Method: method, Path: uri}
+	_, rawQuery, _ := strings.Cut(target, "?")
+	m := h.policy.Match(method, target)
+	req := authz.Request{Method: method, Path: target}
 	needs := m.Needs()
 	var id *identity.Identity
 	if needs&authz.NeedIdentity != 0 {
@@ -113,25 +113,17 @@ func event(d authz.Decision, method string, id *identity.Identity) audit.Event {
 	return e
 }
 
-// parseQuery splits a raw query into its arguments, keeping every value
-// of a repeated name in order. Undecodable escapes are kept as sent.
+// parseQuery decodes a raw query as nginx does (uri.Pairs), keeping every
+// value of a repeated name in order and at most maxQueryArgs arguments. A
+// flag (?debug) has the value "", so a condition sees that it was sent.
 func parseQuery(raw string) map[string][]string {
 	q := map[string][]string{}
-	for n := 0; raw != "" && n < maxQueryArgs; n++ {
-		var arg string
-		arg, raw, _ = strings.Cut(raw, "&")
-		if arg == "" {
-			continue
+	n := 0
+	for p := range uri.Pairs(raw) {
+		if n++; n > maxQueryArgs {
+			break
 		}
-		k, v, _ := strings.Cut(arg, "=")
-		q[unescape(k)] = append(q[unescape(k)], unescape(v))
+		q[p.Name] = append(q[p.Name], p.Value)
 	}
 	return q
-}
-
-func unescape(s string) string {
-	if u, err := url.QueryUnescape(s); err == nil {
-		return u
-	}
-	return s
 }
