@@ -19,6 +19,7 @@ const (
 	ReasonAllowedByDefault  = "allowed_by_default"
 	ReasonInvalidPath       = "invalid_path"
 	ReasonInvalidMethod     = "invalid_method"
+	ReasonInvalidOverride   = "invalid_method_override"
 	ReasonNoMatchingRule    = "no_matching_rule"
 	ReasonDeniedByRule      = "denied_by_rule"
 	ReasonIdentityRequired  = "identity_required"
@@ -69,18 +70,31 @@ type Decision struct {
 	Scopes []string
 	// Path is the normalized path, empty when it was refused.
 	Path string
+	// Override is the method an override header or _method parameter
+	// named when the decision under it was the stricter one (see
+	// Match.Override); empty when the request's own method decided.
+	Override string
 }
 
 // Match is a request's path and method matched against the policy: the
 // first stage of a decision, which tells the caller what else the matched
 // rules need to read.
 type Match struct {
-	p      *Policy
+	p         *Policy
+	method    string
+	path      string
+	segs      []string // as the client wrote them (case kept), for params
+	all       []hit    // the rules matching the path, whatever their methods
+	hits      []hit    // those of all matching method
+	overrides []override
+	err       error
+}
+
+// override is another method a request names for the upstream, with the
+// rules matching it.
+type override struct {
 	method string
-	path   string
-	segs   []string // as the client wrote them (case kept), for params
 	hits   []hit
-	err    error
 }
 
 // Match normalizes the path of target (a raw request target: the path,
@@ -108,26 +122,128 @@ func (p *Policy) Match(method, target string) *Match {
 	if p.fold {
 		match = splitPath(lowerASCII(m.path), p.strictSlash, buf[:0])
 	}
-	bit, ok := p.methodBits[method]
-	if !ok {
-		bit = otherMethod
-	}
-	m.hits = dedupe(p.index.root.match(match, bit, make([]hit, 0, 8)))
+	m.all = dedupe(p.index.root.match(match, allMethods, make([]hit, 0, 8)))
+	m.hits = m.forMethod(method)
 	return m
 }
 
-// Needs returns the request parts the matched rules read.
+// forMethod returns the hits whose rules match method.
+func (m *Match) forMethod(method string) []hit {
+	bit, ok := m.p.methodBits[method]
+	if !ok {
+		bit = otherMethod
+	}
+	n := 0
+	for _, h := range m.all {
+		if h.methods&bit != 0 {
+			n++
+		}
+	}
+	if n == len(m.all) {
+		return m.all
+	}
+	out := make([]hit, 0, n)
+	for _, h := range m.all {
+		if h.methods&bit != 0 {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// MethodsDiffer reports whether the rules matching the path tell methods
+// apart: only then can a method override change a decision, and only
+// then does the caller need to read what names one.
+func (m *Match) MethodsDiffer() bool {
+	if m.err != nil || m.p.ignoreOverride {
+		return false
+	}
+	for _, h := range m.all {
+		if h.methods != allMethods {
+			return true
+		}
+	}
+	return false
+}
+
+// Method-override spellings: headers (names lower case) and a query
+// parameter through which a client asks the upstream to run another
+// method than the request line's, as Express's method-override, Rack,
+// Symfony, Spring and ASP.NET Core offer.
+var (
+	OverrideHeaders = []string{"x-http-method-override", "x-method-override", "x-http-method"}
+	OverrideParam   = "_method"
+)
+
+// maxOverrides bounds the distinct methods one request may name.
+const maxOverrides = 8
+
+// Override reads the methods a request names for the upstream in headers
+// (lower-case names) and query (decoded, see uri.Pairs): each value of
+// OverrideHeaders and OverrideParam, split on commas, trimmed and
+// upper-cased as frameworks upper-case it. Decide then decides the request
+// under its own method and under each other method named, and the
+// strictest decision stands. A name that is no method once upper-cased,
+// or more than maxOverrides of them, is refused (ErrBadOverride, 400).
+// Nothing happens with method_override unsafe_ignore.
+func (m *Match) Override(headers, query map[string][]string) {
+	if m.err != nil || m.p.ignoreOverride {
+		return
+	}
+	add := func(v string) bool {
+		for item := range strings.SplitSeq(v, ",") {
+			name := strings.ToUpper(strings.TrimSpace(item))
+			switch {
+			case name == "" || name == m.method:
+				continue
+			case !uri.ValidMethod(name):
+				m.err = ErrBadOverride
+				return false
+			case slices.ContainsFunc(m.overrides, func(o override) bool { return o.method == name }):
+				continue
+			case len(m.overrides) == maxOverrides:
+				m.err = ErrBadOverride
+				return false
+			}
+			m.overrides = append(m.overrides, override{method: name, hits: m.forMethod(name)})
+		}
+		return true
+	}
+	for _, h := range OverrideHeaders {
+		for _, v := range headers[h] {
+			if !add(v) {
+				return
+			}
+		}
+	}
+	for _, v := range query[OverrideParam] {
+		if !add(v) {
+			return
+		}
+	}
+}
+
+// Needs returns the request parts the matched rules read, under the
+// request's method and every override.
 func (m *Match) Needs() Needs {
 	var n Needs
 	for _, h := range m.hits {
 		n |= m.p.rules[h.rule].needs
 	}
+	for _, o := range m.overrides {
+		for _, h := range o.hits {
+			n |= m.p.rules[h.rule].needs
+		}
+	}
 	return n
 }
 
-// Decide decides a request in one step (Match, then Decide).
+// Decide decides a request in one step: Match, Override with the
+// request's headers and query, then Decide.
 func (p *Policy) Decide(req Request, id *identity.Identity) Decision {
-	return p.Match(req.Method, req.Path).Decide(req, id)
+	m := p.Match(req.Method, req.Path)
+	m.Override(req.Headers, req.Query)
+	return m.Decide(req, id)
 }
 
 // verdict is what one rule said.
@@ -197,14 +313,21 @@ func (v *verdict) decision(allow bool) Decision {
 }
 
 // Decide evaluates the matched rules. id is nil for an anonymous request.
-// Deny overrides allow, a request needs at least one applying allow rule,
-// and an error evaluating a rule fails closed: the allow rule does not
-// apply, the deny rule does.
+//
+// A matching deny rule that applies refuses the request, whatever its
+// template. Among the allow rules matching the request's method, path and
+// host, only the most specific decide (see the package documentation for
+// the order): the request needs one of them to apply. An error evaluating
+// a rule fails closed: the allow rule does not apply, the deny rule does.
+// A request naming other methods (Override) is decided under each, and
+// the strictest decision stands.
 func (m *Match) Decide(req Request, id *identity.Identity) Decision {
 	p := m.p
 	switch {
 	case errors.Is(m.err, ErrBadMethod):
 		return p.shadowed(Decision{Status: http.StatusBadRequest, Reason: ReasonInvalidMethod})
+	case errors.Is(m.err, ErrBadOverride):
+		return p.shadowed(Decision{Status: http.StatusBadRequest, Reason: ReasonInvalidOverride})
 	case m.err != nil:
 		return p.shadowed(Decision{Status: http.StatusBadRequest, Reason: ReasonInvalidPath})
 	}
@@ -212,15 +335,62 @@ func (m *Match) Decide(req Request, id *identity.Identity) Decision {
 	if id != nil && id.IsZero() {
 		ev.id = nil
 	}
-	var enforced, all tally
-	for _, h := range m.hits {
+	d := ev.decide(m.method, m.hits)
+	for _, o := range m.overrides {
+		if od := ev.decide(o.method, o.hits); severity(od) > severity(d) {
+			od.Override = o.method
+			d = od
+		}
+	}
+	d = p.shadowed(d)
+	d.Path = m.path
+	return d
+}
+
+// severity orders decisions: an allow, a shadow denial, a denial.
+func severity(d Decision) int {
+	switch {
+	case !d.Allow:
+		return 2
+	case d.Shadow:
+		return 1
+	}
+	return 0
+}
+
+// decide decides the request as if its method were method, hits being
+// the rules matching it.
+func (ev *evaluator) decide(method string, hits []hit) Decision {
+	p := ev.m.p
+	ev.method = method
+	// The most specific allow templates, of the enforced rules and of
+	// all rules (shadow rules included, for the shadow verdict).
+	var bestEnforced, bestAll string
+	for _, h := range hits {
 		r := p.rules[h.rule]
-		if !r.hostMatch(req.Host) {
+		if r.deny || !r.hostMatch(ev.req.Host) {
+			continue
+		}
+		if !r.shadow && h.key > bestEnforced {
+			bestEnforced = h.key
+		}
+		if h.key > bestAll {
+			bestAll = h.key
+		}
+	}
+	var enforced, all tally
+	for _, h := range hits {
+		r := p.rules[h.rule]
+		inEnforced := !r.shadow && (r.deny || h.key == bestEnforced)
+		inAll := r.deny || h.key == bestAll
+		if !inEnforced && !inAll || !r.hostMatch(ev.req.Host) {
 			continue
 		}
 		v, applies := ev.check(r, h.tmpl)
-		all.add(v, r.deny, applies)
-		if !r.shadow {
+		if inAll {
+			all.add(v, r.deny, applies)
+		}
+		if inEnforced {
 			enforced.add(v, r.deny, applies)
 			if r.deny && applies {
 				break // settled: deny overrides
@@ -234,8 +404,6 @@ func (m *Match) Decide(req Request, id *identity.Identity) Decision {
 			d.Allow, d.Shadow = true, true
 		}
 	}
-	d = p.shadowed(d)
-	d.Path = m.path
 	return d
 }
 
@@ -250,9 +418,10 @@ func (p *Policy) shadowed(d Decision) Decision {
 // evaluator checks rules against one request, computing what several
 // rules share (scopes, the CEL request) once.
 type evaluator struct {
-	m   *Match
-	req *Request
-	id  *identity.Identity
+	m      *Match
+	req    *Request
+	id     *identity.Identity
+	method string // the method deciding: the request's or an override
 
 	scopes     []string
 	haveScopes bool
@@ -454,6 +623,7 @@ func (ev *evaluator) activation(r *rule, tmpl int32) *celActivation {
 		}
 	}
 	req := *ev.celReq
+	req.Method = ev.method
 	req.Params = ev.params(r, tmpl)
 	return &celActivation{req: &req, id: ev.celID}
 }

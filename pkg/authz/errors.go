@@ -24,6 +24,9 @@ var (
 	// ErrBadMethod is a method nginx would have refused: not upper-case
 	// A-Z, '_' and '-' (uri.ValidMethod).
 	ErrBadMethod = errors.New("method is not upper-case A-Z, _ and -")
+	// ErrBadOverride is a method-override header or parameter naming no
+	// method, or too many.
+	ErrBadOverride = errors.New("method override names no method")
 )
 
 type pathError struct{ msg string }

@@ -18,6 +18,7 @@ type Policy struct {
 	strictSlash    bool
 	shadowMode     bool
 	allowByDefault bool
+	ignoreOverride bool
 	needs          Needs
 }
 
@@ -64,6 +65,7 @@ func Compile(c *Config) (*Policy, error) {
 		strictSlash:    c.TrailingSlash == TrailingSlashStrict,
 		shadowMode:     c.ShadowMode,
 		allowByDefault: c.UnsafeAllowByDefault,
+		ignoreOverride: c.MethodOverride == MethodOverrideUnsafeIgnore,
 	}
 	var errs config.Errors
 	for i := range c.Rules {
@@ -118,7 +120,8 @@ func (p *Policy) compileRule(i int, cr *Rule, costLimit uint64) (*rule, error) {
 		if err != nil { // Validate has reported it
 			return nil, config.Errorf("paths", "%v", err)
 		}
-		p.index.insert(t, entry{rule: int32(i), tmpl: int32(len(r.templates)), methods: methods})
+		t.key = t.specificity(len(cr.Methods) > 0, len(cr.Hosts) > 0)
+		p.index.insert(t, entry{rule: int32(i), tmpl: int32(len(r.templates)), methods: methods, key: t.key})
 		r.templates = append(r.templates, t)
 	}
 	for _, h := range cr.Hosts {

@@ -16,18 +16,23 @@ type node struct {
 	rest []entry // templates ending in ** here: zero or more segments
 }
 
-// entry is one template of one rule, with the rule's method bits so the
-// walk filters methods without looking the rule up.
+// entry is one template of one rule, with the rule's method bits so
+// hits are filtered by method without looking the rule up, and the
+// template's specificity.
 type entry struct {
 	rule    int32
 	tmpl    int32
 	methods uint64
+	key     string
 }
 
-// hit is a matched rule and the first of its templates that matched.
+// hit is a matched rule and the most specific of its templates that
+// matched.
 type hit struct {
-	rule int32
-	tmpl int32
+	rule    int32
+	tmpl    int32
+	methods uint64
+	key     string
 }
 
 func (t *trie) insert(tp template, e entry) {
@@ -62,13 +67,13 @@ func (t *trie) insert(tp template, e entry) {
 func (n *node) match(segs []string, method uint64, out []hit) []hit {
 	for _, e := range n.rest {
 		if e.methods&method != 0 {
-			out = append(out, hit{e.rule, e.tmpl})
+			out = append(out, hit{e.rule, e.tmpl, e.methods, e.key})
 		}
 	}
 	if len(segs) == 0 {
 		for _, e := range n.ends {
 			if e.methods&method != 0 {
-				out = append(out, hit{e.rule, e.tmpl})
+				out = append(out, hit{e.rule, e.tmpl, e.methods, e.key})
 			}
 		}
 		return out
@@ -82,11 +87,12 @@ func (n *node) match(segs []string, method uint64, out []hit) []hit {
 	return out
 }
 
-// dedupe sorts hits by rule, then template, and keeps each rule's first
-// hit. Hits are few: insertion sort.
+// dedupe sorts hits by rule and keeps each rule's most specific hit (the
+// first of its templates among equally specific ones). Hits are few:
+// insertion sort.
 func dedupe(h []hit) []hit {
 	for i := 1; i < len(h); i++ {
-		for j := i; j > 0 && less(h[j], h[j-1]); j-- {
+		for j := i; j > 0 && before(h[j], h[j-1]); j-- {
 			h[j], h[j-1] = h[j-1], h[j]
 		}
 	}
@@ -99,8 +105,16 @@ func dedupe(h []hit) []hit {
 	return out
 }
 
-func less(a, b hit) bool {
-	return a.rule < b.rule || a.rule == b.rule && a.tmpl < b.tmpl
+// before orders hits by rule, then by descending specificity, then by
+// template.
+func before(a, b hit) bool {
+	switch {
+	case a.rule != b.rule:
+		return a.rule < b.rule
+	case a.key != b.key:
+		return a.key > b.key
+	}
+	return a.tmpl < b.tmpl
 }
 
 // splitPath splits a canonical path into its segments, into dst. A

@@ -31,8 +31,11 @@ func newHandler(cfg *authz.Config) (*handler, error) {
 // Access reads the method and the raw request URI (two calls), matches
 // them, then reads only what the matched rules need: the identity (one
 // call, four for a Kong consumer), the host, the headers and the client
-// IP (one call each). The query comes with the URI. Method-override
-// headers (X-HTTP-Method-Override and friends) are never read.
+// IP (one call each). The query comes with the URI. Where the rules
+// matching the path tell methods apart, the method-override headers are
+// read (the one get_headers call a header condition would make) with the
+// _method parameter, and the request is decided under each method named
+// too (authz.Match.Override).
 func (h *handler) Access(k *pluginkit.Kong) error {
 	method, err := k.PDK.Request.GetMethod()
 	if err != nil {
@@ -48,6 +51,13 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	_, rawQuery, _ := strings.Cut(target, "?")
 	m := h.policy.Match(method, target)
 	req := authz.Request{Method: method, Path: target}
+	if m.MethodsDiffer() {
+		if req.Headers, err = k.Headers(); err != nil {
+			return fmt.Errorf("reading headers: %w", err)
+		}
+		req.Query = parseQuery(rawQuery)
+		m.Override(req.Headers, req.Query)
+	}
 	needs := m.Needs()
 	var id *identity.Identity
 	if needs&authz.NeedIdentity != 0 {
@@ -64,7 +74,7 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 			return fmt.Errorf("reading host: %w", err)
 		}
 	}
-	if needs&authz.NeedHeaders != 0 {
+	if needs&authz.NeedHeaders != 0 && req.Headers == nil {
 		if req.Headers, err = k.Headers(); err != nil {
 			return fmt.Errorf("reading headers: %w", err)
 		}
@@ -77,7 +87,7 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 			return fmt.Errorf("reading client ip: %w", err)
 		}
 	}
-	if needs&authz.NeedQuery != 0 {
+	if needs&authz.NeedQuery != 0 && req.Query == nil {
 		req.Query = parseQuery(rawQuery)
 	}
 	d := m.Decide(req, id)
@@ -99,6 +109,9 @@ func event(d authz.Decision, method string, id *identity.Identity) audit.Event {
 	}
 	if d.Rule != "" {
 		e.Details["rule"] = d.Rule
+	}
+	if d.Override != "" {
+		e.Details["method_override"] = d.Override
 	}
 	if len(d.Scopes) > 0 {
 		e.Details["missing_scopes"] = d.Scopes
