@@ -134,8 +134,9 @@ func (m *Match) forMethod(method string) []hit {
 		bit = otherMethod
 	}
 	n := 0
+	rules := m.p.rules
 	for _, h := range m.all {
-		if h.methods&bit != 0 {
+		if rules[h.rule].methods&bit != 0 {
 			n++
 		}
 	}
@@ -144,7 +145,7 @@ func (m *Match) forMethod(method string) []hit {
 	}
 	out := make([]hit, 0, n)
 	for _, h := range m.all {
-		if h.methods&bit != 0 {
+		if rules[h.rule].methods&bit != 0 {
 			out = append(out, h)
 		}
 	}
@@ -159,7 +160,7 @@ func (m *Match) MethodsDiffer() bool {
 		return false
 	}
 	for _, h := range m.all {
-		if h.methods != allMethods {
+		if m.p.rules[h.rule].methods != allMethods {
 			return true
 		}
 	}
@@ -365,24 +366,24 @@ func (ev *evaluator) decide(method string, hits []hit) Decision {
 	ev.method = method
 	// The most specific allow templates, of the enforced rules and of
 	// all rules (shadow rules included, for the shadow verdict).
-	var bestEnforced, bestAll string
+	bestEnforced, bestAll := int32(-1), int32(-1)
 	for _, h := range hits {
 		r := p.rules[h.rule]
 		if r.deny || !r.hostMatch(ev.req.Host) {
 			continue
 		}
-		if !r.shadow && h.key > bestEnforced {
-			bestEnforced = h.key
+		if !r.shadow && h.spec > bestEnforced {
+			bestEnforced = h.spec
 		}
-		if h.key > bestAll {
-			bestAll = h.key
+		if h.spec > bestAll {
+			bestAll = h.spec
 		}
 	}
 	var enforced, all tally
 	for _, h := range hits {
 		r := p.rules[h.rule]
-		inEnforced := !r.shadow && (r.deny || h.key == bestEnforced)
-		inAll := r.deny || h.key == bestAll
+		inEnforced := !r.shadow && (r.deny || h.spec == bestEnforced)
+		inAll := r.deny || h.spec == bestAll
 		if !inEnforced && !inAll || !r.hostMatch(ev.req.Host) {
 			continue
 		}

@@ -28,6 +28,7 @@ type rule struct {
 	deny      bool
 	shadow    bool
 	templates []template
+	methods   uint64   // method bits; allMethods when the rule lists none
 	hosts     []string // exact, lower case
 	wildHosts []string // ".example.com" for *.example.com
 	anyHost   bool
@@ -80,6 +81,7 @@ func Compile(c *Config) (*Policy, error) {
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
+	p.index = newTrie(p.rules)
 	return p, nil
 }
 
@@ -115,13 +117,13 @@ func (p *Policy) compileRule(i int, cr *Rule, costLimit uint64) (*rule, error) {
 	if len(p.methodBits) > maxMethods {
 		return nil, config.Errorf("methods", "at most %d distinct methods in a policy", maxMethods)
 	}
+	r.methods = methods
 	for _, s := range cr.Paths {
 		t, err := parseTemplate(s, p.fold, p.strictSlash)
 		if err != nil { // Validate has reported it
 			return nil, config.Errorf("paths", "%v", err)
 		}
 		t.key = t.specificity(len(cr.Methods) > 0, len(cr.Hosts) > 0)
-		p.index.insert(t, entry{rule: int32(i), tmpl: int32(len(r.templates)), methods: methods, key: t.key})
 		r.templates = append(r.templates, t)
 	}
 	for _, h := range cr.Hosts {

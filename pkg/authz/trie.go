@@ -1,5 +1,7 @@
 package authz
 
+import "slices"
+
 // trie indexes every rule's path templates by segment, so matching a
 // request visits each trie node at most once (a node sits at one depth and
 // is compared with the one request segment at that depth) instead of
@@ -16,23 +18,44 @@ type node struct {
 	rest []entry // templates ending in ** here: zero or more segments
 }
 
-// entry is one template of one rule, with the rule's method bits so
-// hits are filtered by method without looking the rule up, and the
-// template's specificity.
+// entry is one template of one rule, with the rule's method bits so the
+// walk filters methods without looking the rule up, and the template's
+// rank by specificity.
 type entry struct {
 	rule    int32
 	tmpl    int32
+	spec    int32
 	methods uint64
-	key     string
 }
 
 // hit is a matched rule and the most specific of its templates that
-// matched.
+// matched, with that template's rank by specificity: of two hits, the one
+// with the greater spec is the more specific.
 type hit struct {
-	rule    int32
-	tmpl    int32
-	methods uint64
-	key     string
+	rule int32
+	tmpl int32
+	spec int32
+}
+
+// newTrie indexes the templates of rules, ranking them by specificity
+// (template.key) so hits compare as integers.
+func newTrie(rules []*rule) trie {
+	var keys []string
+	for _, r := range rules {
+		for _, t := range r.templates {
+			keys = append(keys, t.key)
+		}
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	var t trie
+	for i, r := range rules {
+		for j, tp := range r.templates {
+			spec, _ := slices.BinarySearch(keys, tp.key)
+			t.insert(tp, entry{rule: int32(i), tmpl: int32(j), spec: int32(spec), methods: r.methods})
+		}
+	}
+	return t
 }
 
 func (t *trie) insert(tp template, e entry) {
@@ -67,13 +90,13 @@ func (t *trie) insert(tp template, e entry) {
 func (n *node) match(segs []string, method uint64, out []hit) []hit {
 	for _, e := range n.rest {
 		if e.methods&method != 0 {
-			out = append(out, hit{e.rule, e.tmpl, e.methods, e.key})
+			out = append(out, hit{e.rule, e.tmpl, e.spec})
 		}
 	}
 	if len(segs) == 0 {
 		for _, e := range n.ends {
 			if e.methods&method != 0 {
-				out = append(out, hit{e.rule, e.tmpl, e.methods, e.key})
+				out = append(out, hit{e.rule, e.tmpl, e.spec})
 			}
 		}
 		return out
@@ -111,8 +134,8 @@ func before(a, b hit) bool {
 	switch {
 	case a.rule != b.rule:
 		return a.rule < b.rule
-	case a.key != b.key:
-		return a.key > b.key
+	case a.spec != b.spec:
+		return a.spec > b.spec
 	}
 	return a.tmpl < b.tmpl
 }
