@@ -1,0 +1,88 @@
+package authz
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestOverlaps(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		rules []Rule
+		want  []string
+	}{
+		{name: "the issue's policy", rules: []Rule{
+			{Name: "admin", Paths: []string{"/admin/**"}, Roles: &Requirement{AnyOf: []string{"admin"}}},
+			{Name: "user", Paths: []string{"/**"}, Authenticated: true},
+		}, want: []string{
+			"rules[1] (user, /**) is shadowed where rules[0] (admin, /admin/**) also matches: the more specific template decides there",
+		}},
+		{name: "disjoint templates", rules: []Rule{
+			{Name: "a", Paths: []string{"/a/**"}},
+			{Name: "b", Paths: []string{"/b/{id}"}},
+		}},
+		{name: "disjoint methods", rules: []Rule{
+			{Name: "read", Methods: []string{"GET"}, Paths: []string{"/orders/{id}"}},
+			{Name: "write", Methods: []string{"PUT"}, Paths: []string{"/orders/{id}"}},
+		}},
+		{name: "a method-specific rule takes every request", rules: []Rule{
+			{Name: "any", Methods: []string{"GET"}, Paths: []string{"/orders/*"}},
+			{Name: "get", Methods: []string{"GET"}, Paths: []string{"/orders/{id}"}},
+		}, want: []string{
+			"rules[0] (any, /orders/*) never decides: more specific rules take every request it matches, rules[1] (get, /orders/{id}) among them",
+		}},
+		{name: "ties share", rules: []Rule{
+			{Name: "owner", Methods: []string{"GET"}, Paths: []string{"/users/{id}"}},
+			{Name: "admin", Methods: []string{"GET"}, Paths: []string{"/users/{user}"}},
+		}},
+		{name: "an unconditional deny", rules: []Rule{
+			{Name: "debug", Paths: []string{"/debug/{x}"}},
+			{Name: "no-debug", Effect: EffectDeny, Paths: []string{"/debug/**"}},
+		}, want: []string{
+			"rules[0] (debug, /debug/{x}) never allows: the deny rule rules[1] (no-debug, /debug/**) refuses every request it matches",
+		}},
+		{name: "a deny with a requirement takes nothing for sure", rules: []Rule{
+			{Name: "debug", Paths: []string{"/debug/{x}"}},
+			{Name: "no-debug", Effect: EffectDeny, Paths: []string{"/debug/**"}, IPDeny: []string{"10.0.0.0/8"}},
+		}},
+		{name: "a deny on one method only", rules: []Rule{
+			{Name: "files", Paths: []string{"/files/**"}},
+			{Name: "no-delete", Effect: EffectDeny, Methods: []string{"DELETE"}, Paths: []string{"/files/**"}},
+		}},
+		{name: "hosts", rules: []Rule{
+			{Name: "api", Hosts: []string{"api.example.com"}, Paths: []string{"/**"}},
+			{Name: "internal", Hosts: []string{"internal.example.com"}, Paths: []string{"/admin/**"}},
+			{Name: "wild", Hosts: []string{"*.example.com"}, Paths: []string{"/x/**"}},
+		}, want: []string{
+			"rules[0] (api, /**) is shadowed where rules[2] (wild, /x/**) also matches: the more specific template decides there",
+		}},
+		{name: "shadow rules decide nothing", rules: []Rule{
+			{Name: "all", Paths: []string{"/**"}},
+			{Name: "trial", Paths: []string{"/a/**"}, Shadow: true},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := &Config{Rules: tt.rules}
+			c.SetDefaults()
+			for i := range c.Rules {
+				if c.Rules[i].Effect == "" {
+					c.Rules[i].Effect = EffectAllow
+				}
+			}
+			p, err := Compile(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range p.Overlaps() {
+				got = append(got, o.String())
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Overlaps:\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+}
