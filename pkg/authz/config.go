@@ -51,13 +51,13 @@ const (
 	maxListLen        = 256
 )
 
-// Config is the warden-authz configuration of one plugin instance: an
-// ordered list of rules. A request is allowed when at least one allow rule
-// applies to it and no deny rule does; anything else is refused.
+// Config is the warden-authz configuration of one plugin instance: a list
+// of rules. A request is allowed when no matching deny rule applies and
+// one of the most specific matching allow rules applies (see the package
+// documentation for the precedence); anything else is refused.
 type Config struct {
-	// Rules is the ordered policy. Default: none, so every request is
-	// refused.
-	Rules []Rule `json:"rules" desc:"Ordered authorization rules. A request needs at least one matching allow rule and no matching deny rule."`
+	// Rules is the policy. Default: none, so every request is refused.
+	Rules []Rule `json:"rules" desc:"Authorization rules. A matching deny rule refuses; otherwise the most specific matching allow rules decide (literal > {param} > * > ** segment by segment from the left, then rules listing methods, then hosts), and one of them must apply. Order only names the rule in audit events."`
 	// CaseSensitive makes path literals match case-sensitively, as most
 	// upstreams route. Default true.
 	CaseSensitive bool `json:"case_sensitive" desc:"Match path literals case-sensitively. Turn off only if the upstream routes case-insensitively."`
