@@ -1,7 +1,10 @@
 package authz
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -84,5 +87,100 @@ func TestOverlaps(t *testing.T) {
 				t.Errorf("Overlaps:\n%q\nwant\n%q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestOverlapsAgreeWithMatching checks Overlaps against the matcher on
+// random policies over a small alphabet: an allow rule is reported as
+// shadowed by allow rules exactly when a more specific one matches some
+// request it matches, and one reported as never deciding is outranked or
+// denied (by a deny rule for all its methods) on every request it
+// matches.
+func TestOverlapsAgreeWithMatching(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	segs := []string{"a", "b", "{p%d}", "*"}
+	tmpl := func() string {
+		n := rng.IntN(3)
+		s := ""
+		for i := range n {
+			s += "/" + strings.ReplaceAll(segs[rng.IntN(len(segs))], "%d", fmt.Sprint(i))
+		}
+		if s == "" || rng.IntN(3) == 0 {
+			s += "/**"
+		}
+		return s
+	}
+	var paths []string
+	for _, p := range []string{"", "/a", "/b", "/c"} {
+		for _, q := range []string{"", "/a", "/b", "/c"} {
+			for _, r := range []string{"", "/a", "/c"} {
+				if p == "" && q+r != "" {
+					continue
+				}
+				if path := p + q + r; path != "" {
+					paths = append(paths, path)
+				} else {
+					paths = append(paths, "/")
+				}
+			}
+		}
+	}
+	methods := [][]string{nil, {"GET"}, {"DELETE"}}
+	for round := range 300 {
+		c := &Config{}
+		c.SetDefaults()
+		for i := range 2 + rng.IntN(3) {
+			r := Rule{Name: fmt.Sprintf("r%d", i), Effect: EffectAllow, Paths: []string{tmpl()}, Methods: methods[rng.IntN(3)]}
+			if rng.IntN(5) == 0 {
+				r.Effect = EffectDeny
+			}
+			c.Rules = append(c.Rules, r)
+		}
+		p, err := Compile(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reported := map[int]bool{}
+		full := map[int]bool{}
+		for _, o := range p.Overlaps() {
+			reported[o.Rule] = reported[o.Rule] || !o.Deny
+			full[o.Rule] = full[o.Rule] || o.Full
+		}
+		for i, r := range p.rules {
+			if r.deny {
+				continue
+			}
+			outranked, matched, always := false, false, true
+			for _, path := range paths {
+				for _, method := range []string{"GET", "DELETE", "PUT"} {
+					m := p.Match(method, path)
+					var own *hit
+					for k := range m.hits {
+						if int(m.hits[k].rule) == i {
+							own = &m.hits[k]
+						}
+					}
+					if own == nil {
+						continue
+					}
+					matched = true
+					outrankedHere, deniedHere := false, false
+					for _, h := range m.hits {
+						o := p.rules[h.rule]
+						outrankedHere = outrankedHere || !o.deny && h.spec > own.spec
+						deniedHere = deniedHere || o.deny && r.methods&^o.methods == 0
+					}
+					outranked = outranked || outrankedHere
+					always = always && (outrankedHere || deniedHere)
+				}
+			}
+			if !matched {
+				continue
+			}
+			if reported[i] != outranked || full[i] && !always {
+				t.Fatalf("round %d: rule %d (%v): reported %v full %v, outranked on some request %v, on all %v", round, i, c.Rules, reported[i], full[i], outranked, always)
+			}
+		}
 	}
 }
