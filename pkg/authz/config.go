@@ -79,7 +79,7 @@ type Config struct {
 	// upstream is decided: "check" (under every method it names, the
 	// strictest decision standing) or "unsafe_ignore" (under the request
 	// line's method alone). Default "check", which empty means too.
-	MethodOverride string `json:"method_override" kong:"one_of=check|unsafe_ignore" desc:"check: a request naming another method (X-HTTP-Method-Override, X-Method-Override, X-HTTP-Method headers, _method query parameter) is decided under each method it names and its own, the strictest decision standing; a name that is no method is refused with 400. unsafe_ignore: only the request line's method decides (only for upstreams that honour no override)."`
+	MethodOverride string `json:"method_override" kong:"one_of=check|unsafe_ignore" desc:"check: a request naming another method (X-HTTP-Method-Override, X-Method-Override, X-HTTP-Method headers, _method query parameter) is decided under each method it names and its own, the strictest decision standing; a name that is no method is refused with 400 where an override could change the decision. unsafe_ignore: only the request line's method decides (only for upstreams that honour no override)."`
 }
 
 // SetDefaults fills the defaults.

@@ -224,6 +224,46 @@ func (m *Match) Override(headers, query map[string][]string) {
 	}
 }
 
+// OverrideMatters reports whether reading the method overrides could
+// change the decision on req: whether, under some method other than the
+// request line's, the rules matching the path would decide more strictly,
+// or cannot be evaluated without parts of the request that have does not
+// hold (or with a CEL condition, which may read the method). When it is
+// false, every override, valid or not, leaves the decision as it is, so a
+// caller need not read the headers that would name one.
+func (m *Match) OverrideMatters(req Request, id *identity.Identity, have Needs) bool {
+	if !m.MethodsDiffer() {
+		return false
+	}
+	p := m.p
+	var listed uint64 // the methods the path's rules list
+	for _, h := range m.all {
+		r := p.rules[h.rule]
+		if r.cond != nil || r.needs&^have != 0 {
+			return true
+		}
+		if r.methods != allMethods {
+			listed |= r.methods
+		}
+	}
+	ev := evaluator{m: m, req: &req, id: id}
+	if id != nil && id.IsZero() {
+		ev.id = nil
+	}
+	base := severity(ev.decide(m.method, m.hits))
+	if base == 2 {
+		return false
+	}
+	// One method per class: each listed one, and one no rule lists (""),
+	// which stands for every other name.
+	for bit, name := range p.methodNames {
+		if listed&(1<<bit) != 0 && name != m.method && severity(ev.decide(name, m.forMethod(name))) > base {
+			return true
+		}
+	}
+	return severity(ev.decide("", m.forMethod(""))) > base
+}
+
 // Needs returns the request parts the matched rules read, under the
 // request's method and every override.
 func (m *Match) Needs() Needs {

@@ -60,8 +60,11 @@
 // decided under its own method and under each method named, and the
 // strictest decision stands; a name that is no method is refused (400).
 // method_override: unsafe_ignore decides on the request line's method
-// alone. The plugin reads the headers only where the rules matching the
-// path tell methods apart.
+// alone. The plugin reads the headers only when an override could change
+// the decision (Match.OverrideMatters): where the rules matching the path
+// tell methods apart and some other method (one they list, or one they do
+// not, which no rule may allow) would be decided more strictly than the
+// request's own. A request refused anyway costs no extra call.
 //
 // # Refused requests
 //

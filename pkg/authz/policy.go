@@ -14,6 +14,7 @@ type Policy struct {
 	rules          []*rule
 	index          trie
 	methodBits     map[string]uint64
+	methodNames    []string // by bit position
 	fold           bool
 	strictSlash    bool
 	shadowMode     bool
@@ -168,6 +169,7 @@ func (p *Policy) methodBit(m string) uint64 {
 	}
 	b := uint64(1) << len(p.methodBits)
 	p.methodBits[m] = b
+	p.methodNames = append(p.methodNames, m)
 	return b
 }
 

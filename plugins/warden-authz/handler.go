@@ -32,10 +32,11 @@ func newHandler(cfg *authz.Config) (*handler, error) {
 // them, then reads only what the matched rules need: the identity (one
 // call, four for a Kong consumer), the host, the headers and the client
 // IP (one call each). The query comes with the URI. Where the rules
-// matching the path tell methods apart, the method-override headers are
-// read (the one get_headers call a header condition would make) with the
-// _method parameter, and the request is decided under each method named
-// too (authz.Match.Override).
+// matching the path tell methods apart and another method would be
+// decided more strictly (authz.Match.OverrideMatters), the method-override
+// headers are read (the one get_headers call a header condition would
+// make) with the _method parameter, and the request is decided under each
+// method named too.
 func (h *handler) Access(k *pluginkit.Kong) error {
 	method, err := k.PDK.Request.GetMethod()
 	if err != nil {
@@ -50,32 +51,59 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	}
 	_, rawQuery, _ := strings.Cut(target, "?")
 	m := h.policy.Match(method, target)
-	req := authz.Request{Method: method, Path: target}
-	if m.MethodsDiffer() {
-		if req.Headers, err = k.Headers(); err != nil {
-			return fmt.Errorf("reading headers: %w", err)
-		}
-		req.Query = parseQuery(rawQuery)
-		m.Override(req.Headers, req.Query)
+	r := request{Request: authz.Request{Method: method, Path: target}, rawQuery: rawQuery}
+	if err := r.read(k, m.Needs()); err != nil {
+		return err
 	}
-	needs := m.Needs()
-	var id *identity.Identity
+	if m.OverrideMatters(r.Request, r.id, r.have) {
+		if err := r.read(k, authz.NeedHeaders|authz.NeedQuery); err != nil {
+			return err
+		}
+		m.Override(r.Headers, r.Query)
+		if err := r.read(k, m.Needs()); err != nil {
+			return err
+		}
+	}
+	req, id := r.Request, r.id
+	d := m.Decide(req, id)
+	k.Audit(event(d, method, id))
+	if !d.Allow {
+		k.Exit(authz.Answer(d))
+	}
+	return nil
+}
+
+// request is what Access has read of a request so far.
+type request struct {
+	authz.Request
+	rawQuery string
+	id       *identity.Identity
+	have     authz.Needs
+}
+
+// read reads the parts of needs not read yet: the identity (one call,
+// four for a Kong consumer), the host, the headers and the client IP (one
+// call each); the query is parsed from the target.
+func (r *request) read(k *pluginkit.Kong, needs authz.Needs) error {
+	needs &^= r.have
+	r.have |= needs
+	var err error
 	if needs&authz.NeedIdentity != 0 {
 		v, ok, err := k.Identity()
 		if err != nil {
 			return err
 		}
 		if ok {
-			id = &v
+			r.id = &v
 		}
 	}
 	if needs&authz.NeedHost != 0 {
-		if req.Host, err = k.PDK.Request.GetHost(); err != nil {
+		if r.Host, err = k.PDK.Request.GetHost(); err != nil {
 			return fmt.Errorf("reading host: %w", err)
 		}
 	}
-	if needs&authz.NeedHeaders != 0 && req.Headers == nil {
-		if req.Headers, err = k.Headers(); err != nil {
+	if needs&authz.NeedHeaders != 0 {
+		if r.Headers, err = k.Headers(); err != nil {
 			return fmt.Errorf("reading headers: %w", err)
 		}
 	}
@@ -83,17 +111,12 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		// kong.client.get_forwarded_ip is ngx.var.remote_addr after
 		// trusted_ips and real_ip_header (kong/pdk/client.lua), the
 		// address Kong's ip-restriction matches.
-		if req.IP, err = k.PDK.Client.GetForwardedIp(); err != nil {
+		if r.IP, err = k.PDK.Client.GetForwardedIp(); err != nil {
 			return fmt.Errorf("reading client ip: %w", err)
 		}
 	}
-	if needs&authz.NeedQuery != 0 && req.Query == nil {
-		req.Query = parseQuery(rawQuery)
-	}
-	d := m.Decide(req, id)
-	k.Audit(event(d, method, id))
-	if !d.Allow {
-		k.Exit(authz.Answer(d))
+	if needs&authz.NeedQuery != 0 {
+		r.Query = parseQuery(r.rawQuery)
 	}
 	return nil
 }
