@@ -761,6 +761,10 @@ func (rs *reqState) ngxVar(name string) (string, bool) {
 		return "", true
 	case "request_method":
 		return rs.r.Method, true
+	case "request":
+		// The request line as sent; Go keeps its three parts (nginx
+		// builds "METHOD :path HTTP/2.0" for HTTP/2 too).
+		return rs.r.Method + " " + rs.r.RequestURI + " " + rs.r.Proto, true
 	case "remote_addr", "realip_remote_addr":
 		return remoteIP(rs), true
 	case "remote_port", "realip_remote_port":

@@ -28,8 +28,8 @@ func newHandler(cfg *authz.Config) (*handler, error) {
 	return &handler{policy: p}, nil
 }
 
-// Access reads the method and the raw request URI (two calls), matches
-// them, then reads only what the matched rules need: the identity (one
+// Access reads the method and the raw request URI (one call: the request
+// line), matches them, then reads only what the matched rules need: the identity (one
 // call, four for a Kong consumer), the host, the headers and the client
 // IP (one call each). The query comes with the URI. Where the rules
 // matching the path tell methods apart and another method would be
@@ -38,16 +38,12 @@ func newHandler(cfg *authz.Config) (*handler, error) {
 // make) with the _method parameter, and the request is decided under each
 // method named too.
 func (h *handler) Access(k *pluginkit.Kong) error {
-	method, err := k.PDK.Request.GetMethod()
-	if err != nil {
-		return fmt.Errorf("reading method: %w", err)
-	}
-	// kong.request.get_path_with_query is ngx.var.request_uri, the raw
-	// path and query the client sent (kong/pdk/request.lua); the
+	// The raw target, as kong.request.get_path_with_query
+	// (ngx.var.request_uri, kong/pdk/request.lua) would return it: the
 	// normalized kong.request.get_path would hide what we refuse.
-	target, err := k.PathWithQuery()
+	method, target, err := k.RequestLine()
 	if err != nil {
-		return fmt.Errorf("reading path: %w", err)
+		return err
 	}
 	_, rawQuery, _ := strings.Cut(target, "?")
 	m := h.policy.Match(method, target)
