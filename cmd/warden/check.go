@@ -261,6 +261,11 @@ func checkPlugin(p plugin, s map[string]any, conf map[string]any, where string, 
 		}
 		errs = append(errs, fmt.Sprintf("%s.%s: %s", where, path, oneLine(msg)))
 	}
+	if len(errs) == 0 && p.notes != nil {
+		for _, n := range p.notes(raw) {
+			notes = append(notes, where+".config: "+n)
+		}
+	}
 	return errs, notes
 }
 

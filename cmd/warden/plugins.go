@@ -32,6 +32,9 @@ type plugin struct {
 	name    string
 	config  reflect.Type
 	compile func(raw []byte) error
+	// notes, when set, says what a config that compiles may not mean
+	// (warden-authz: rules other rules take decisions from).
+	notes func(raw []byte) []string
 }
 
 func entry[C, T any](name string, compile func(*C) (T, error)) plugin {
@@ -53,10 +56,15 @@ func entry[C, T any](name string, compile func(*C) (T, error)) plugin {
 var plugins = []plugin{
 	// Offline: checking a config must not fetch the issuers' keys.
 	entry("warden-auth", func(c *auth.Config) (*auth.Authenticator, error) { return auth.New(c, auth.Offline()) }),
-	entry("warden-authz", authz.Compile),
+	withNotes(entry("warden-authz", authz.Compile), authzNotes),
 	entry("warden-leakguard", leakguard.New),
 	entry("warden-ratelimit", ratelimit.Compile),
 	entry("warden-validator", validator.New),
+}
+
+func withNotes(p plugin, notes func(raw []byte) []string) plugin {
+	p.notes = notes
+	return p
 }
 
 func lookupPlugin(name string) (plugin, bool) {

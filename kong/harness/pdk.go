@@ -558,35 +558,42 @@ func withHost(h map[string][]string, host string) map[string][]string {
 	return out
 }
 
-// queryTable is ngx.req.get_uri_args: a flag without "=" is true; repeated keys give a list.
+// queryTable is ngx.req.get_uri_args, decoded as nginx decodes
+// (uri.Pairs): a flag without "=" is true; repeated keys give a list.
 func queryTable(raw string, max int) map[string]any {
 	out := map[string]any{}
 	n := 0
-	for _, part := range strings.Split(raw, "&") {
-		if part == "" {
-			continue
-		}
+	for p := range uri.Pairs(raw) {
 		if max > 0 && n >= max {
 			break
 		}
 		n++
-		k, v, hasEq := strings.Cut(part, "=")
-		k, _ = url.QueryUnescape(k)
-		var val any = true
-		if hasEq {
-			v, _ = url.QueryUnescape(v)
-			val = v
+		var val any = p.Value
+		if p.Flag {
+			val = true
 		}
-		switch cur := out[k].(type) {
+		switch cur := out[p.Name].(type) {
 		case nil:
-			out[k] = val
+			out[p.Name] = val
 		case []any:
-			out[k] = append(cur, val)
+			out[p.Name] = append(cur, val)
 		default:
-			out[k] = []any{cur, val}
+			out[p.Name] = []any{cur, val}
 		}
 	}
 	return out
+}
+
+// ngxArg is $arg_NAME (src/http/ngx_http_parse.c ngx_http_arg): the raw,
+// undecoded value of the first argument named name, compared ignoring
+// case.
+func ngxArg(raw, name string) string {
+	for arg := range strings.SplitSeq(raw, "&") {
+		if k, v, ok := strings.Cut(arg, "="); ok && strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
 }
 
 func pdkGetQuery(rs *reqState, _ *pluginConf, arg []byte) (proto.Message, error) {
@@ -754,6 +761,10 @@ func (rs *reqState) ngxVar(name string) (string, bool) {
 		return "", true
 	case "request_method":
 		return rs.r.Method, true
+	case "request":
+		// The request line as sent; Go keeps its three parts (nginx
+		// builds "METHOD :path HTTP/2.0" for HTTP/2 too).
+		return rs.r.Method + " " + rs.r.RequestURI + " " + rs.r.Proto, true
 	case "remote_addr", "realip_remote_addr":
 		return remoteIP(rs), true
 	case "remote_port", "realip_remote_port":
@@ -787,7 +798,7 @@ func (rs *reqState) ngxVar(name string) (string, bool) {
 		return firstHeader(rs.r.Header, h), true
 	}
 	if a, ok := strings.CutPrefix(name, "arg_"); ok {
-		return rs.r.URL.Query().Get(a), true
+		return ngxArg(rs.r.URL.RawQuery, a), true
 	}
 	return "", false
 }

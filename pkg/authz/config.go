@@ -14,6 +14,19 @@ const (
 	DefaultTrailingSlash      = TrailingSlashIgnore
 	DefaultOwnerClaim         = "sub"
 	DefaultConditionCostLimit = 1000000
+	DefaultMethodOverride     = MethodOverrideCheck
+)
+
+// Method override handling.
+const (
+	// MethodOverrideCheck decides a request that names another method
+	// (X-HTTP-Method-Override, X-Method-Override, X-HTTP-Method, a
+	// _method query parameter) under its own method and under each one it
+	// names; the strictest decision stands.
+	MethodOverrideCheck = "check"
+	// MethodOverrideUnsafeIgnore decides on the request line's method
+	// alone, for upstreams that honour no override.
+	MethodOverrideUnsafeIgnore = "unsafe_ignore"
 )
 
 // Rule effects.
@@ -38,13 +51,13 @@ const (
 	maxListLen        = 256
 )
 
-// Config is the warden-authz configuration of one plugin instance: an
-// ordered list of rules. A request is allowed when at least one allow rule
-// applies to it and no deny rule does; anything else is refused.
+// Config is the warden-authz configuration of one plugin instance: a list
+// of rules. A request is allowed when no matching deny rule applies and
+// one of the most specific matching allow rules applies (see the package
+// documentation for the precedence); anything else is refused.
 type Config struct {
-	// Rules is the ordered policy. Default: none, so every request is
-	// refused.
-	Rules []Rule `json:"rules" desc:"Ordered authorization rules. A request needs at least one matching allow rule and no matching deny rule."`
+	// Rules is the policy. Default: none, so every request is refused.
+	Rules []Rule `json:"rules" desc:"Authorization rules. A matching deny rule refuses; otherwise the most specific matching allow rules decide (literal > {param} > * > ** segment by segment from the left, then rules listing methods, then hosts), and one of them must apply. Order only names the rule in audit events."`
 	// CaseSensitive makes path literals match case-sensitively, as most
 	// upstreams route. Default true.
 	CaseSensitive bool `json:"case_sensitive" desc:"Match path literals case-sensitively. Turn off only if the upstream routes case-insensitively."`
@@ -62,6 +75,11 @@ type Config struct {
 	// (cel-go cost units); an expression whose worst case exceeds it is
 	// refused at config time. Default 1000000.
 	ConditionCostLimit int `json:"condition_cost_limit" kong:"between=1:10000000"`
+	// MethodOverride is how a request naming another method for the
+	// upstream is decided: "check" (under every method it names, the
+	// strictest decision standing) or "unsafe_ignore" (under the request
+	// line's method alone). Default "check", which empty means too.
+	MethodOverride string `json:"method_override" kong:"one_of=check|unsafe_ignore" desc:"check: a request naming another method (X-HTTP-Method-Override, X-Method-Override, X-HTTP-Method headers, _method query parameter) is decided under each method it names and its own, the strictest decision standing; a name that is no method is refused with 400 where an override could change the decision. unsafe_ignore: only the request line's method decides (only for upstreams that honour no override)."`
 }
 
 // SetDefaults fills the defaults.
@@ -69,6 +87,7 @@ func (c *Config) SetDefaults() {
 	c.CaseSensitive = true
 	c.TrailingSlash = DefaultTrailingSlash
 	c.ConditionCostLimit = DefaultConditionCostLimit
+	c.MethodOverride = DefaultMethodOverride
 }
 
 // Rule is one authorization rule. It matches a request by method, path and
@@ -145,6 +164,11 @@ func (c *Config) Validate() error {
 	}
 	if c.ConditionCostLimit < 1 {
 		errs.Add("condition_cost_limit", "must be positive")
+	}
+	switch c.MethodOverride {
+	case "", MethodOverrideCheck, MethodOverrideUnsafeIgnore: // empty is the safe default
+	default:
+		errs.Add("method_override", "must be check or unsafe_ignore")
 	}
 	for i := range c.Rules {
 		errs.Check(fmt.Sprintf("rules[%d]", i), c.Rules[i].validate(c))

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"errors"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/warden-gw/warden/pkg/identity"
+	"github.com/warden-gw/warden/pkg/uri"
 )
 
 // Reason codes, stable for audit events and metrics.
@@ -16,6 +18,8 @@ const (
 	ReasonAllowed           = "allowed"
 	ReasonAllowedByDefault  = "allowed_by_default"
 	ReasonInvalidPath       = "invalid_path"
+	ReasonInvalidMethod     = "invalid_method"
+	ReasonInvalidOverride   = "invalid_method_override"
 	ReasonNoMatchingRule    = "no_matching_rule"
 	ReasonDeniedByRule      = "denied_by_rule"
 	ReasonIdentityRequired  = "identity_required"
@@ -36,7 +40,8 @@ const (
 // so.
 type Request struct {
 	Method string
-	// Path is the raw path, as kong.request.get_raw_path returns it.
+	// Path is the raw request target, as kong.request.get_path_with_query
+	// returns it: the path, and the query after a '?' if any.
 	Path string
 	// Host is the host the client asked for, without the port.
 	Host string
@@ -65,24 +70,48 @@ type Decision struct {
 	Scopes []string
 	// Path is the normalized path, empty when it was refused.
 	Path string
+	// Override is the method an override header or _method parameter
+	// named when the decision under it was the stricter one (see
+	// Match.Override); empty when the request's own method decided.
+	Override string
 }
 
 // Match is a request's path and method matched against the policy: the
 // first stage of a decision, which tells the caller what else the matched
 // rules need to read.
 type Match struct {
-	p      *Policy
-	method string
-	path   string
-	segs   []string // as the client wrote them (case kept), for params
-	hits   []hit
-	err    error
+	p         *Policy
+	method    string
+	path      string
+	segs      []string // as the client wrote them (case kept), for params
+	all       []hit    // the rules matching the path, whatever their methods
+	hits      []hit    // those of all matching method
+	overrides []override
+	err       error
 }
 
-// Match normalizes rawPath and finds the rules matching method and path.
-// A refused path (ErrBadPath) is kept in the Match, which then decides 400.
-func (p *Policy) Match(method, rawPath string) *Match {
+// override is another method a request names for the upstream, with the
+// rules matching it.
+type override struct {
+	method string
+	hits   []hit
+}
+
+// Match normalizes the path of target (a raw request target: the path,
+// and the query after a '?' if any) and finds the rules matching method
+// and path. A refused method (ErrBadMethod) or target (ErrBadPath: a raw
+// '#' in the query too) is kept in the Match, which then decides 400.
+func (p *Policy) Match(method, target string) *Match {
 	m := &Match{p: p, method: method}
+	rawPath, rawQuery, _ := strings.Cut(target, "?")
+	switch {
+	case !uri.ValidMethod(method):
+		m.err = ErrBadMethod
+		return m
+	case uri.HasFragment(rawQuery):
+		m.err = ErrFragment
+		return m
+	}
 	m.path, m.err = NormalizePath(rawPath)
 	if m.err != nil {
 		return m
@@ -93,26 +122,169 @@ func (p *Policy) Match(method, rawPath string) *Match {
 	if p.fold {
 		match = splitPath(lowerASCII(m.path), p.strictSlash, buf[:0])
 	}
-	bit, ok := p.methodBits[method]
-	if !ok {
-		bit = otherMethod
-	}
-	m.hits = dedupe(p.index.root.match(match, bit, make([]hit, 0, 8)))
+	m.all = dedupe(p.index.root.match(match, allMethods, make([]hit, 0, 8)))
+	m.hits = m.forMethod(method)
 	return m
 }
 
-// Needs returns the request parts the matched rules read.
+// forMethod returns the hits whose rules match method.
+func (m *Match) forMethod(method string) []hit {
+	bit, ok := m.p.methodBits[method]
+	if !ok {
+		bit = otherMethod
+	}
+	n := 0
+	rules := m.p.rules
+	for _, h := range m.all {
+		if rules[h.rule].methods&bit != 0 {
+			n++
+		}
+	}
+	if n == len(m.all) {
+		return m.all
+	}
+	out := make([]hit, 0, n)
+	for _, h := range m.all {
+		if rules[h.rule].methods&bit != 0 {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// MethodsDiffer reports whether the rules matching the path tell methods
+// apart: only then can a method override change a decision, and only
+// then does the caller need to read what names one.
+func (m *Match) MethodsDiffer() bool {
+	if m.err != nil || m.p.ignoreOverride {
+		return false
+	}
+	for _, h := range m.all {
+		if m.p.rules[h.rule].methods != allMethods {
+			return true
+		}
+	}
+	return false
+}
+
+// Method-override spellings: headers (names lower case) and a query
+// parameter through which a client asks the upstream to run another
+// method than the request line's, as Express's method-override, Rack,
+// Symfony, Spring and ASP.NET Core offer.
+var (
+	OverrideHeaders = []string{"x-http-method-override", "x-method-override", "x-http-method"}
+	OverrideParam   = "_method"
+)
+
+// maxOverrides bounds the distinct methods one request may name.
+const maxOverrides = 8
+
+// Override reads the methods a request names for the upstream in headers
+// (lower-case names) and query (decoded, see uri.Pairs): each value of
+// OverrideHeaders and OverrideParam, split on commas, trimmed and
+// upper-cased as frameworks upper-case it. Decide then decides the request
+// under its own method and under each other method named, and the
+// strictest decision stands. A name that is no method once upper-cased,
+// or more than maxOverrides of them, is refused (ErrBadOverride, 400).
+// Nothing happens with method_override unsafe_ignore.
+func (m *Match) Override(headers, query map[string][]string) {
+	if m.err != nil || m.p.ignoreOverride {
+		return
+	}
+	add := func(v string) bool {
+		for item := range strings.SplitSeq(v, ",") {
+			name := strings.ToUpper(strings.TrimSpace(item))
+			switch {
+			case name == "" || name == m.method:
+				continue
+			case !uri.ValidMethod(name):
+				m.err = ErrBadOverride
+				return false
+			case slices.ContainsFunc(m.overrides, func(o override) bool { return o.method == name }):
+				continue
+			case len(m.overrides) == maxOverrides:
+				m.err = ErrBadOverride
+				return false
+			}
+			m.overrides = append(m.overrides, override{method: name, hits: m.forMethod(name)})
+		}
+		return true
+	}
+	for _, h := range OverrideHeaders {
+		for _, v := range headers[h] {
+			if !add(v) {
+				return
+			}
+		}
+	}
+	for _, v := range query[OverrideParam] {
+		if !add(v) {
+			return
+		}
+	}
+}
+
+// OverrideMatters reports whether reading the method overrides could
+// change the decision on req: whether, under some method other than the
+// request line's, the rules matching the path would decide more strictly,
+// or cannot be evaluated without parts of the request that have does not
+// hold (or with a CEL condition, which may read the method). When it is
+// false, every override, valid or not, leaves the decision as it is, so a
+// caller need not read the headers that would name one.
+func (m *Match) OverrideMatters(req Request, id *identity.Identity, have Needs) bool {
+	if !m.MethodsDiffer() {
+		return false
+	}
+	p := m.p
+	var listed uint64 // the methods the path's rules list
+	for _, h := range m.all {
+		r := p.rules[h.rule]
+		if r.cond != nil || r.needs&^have != 0 {
+			return true
+		}
+		if r.methods != allMethods {
+			listed |= r.methods
+		}
+	}
+	ev := evaluator{m: m, req: &req, id: id}
+	if id != nil && id.IsZero() {
+		ev.id = nil
+	}
+	base := severity(ev.decide(m.method, m.hits))
+	if base == 2 {
+		return false
+	}
+	// One method per class: each listed one, and one no rule lists (""),
+	// which stands for every other name.
+	for bit, name := range p.methodNames {
+		if listed&(1<<bit) != 0 && name != m.method && severity(ev.decide(name, m.forMethod(name))) > base {
+			return true
+		}
+	}
+	return severity(ev.decide("", m.forMethod(""))) > base
+}
+
+// Needs returns the request parts the matched rules read, under the
+// request's method and every override.
 func (m *Match) Needs() Needs {
 	var n Needs
 	for _, h := range m.hits {
 		n |= m.p.rules[h.rule].needs
 	}
+	for _, o := range m.overrides {
+		for _, h := range o.hits {
+			n |= m.p.rules[h.rule].needs
+		}
+	}
 	return n
 }
 
-// Decide decides a request in one step (Match, then Decide).
+// Decide decides a request in one step: Match, Override with the
+// request's headers and query, then Decide.
 func (p *Policy) Decide(req Request, id *identity.Identity) Decision {
-	return p.Match(req.Method, req.Path).Decide(req, id)
+	m := p.Match(req.Method, req.Path)
+	m.Override(req.Headers, req.Query)
+	return m.Decide(req, id)
 }
 
 // verdict is what one rule said.
@@ -182,27 +354,84 @@ func (v *verdict) decision(allow bool) Decision {
 }
 
 // Decide evaluates the matched rules. id is nil for an anonymous request.
-// Deny overrides allow, a request needs at least one applying allow rule,
-// and an error evaluating a rule fails closed: the allow rule does not
-// apply, the deny rule does.
+//
+// A matching deny rule that applies refuses the request, whatever its
+// template. Among the allow rules matching the request's method, path and
+// host, only the most specific decide (see the package documentation for
+// the order): the request needs one of them to apply. An error evaluating
+// a rule fails closed: the allow rule does not apply, the deny rule does.
+// A request naming other methods (Override) is decided under each, and
+// the strictest decision stands.
 func (m *Match) Decide(req Request, id *identity.Identity) Decision {
 	p := m.p
-	if m.err != nil {
+	switch {
+	case errors.Is(m.err, ErrBadMethod):
+		return p.shadowed(Decision{Status: http.StatusBadRequest, Reason: ReasonInvalidMethod})
+	case errors.Is(m.err, ErrBadOverride):
+		return p.shadowed(Decision{Status: http.StatusBadRequest, Reason: ReasonInvalidOverride})
+	case m.err != nil:
 		return p.shadowed(Decision{Status: http.StatusBadRequest, Reason: ReasonInvalidPath})
 	}
 	ev := evaluator{m: m, req: &req, id: id}
 	if id != nil && id.IsZero() {
 		ev.id = nil
 	}
-	var enforced, all tally
-	for _, h := range m.hits {
+	d := ev.decide(m.method, m.hits)
+	for _, o := range m.overrides {
+		if od := ev.decide(o.method, o.hits); severity(od) > severity(d) {
+			od.Override = o.method
+			d = od
+		}
+	}
+	d = p.shadowed(d)
+	d.Path = m.path
+	return d
+}
+
+// severity orders decisions: an allow, a shadow denial, a denial.
+func severity(d Decision) int {
+	switch {
+	case !d.Allow:
+		return 2
+	case d.Shadow:
+		return 1
+	}
+	return 0
+}
+
+// decide decides the request as if its method were method, hits being
+// the rules matching it.
+func (ev *evaluator) decide(method string, hits []hit) Decision {
+	p := ev.m.p
+	ev.method = method
+	// The most specific allow templates, of the enforced rules and of
+	// all rules (shadow rules included, for the shadow verdict).
+	bestEnforced, bestAll := int32(-1), int32(-1)
+	for _, h := range hits {
 		r := p.rules[h.rule]
-		if !r.hostMatch(req.Host) {
+		if r.deny || !r.hostMatch(ev.req.Host) {
+			continue
+		}
+		if !r.shadow && h.spec > bestEnforced {
+			bestEnforced = h.spec
+		}
+		if h.spec > bestAll {
+			bestAll = h.spec
+		}
+	}
+	var enforced, all tally
+	for _, h := range hits {
+		r := p.rules[h.rule]
+		inEnforced := !r.shadow && (r.deny || h.spec == bestEnforced)
+		inAll := r.deny || h.spec == bestAll
+		if !inEnforced && !inAll || !r.hostMatch(ev.req.Host) {
 			continue
 		}
 		v, applies := ev.check(r, h.tmpl)
-		all.add(v, r.deny, applies)
-		if !r.shadow {
+		if inAll {
+			all.add(v, r.deny, applies)
+		}
+		if inEnforced {
 			enforced.add(v, r.deny, applies)
 			if r.deny && applies {
 				break // settled: deny overrides
@@ -216,8 +445,6 @@ func (m *Match) Decide(req Request, id *identity.Identity) Decision {
 			d.Allow, d.Shadow = true, true
 		}
 	}
-	d = p.shadowed(d)
-	d.Path = m.path
 	return d
 }
 
@@ -232,9 +459,10 @@ func (p *Policy) shadowed(d Decision) Decision {
 // evaluator checks rules against one request, computing what several
 // rules share (scopes, the CEL request) once.
 type evaluator struct {
-	m   *Match
-	req *Request
-	id  *identity.Identity
+	m      *Match
+	req    *Request
+	id     *identity.Identity
+	method string // the method deciding: the request's or an override
 
 	scopes     []string
 	haveScopes bool
@@ -436,6 +664,7 @@ func (ev *evaluator) activation(r *rule, tmpl int32) *celActivation {
 		}
 	}
 	req := *ev.celReq
+	req.Method = ev.method
 	req.Params = ev.params(r, tmpl)
 	return &celActivation{req: &req, id: ev.celID}
 }

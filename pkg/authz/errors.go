@@ -19,6 +19,14 @@ var (
 	ErrMatrixParam     = pathErr("semicolon in path")
 	ErrBadUTF8         = pathErr("invalid UTF-8 in path")
 	ErrAboveRoot       = pathErr("dot segment above the root")
+	ErrFragment        = pathErr("# in request target")
+
+	// ErrBadMethod is a method nginx would have refused: not upper-case
+	// A-Z, '_' and '-' (uri.ValidMethod).
+	ErrBadMethod = errors.New("method is not upper-case A-Z, _ and -")
+	// ErrBadOverride is a method-override header or parameter naming no
+	// method, or too many.
+	ErrBadOverride = errors.New("method override names no method")
 )
 
 type pathError struct{ msg string }

@@ -28,10 +28,11 @@ const (
 //
 // What a server behind Kong might read differently is refused with an
 // error wrapping ErrBadPath rather than guessed: an encoded slash or
-// backslash, a raw backslash, double encoding (%252F), a malformed escape,
-// a control character, a semicolon (path parameters, which Tomcat and
-// Spring strip: /admin;x=y is /admin to them), invalid UTF-8 (overlong
-// encodings of /) and a dot segment climbing above the root.
+// backslash, a raw backslash, a raw # (see uri.HasFragment), double
+// encoding (%252F), a malformed escape, a control character, a semicolon
+// (path parameters, which Tomcat and Spring strip: /admin;x=y is /admin
+// to them), invalid UTF-8 (overlong encodings of /) and a dot segment
+// climbing above the root.
 //
 // This is stricter than Kong's own normalization (kong/tools/uri.lua
 // normalize, used by kong.request.get_path), which keeps %2F and accepts
@@ -167,6 +168,8 @@ func appendSegment(buf []byte, seg string) ([]byte, error) {
 			continue
 		case c == '\\':
 			return buf, ErrBackslash
+		case c == '#':
+			return buf, ErrFragment
 		case c == ';':
 			return buf, ErrMatrixParam
 		case c < 0x20 || c == 0x7f:

@@ -14,10 +14,12 @@ type Policy struct {
 	rules          []*rule
 	index          trie
 	methodBits     map[string]uint64
+	methodNames    []string // by bit position
 	fold           bool
 	strictSlash    bool
 	shadowMode     bool
 	allowByDefault bool
+	ignoreOverride bool
 	needs          Needs
 }
 
@@ -27,6 +29,7 @@ type rule struct {
 	deny      bool
 	shadow    bool
 	templates []template
+	methods   uint64   // method bits; allMethods when the rule lists none
 	hosts     []string // exact, lower case
 	wildHosts []string // ".example.com" for *.example.com
 	anyHost   bool
@@ -64,6 +67,7 @@ func Compile(c *Config) (*Policy, error) {
 		strictSlash:    c.TrailingSlash == TrailingSlashStrict,
 		shadowMode:     c.ShadowMode,
 		allowByDefault: c.UnsafeAllowByDefault,
+		ignoreOverride: c.MethodOverride == MethodOverrideUnsafeIgnore,
 	}
 	var errs config.Errors
 	for i := range c.Rules {
@@ -78,6 +82,7 @@ func Compile(c *Config) (*Policy, error) {
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
+	p.index = newTrie(p.rules)
 	return p, nil
 }
 
@@ -113,12 +118,13 @@ func (p *Policy) compileRule(i int, cr *Rule, costLimit uint64) (*rule, error) {
 	if len(p.methodBits) > maxMethods {
 		return nil, config.Errorf("methods", "at most %d distinct methods in a policy", maxMethods)
 	}
+	r.methods = methods
 	for _, s := range cr.Paths {
 		t, err := parseTemplate(s, p.fold, p.strictSlash)
 		if err != nil { // Validate has reported it
 			return nil, config.Errorf("paths", "%v", err)
 		}
-		p.index.insert(t, entry{rule: int32(i), tmpl: int32(len(r.templates)), methods: methods})
+		t.key = t.specificity(len(cr.Methods) > 0, len(cr.Hosts) > 0)
 		r.templates = append(r.templates, t)
 	}
 	for _, h := range cr.Hosts {
@@ -163,6 +169,7 @@ func (p *Policy) methodBit(m string) uint64 {
 	}
 	b := uint64(1) << len(p.methodBits)
 	p.methodBits[m] = b
+	p.methodNames = append(p.methodNames, m)
 	return b
 }
 

@@ -31,6 +31,9 @@ type tmplSeg struct {
 type template struct {
 	raw  string
 	segs []tmplSeg
+	// key orders templates by specificity (see specificity): the greater
+	// key is the more specific template.
+	key string
 	// params maps each captured parameter to its segment index.
 	params []paramPos
 }
@@ -136,4 +139,47 @@ func (t template) hasParam(name string) bool {
 		}
 	}
 	return false
+}
+
+// Specificity ranks of a segment: a literal is more specific than a
+// parameter, a parameter than a star, and the end of a template without
+// ** than a ** (so /admin beats /admin/** on /admin). A ** is the last
+// segment and the end of a template without it the last rank, so no
+// template's ranks are a prefix of another's: templates matching the same
+// path are ordered by their first differing segment, left to right.
+const (
+	rankGlob  = '0'
+	rankEnd   = '1'
+	rankStar  = '2'
+	rankParam = '3'
+	rankLit   = '4'
+)
+
+// specificity is the template's ranks, then whether the rule lists
+// methods, then whether it lists hosts: the precedence of the rule's
+// template among those matching the same request. Compared as strings.
+func (t template) specificity(methods, hosts bool) string {
+	b := make([]byte, 0, len(t.segs)+3)
+	end := byte(rankEnd)
+	for _, s := range t.segs {
+		switch s.kind {
+		case segLit:
+			b = append(b, rankLit)
+		case segParam:
+			b = append(b, rankParam)
+		case segStar:
+			b = append(b, rankStar)
+		case segGlob:
+			end = rankGlob
+		}
+	}
+	b = append(b, end, rankFlag(methods), rankFlag(hosts))
+	return string(b)
+}
+
+func rankFlag(b bool) byte {
+	if b {
+		return '1'
+	}
+	return '0'
 }

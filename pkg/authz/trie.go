@@ -1,5 +1,7 @@
 package authz
 
+import "slices"
+
 // trie indexes every rule's path templates by segment, so matching a
 // request visits each trie node at most once (a node sits at one depth and
 // is compared with the one request segment at that depth) instead of
@@ -17,17 +19,43 @@ type node struct {
 }
 
 // entry is one template of one rule, with the rule's method bits so the
-// walk filters methods without looking the rule up.
+// walk filters methods without looking the rule up, and the template's
+// rank by specificity.
 type entry struct {
 	rule    int32
 	tmpl    int32
+	spec    int32
 	methods uint64
 }
 
-// hit is a matched rule and the first of its templates that matched.
+// hit is a matched rule and the most specific of its templates that
+// matched, with that template's rank by specificity: of two hits, the one
+// with the greater spec is the more specific.
 type hit struct {
 	rule int32
 	tmpl int32
+	spec int32
+}
+
+// newTrie indexes the templates of rules, ranking them by specificity
+// (template.key) so hits compare as integers.
+func newTrie(rules []*rule) trie {
+	var keys []string
+	for _, r := range rules {
+		for _, t := range r.templates {
+			keys = append(keys, t.key)
+		}
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	var t trie
+	for i, r := range rules {
+		for j, tp := range r.templates {
+			spec, _ := slices.BinarySearch(keys, tp.key)
+			t.insert(tp, entry{rule: int32(i), tmpl: int32(j), spec: int32(spec), methods: r.methods})
+		}
+	}
+	return t
 }
 
 func (t *trie) insert(tp template, e entry) {
@@ -62,13 +90,13 @@ func (t *trie) insert(tp template, e entry) {
 func (n *node) match(segs []string, method uint64, out []hit) []hit {
 	for _, e := range n.rest {
 		if e.methods&method != 0 {
-			out = append(out, hit{e.rule, e.tmpl})
+			out = append(out, hit{e.rule, e.tmpl, e.spec})
 		}
 	}
 	if len(segs) == 0 {
 		for _, e := range n.ends {
 			if e.methods&method != 0 {
-				out = append(out, hit{e.rule, e.tmpl})
+				out = append(out, hit{e.rule, e.tmpl, e.spec})
 			}
 		}
 		return out
@@ -82,11 +110,12 @@ func (n *node) match(segs []string, method uint64, out []hit) []hit {
 	return out
 }
 
-// dedupe sorts hits by rule, then template, and keeps each rule's first
-// hit. Hits are few: insertion sort.
+// dedupe sorts hits by rule and keeps each rule's most specific hit (the
+// first of its templates among equally specific ones). Hits are few:
+// insertion sort.
 func dedupe(h []hit) []hit {
 	for i := 1; i < len(h); i++ {
-		for j := i; j > 0 && less(h[j], h[j-1]); j-- {
+		for j := i; j > 0 && before(h[j], h[j-1]); j-- {
 			h[j], h[j-1] = h[j-1], h[j]
 		}
 	}
@@ -99,8 +128,16 @@ func dedupe(h []hit) []hit {
 	return out
 }
 
-func less(a, b hit) bool {
-	return a.rule < b.rule || a.rule == b.rule && a.tmpl < b.tmpl
+// before orders hits by rule, then by descending specificity, then by
+// template.
+func before(a, b hit) bool {
+	switch {
+	case a.rule != b.rule:
+		return a.rule < b.rule
+	case a.spec != b.spec:
+		return a.spec > b.spec
+	}
+	return a.tmpl < b.tmpl
 }
 
 // splitPath splits a canonical path into its segments, into dst. A

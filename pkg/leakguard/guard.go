@@ -13,6 +13,7 @@ import (
 
 	"github.com/warden-gw/warden/pkg/config"
 	"github.com/warden-gw/warden/pkg/httpbody"
+	"github.com/warden-gw/warden/pkg/uri"
 )
 
 // Audit reason codes.
@@ -520,18 +521,14 @@ func (g *Guard) scanPairs(d *Decision, dir direction, loc, raw string, skip map[
 			out.WriteByte('&')
 		}
 		rk, rv, hasEq := strings.Cut(pair, "=")
-		k, err := url.QueryUnescape(rk)
-		if err != nil {
-			k = rk
-		}
+		// Decoded as nginx decodes (valid escapes decoded, invalid ones
+		// kept): what the upstream reads.
+		k := uri.UnescapeComponent(rk)
 		if skip[strings.ToLower(k)] {
 			out.WriteString(pair)
 			continue
 		}
-		v, err := url.QueryUnescape(rv)
-		if err != nil {
-			v = rv
-		}
+		v := uri.UnescapeComponent(rv)
 		for _, m := range g.scanner.Scan([]byte(k), path) {
 			d.add(g.finding(dir, m, []byte(k[m.Start:m.End]), loc, g.safe(k), ""))
 		}

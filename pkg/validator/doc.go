@@ -4,10 +4,14 @@
 // OASValidation and AWS API Gateway's request validators.
 //
 // For each request it checks, in order and stopping at the first failing
-// stage: the operation (method and path template) is known; the size
+// stage: the request line is one nginx would have accepted and upstreams
+// read as matched here (a method of upper-case A-Z, '_' and '-', no raw
+// '#' in the target, else 400); the operation (method and path template)
+// is known; the size
 // (Content-Length, then the bytes actually read); the Content-Type against
 // an allow-list; the JSON threat limits, by one streaming pass that also
-// decodes the body; the parameters (query, header, path, cookie), coerced
+// decodes the body; the parameters (query decoded as nginx decodes it, with
+// malformed escapes refused; header, path, cookie), coerced
 // from strings OpenAPI-style and checked against their JSON Schemas; the
 // body against its JSON Schema; and, when enabled, an injection guard.
 //

@@ -3,10 +3,10 @@ package validator
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/warden-gw/warden/pkg/config"
+	"github.com/warden-gw/warden/pkg/uri"
 )
 
 // param is a compiled Parameter.
@@ -178,28 +178,18 @@ type query map[string][]string
 // maxQueryPairs bounds the work spent on a query string.
 const maxQueryPairs = 1000
 
-// parseQuery splits a raw query on '&' ('+' is a space, '%XX' decoded);
-// unlike net/url it does not treat ';' as a separator error. ok is false
-// for a malformed escape or too many pairs.
+// parseQuery decodes a raw query as nginx does (uri.Pairs: '+' is a
+// space, '%XX' decoded, ';' no separator); a flag (?debug) has the value
+// "". ok is false for a malformed escape, which nginx would have passed on
+// as sent, or too many pairs.
 func parseQuery(raw string) (query, bool) {
 	q := query{}
 	n := 0
-	for raw != "" {
-		var pair string
-		pair, raw, _ = strings.Cut(raw, "&")
-		if pair == "" {
-			continue
-		}
-		if n++; n > maxQueryPairs {
+	for p := range uri.Pairs(raw) {
+		if n++; n > maxQueryPairs || !p.Clean {
 			return nil, false
 		}
-		k, v, _ := strings.Cut(pair, "=")
-		k, err1 := url.QueryUnescape(k)
-		v, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil {
-			return nil, false
-		}
-		q[k] = append(q[k], v)
+		q[p.Name] = append(q[p.Name], p.Value)
 	}
 	return q, true
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/warden-gw/warden/pkg/respond"
+	"github.com/warden-gw/warden/pkg/uri"
 )
 
 // ErrBodyTooLarge is what a BodyReader returns for a body over its limit.
@@ -100,6 +101,14 @@ func (v *Validator) LogOnly() bool { return v.mode == ModeLogOnly }
 // come before reading it. An error means the body could not
 // be read: the caller fails closed.
 func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
+	// What nginx would have refused, or an upstream reads as another
+	// operation than the one matched here.
+	switch {
+	case !uri.ValidMethod(r.Method):
+		return v.finish(http.StatusBadRequest, []Violation{{Location: "method", Code: CodeMalformed, Message: "is not an upper-case HTTP method"}}, nil, ""), nil
+	case uri.HasFragment(r.PathWithQuery):
+		return v.finish(http.StatusBadRequest, []Violation{{Location: "path", Code: CodeMalformed, Message: "holds a raw #, where upstreams end the target"}}, nil, ""), nil
+	}
 	rawPath, rawQuery, _ := strings.Cut(r.PathWithQuery, "?")
 	path := normalizePath(rawPath)
 	var d Decision

@@ -385,6 +385,13 @@ func TestPathVariantsStillValidated(t *testing.T) {
 		{name: "valid with trailing slash", req: post("/orders/", "application/json", orderJSON), body: orderJSON, op: "POST /orders"},
 		{name: "param with trailing slash", req: &Request{Method: "GET", PathWithQuery: "/orders/0/"}, status: 400, op: "GET /orders/{id}"},
 		{name: "unknown path still unknown", req: &Request{Method: "GET", PathWithQuery: "/admin/"}},
+		// Express, gunicorn and uvicorn cut the target at a raw #: they
+		// run POST /orders.
+		{name: "raw # after the path", req: post("/orders#x", "application/json", badItem), body: badItem, status: 400},
+		{name: "raw # in the query", req: post("/orders?a=1#x", "application/json", badItem), body: badItem, status: 400},
+		// Frameworks upper-case the method; nginx refuses it.
+		{name: "lower-case method", req: &Request{Method: "post", PathWithQuery: "/orders", Headers: post("/orders", "application/json", badItem).Headers}, body: badItem, status: 400},
+		{name: "method with a digit", req: &Request{Method: "P0ST", PathWithQuery: "/orders"}, status: 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

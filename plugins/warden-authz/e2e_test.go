@@ -23,8 +23,10 @@ var update = flag.Bool("update", false, "rewrite golden files")
 const hmacSecret = "e2e-only-secret-0123456789abcdef0123456789"
 
 // kongYML: warden-auth (HS256) in front of warden-authz for the orders
-// API and the admin API; a catch-all route with a deny on /admin/** for
-// the bypass table; a route whose authz config has a broken condition.
+// API and the admin API; a catch-all route with a deny on /admin/** (and
+// on DELETE /files/**) for the bypass table; the console, whose admin
+// part is more specific than its catch-all; a route whose authz config has
+// a broken condition.
 const kongYML = `
 _format_version: "3.0"
 services:
@@ -55,7 +57,8 @@ services:
                   scopes: {all_of: ["orders:write"]}
                   owner: {param: user_id}
                 - name: orders-admin
-                  paths: ["/users/*/orders/**"]
+                  methods: [GET, POST, PUT, PATCH, DELETE]
+                  paths: ["/users/{user_id}/orders", "/users/{user_id}/orders/{id}", "/users/{user_id}/orders/**"]
                   roles: {any_of: [admin]}
                 - name: tenant-header
                   methods: [GET]
@@ -70,6 +73,22 @@ services:
               rules:
                 - {name: public, paths: ["/**"]}
                 - {name: admin-block, effect: deny, paths: ["/admin/**"]}
+                - {name: no-file-delete, effect: deny, methods: [DELETE], paths: ["/files/**"]}
+      - name: console
+        paths: ["/console"]
+        strip_path: false
+        plugins:
+          - name: warden-auth
+            config:
+              issuers:
+                - issuer: test-idp
+                  algorithms: [HS256]
+                  hmac_secrets: ["{vault://env/AUTHZ_E2E_SECRET}"]
+          - name: warden-authz
+            config:
+              rules:
+                - {name: console-admin, paths: ["/console/admin/**"], roles: {any_of: [admin]}}
+                - {name: signed-in, paths: ["/**"], authenticated: true}
       - name: broken
         paths: ["/broken"]
         plugins:
@@ -149,9 +168,10 @@ func raw(t *testing.T, g *harness.Gateway, method, target string, headers ...str
 }
 
 // ownCalls counts warden-authz's PDK calls without those pluginkit makes
-// to fill audit events (request, route and service ids).
+// to fill audit events (request, route and service ids): every get_var
+// but the one reading the request line.
 func ownCalls(c harness.CallStats) int {
-	return c.Total["warden-authz"] - c.Count("warden-authz", "kong.nginx.get_var") -
+	return c.Total["warden-authz"] - (c.Count("warden-authz", "kong.nginx.get_var") - 1) -
 		c.Count("warden-authz", "kong.router.get_route") - c.Count("warden-authz", "kong.router.get_service")
 }
 
@@ -235,6 +255,20 @@ func TestE2EBypassTable(t *testing.T) {
 		{"trailing question mark", "GET", "/admin?", nil, 403},
 		{"query does not hide the path", "GET", "/admin?x=/public", nil, 403},
 		{"public", "GET", "/public?x=1", nil, 200},
+		{"raw # after the path", "GET", "/admin#x", nil, 400},
+		{"raw # in a segment", "GET", "/ad#min", nil, 400},
+		{"raw # in the query", "GET", "/public?x=1#y", nil, 400},
+		{"lower-case method", "delete", "/files/x", nil, 400},
+		{"mixed-case method", "Delete", "/files/x", nil, 400},
+		{"DELETE", "DELETE", "/files/x", nil, 403},
+		{"POST", "POST", "/files/x", nil, 200},
+		{"X-HTTP-Method-Override: DELETE", "POST", "/files/x", []string{"X-HTTP-Method-Override", "DELETE"}, 403},
+		{"X-Method-Override: delete", "POST", "/files/x", []string{"X-Method-Override", "delete"}, 403},
+		{"X-HTTP-Method: DELETE", "GET", "/files/x", []string{"X-HTTP-Method", "DELETE"}, 403},
+		{"_method=DELETE", "POST", "/files/x?_method=DELETE", nil, 403},
+		{"encoded _method name", "POST", "/files/x?%5Fmethod=delete", nil, 403},
+		{"override naming no method", "POST", "/files/x", []string{"X-HTTP-Method-Override", "DEL ETE"}, 400},
+		{"override naming an allowed method", "POST", "/files/x", []string{"X-HTTP-Method-Override", "PUT"}, 200},
 	}
 	for _, tt := range tests {
 		before := up.Count()
@@ -265,8 +299,9 @@ func TestE2EBadConfigFailsClosed(t *testing.T) {
 	}
 }
 
-// TestE2EPDKCalls counts warden-authz's own PDK calls: method and raw URI,
-// plus the identity only when a matched rule needs it. pluginkit's audit
+// TestE2EPDKCalls counts warden-authz's own PDK calls: the request line,
+// plus the identity only when a matched rule needs it and the headers only
+// when a method override could change the decision. pluginkit's audit
 // adds three calls (request, route and service ids) per written event.
 func TestE2EPDKCalls(t *testing.T) {
 	g, _, _ := start(t)
@@ -274,12 +309,19 @@ func TestE2EPDKCalls(t *testing.T) {
 	for _, tt := range []struct {
 		name, target, auth string
 		want, wantTotal    int
+		headers            bool // the method-override headers are read
 	}{
-		{"public route, no identity needed", "/public", "", 2, 2},
+		// One call: the request line (ngx.var.request).
+		{"public route, no identity needed", "/public", "", 1, 1, false},
 		// + kong.response.exit; the deny's audit event adds the request id
 		// and the route (which carries the service id).
-		{"deny by path, no identity needed", "/admin", "", 3, 5},
-		{"orders: identity from warden-auth", "/users/alice/orders/1", alice, 3, 3},
+		{"deny by path, no identity needed", "/admin", "", 2, 4, false},
+		// The rules of /files/x refuse DELETE: the override headers are
+		// read, since an override to DELETE would be refused.
+		{"rules tell methods apart: override headers", "/files/x", "", 2, 2, true},
+		{"orders: identity from warden-auth, override headers", "/users/alice/orders/1", alice, 3, 3, true},
+		// Refused under its own method: no override can make it stricter.
+		{"orders, refused: no override read", "/users/bob/orders/1", alice, 3, 5, false},
 	} {
 		var hdr []string
 		if tt.auth != "" {
@@ -295,10 +337,46 @@ func TestE2EPDKCalls(t *testing.T) {
 		if total := r.calls.Total["warden-authz"]; total != tt.wantTotal {
 			t.Errorf("%s: %d PDK calls in all, want %d (an allow's audit event must cost none)", tt.name, total, tt.wantTotal)
 		}
-		for _, m := range []string{"kong.request.get_headers", "kong.request.get_query", "kong.client.get_forwarded_ip", "kong.request.get_host"} {
+		if got := r.calls.Count("warden-authz", "kong.request.get_headers"); got != map[bool]int{true: 1}[tt.headers] {
+			t.Errorf("%s: get_headers called %d times", tt.name, got)
+		}
+		for _, m := range []string{"kong.request.get_query", "kong.client.get_forwarded_ip", "kong.request.get_host"} {
 			if r.calls.Count("warden-authz", m) != 0 {
 				t.Errorf("%s: %s called though no rule needs it", tt.name, m)
 			}
+		}
+	}
+}
+
+// TestE2EMostSpecificDecides: the console's catch-all lets any signed-in
+// user in, its admin part wants the admin role; the admin rule, more
+// specific, decides for the paths it covers.
+func TestE2EMostSpecificDecides(t *testing.T) {
+	g, up, _ := start(t)
+	bob := "Bearer " + token(t, "bob", "")
+	carol := "Bearer " + token(t, "carol", "", "admin")
+	for _, tt := range []struct {
+		name, path, auth string
+		status           int
+	}{
+		{"bob on the admin root", "/console/admin", bob, 403},
+		{"bob below it", "/console/admin/users", bob, 403},
+		{"bob with a trailing slash", "/console/admin/", bob, 403},
+		{"bob elsewhere", "/console/home", bob, 200},
+		{"carol on the admin root", "/console/admin", carol, 200},
+		{"anonymous", "/console/home", "", 401},
+	} {
+		before := up.Count()
+		var hdr []string
+		if tt.auth != "" {
+			hdr = []string{"Authorization", tt.auth}
+		}
+		r := raw(t, g, "GET", tt.path, hdr...)
+		if r.status != tt.status {
+			t.Errorf("%s: GET %s: status %d, want %d (%s)", tt.name, tt.path, r.status, tt.status, r.body)
+		}
+		if proxied := up.Count() > before; proxied != (tt.status == 200) {
+			t.Errorf("%s: proxied %v", tt.name, proxied)
 		}
 	}
 }

@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/warden-gw/warden/pkg/audit"
 	"github.com/warden-gw/warden/pkg/authz"
 	"github.com/warden-gw/warden/pkg/identity"
 	"github.com/warden-gw/warden/pkg/pluginkit"
+	"github.com/warden-gw/warden/pkg/uri"
 )
 
 // maxQueryArgs bounds the query arguments parsed for conditions, as Kong
@@ -28,44 +28,78 @@ func newHandler(cfg *authz.Config) (*handler, error) {
 	return &handler{policy: p}, nil
 }
 
-// Access reads the method and the raw request URI (two calls), matches
-// them, then reads only what the matched rules need: the identity (one
+// Access reads the method and the raw request URI (one call: the request
+// line), matches them, then reads only what the matched rules need: the identity (one
 // call, four for a Kong consumer), the host, the headers and the client
-// IP (one call each). The query comes with the URI. Method-override
-// headers (X-HTTP-Method-Override and friends) are never read.
+// IP (one call each). The query comes with the URI. Where the rules
+// matching the path tell methods apart and another method would be
+// decided more strictly (authz.Match.OverrideMatters), the method-override
+// headers are read (the one get_headers call a header condition would
+// make) with the _method parameter, and the request is decided under each
+// method named too.
 func (h *handler) Access(k *pluginkit.Kong) error {
-	method, err := k.PDK.Request.GetMethod()
-	if err != nil {
-		return fmt.Errorf("reading method: %w", err)
-	}
-	// kong.request.get_path_with_query is ngx.var.request_uri, the raw
-	// path and query the client sent (kong/pdk/request.lua); the
+	// The raw target, as kong.request.get_path_with_query
+	// (ngx.var.request_uri, kong/pdk/request.lua) would return it: the
 	// normalized kong.request.get_path would hide what we refuse.
-	uri, err := k.PathWithQuery()
+	method, target, err := k.RequestLine()
 	if err != nil {
-		return fmt.Errorf("reading path: %w", err)
+		return err
 	}
-	rawPath, rawQuery, _ := strings.Cut(uri, "?")
-	m := h.policy.Match(method, rawPath)
-	req := authz.Request{Method: method, Path: rawPath}
-	needs := m.Needs()
-	var id *identity.Identity
+	_, rawQuery, _ := strings.Cut(target, "?")
+	m := h.policy.Match(method, target)
+	r := request{Request: authz.Request{Method: method, Path: target}, rawQuery: rawQuery}
+	if err := r.read(k, m.Needs()); err != nil {
+		return err
+	}
+	if m.OverrideMatters(r.Request, r.id, r.have) {
+		if err := r.read(k, authz.NeedHeaders|authz.NeedQuery); err != nil {
+			return err
+		}
+		m.Override(r.Headers, r.Query)
+		if err := r.read(k, m.Needs()); err != nil {
+			return err
+		}
+	}
+	req, id := r.Request, r.id
+	d := m.Decide(req, id)
+	k.Audit(event(d, method, id))
+	if !d.Allow {
+		k.Exit(authz.Answer(d))
+	}
+	return nil
+}
+
+// request is what Access has read of a request so far.
+type request struct {
+	authz.Request
+	rawQuery string
+	id       *identity.Identity
+	have     authz.Needs
+}
+
+// read reads the parts of needs not read yet: the identity (one call,
+// four for a Kong consumer), the host, the headers and the client IP (one
+// call each); the query is parsed from the target.
+func (r *request) read(k *pluginkit.Kong, needs authz.Needs) error {
+	needs &^= r.have
+	r.have |= needs
+	var err error
 	if needs&authz.NeedIdentity != 0 {
 		v, ok, err := k.Identity()
 		if err != nil {
 			return err
 		}
 		if ok {
-			id = &v
+			r.id = &v
 		}
 	}
 	if needs&authz.NeedHost != 0 {
-		if req.Host, err = k.PDK.Request.GetHost(); err != nil {
+		if r.Host, err = k.PDK.Request.GetHost(); err != nil {
 			return fmt.Errorf("reading host: %w", err)
 		}
 	}
 	if needs&authz.NeedHeaders != 0 {
-		if req.Headers, err = k.Headers(); err != nil {
+		if r.Headers, err = k.Headers(); err != nil {
 			return fmt.Errorf("reading headers: %w", err)
 		}
 	}
@@ -73,17 +107,12 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		// kong.client.get_forwarded_ip is ngx.var.remote_addr after
 		// trusted_ips and real_ip_header (kong/pdk/client.lua), the
 		// address Kong's ip-restriction matches.
-		if req.IP, err = k.PDK.Client.GetForwardedIp(); err != nil {
+		if r.IP, err = k.PDK.Client.GetForwardedIp(); err != nil {
 			return fmt.Errorf("reading client ip: %w", err)
 		}
 	}
 	if needs&authz.NeedQuery != 0 {
-		req.Query = parseQuery(rawQuery)
-	}
-	d := m.Decide(req, id)
-	k.Audit(event(d, method, id))
-	if !d.Allow {
-		k.Exit(authz.Answer(d))
+		r.Query = parseQuery(r.rawQuery)
 	}
 	return nil
 }
@@ -100,6 +129,9 @@ func event(d authz.Decision, method string, id *identity.Identity) audit.Event {
 	if d.Rule != "" {
 		e.Details["rule"] = d.Rule
 	}
+	if d.Override != "" {
+		e.Details["method_override"] = d.Override
+	}
 	if len(d.Scopes) > 0 {
 		e.Details["missing_scopes"] = d.Scopes
 	}
@@ -113,25 +145,17 @@ func event(d authz.Decision, method string, id *identity.Identity) audit.Event {
 	return e
 }
 
-// parseQuery splits a raw query into its arguments, keeping every value
-// of a repeated name in order. Undecodable escapes are kept as sent.
+// parseQuery decodes a raw query as nginx does (uri.Pairs), keeping every
+// value of a repeated name in order and at most maxQueryArgs arguments. A
+// flag (?debug) has the value "", so a condition sees that it was sent.
 func parseQuery(raw string) map[string][]string {
 	q := map[string][]string{}
-	for n := 0; raw != "" && n < maxQueryArgs; n++ {
-		var arg string
-		arg, raw, _ = strings.Cut(raw, "&")
-		if arg == "" {
-			continue
+	n := 0
+	for p := range uri.Pairs(raw) {
+		if n++; n > maxQueryArgs {
+			break
 		}
-		k, v, _ := strings.Cut(arg, "=")
-		q[unescape(k)] = append(q[unescape(k)], unescape(v))
+		q[p.Name] = append(q[p.Name], p.Value)
 	}
 	return q
-}
-
-func unescape(s string) string {
-	if u, err := url.QueryUnescape(s); err == nil {
-		return u
-	}
-	return s
 }
