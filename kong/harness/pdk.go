@@ -749,7 +749,7 @@ func (rs *reqState) ngxVar(name string) (string, bool) {
 	case "http_host":
 		return rs.r.Host, true
 	case "request_uri":
-		return rs.r.URL.RequestURI(), true
+		return rs.requestURI(), true // the target as sent, as get_path_with_query
 	case "uri":
 		return rs.r.URL.Path, true
 	case "args", "query_string":

@@ -151,7 +151,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	// as OpenResty 1.25.3.2 in Kong 3.9.1's .requirements) refuses a method
 	// with anything but A-Z, '_' and '-' with 400 before any Lua runs; the
 	// error_page of kong/templates/nginx_kong.lua answers it.
-	if !nginxMethod(r.Method) {
+	if !uri.ValidMethod(r.Method) {
 		rs.kongError(http.StatusBadRequest, "", nil)
 		rs.write(w)
 		return
@@ -178,20 +178,6 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	rs.headerFilter()
 	rs.write(w)
 	rs.logPhase()
-}
-
-// nginxMethod reports whether nginx's request-line parser accepts the
-// method: one or more of A-Z, '_' and '-'.
-func nginxMethod(m string) bool {
-	if m == "" {
-		return false
-	}
-	for i := 0; i < len(m); i++ {
-		if c := m[i]; (c < 'A' || c > 'Z') && c != '_' && c != '-' {
-			return false
-		}
-	}
-	return true
 }
 
 func (rs *reqState) readBody() error {

@@ -2,18 +2,17 @@ package uri
 
 import "strings"
 
-// MaxMethodLength is the longest method ValidMethod accepts.
-const MaxMethodLength = 32
-
 // ValidMethod reports whether m is a method nginx would have accepted on
-// a request line: 1 to MaxMethodLength bytes of A-Z, '_' and '-'
-// (src/http/ngx_http_parse.c ngx_http_parse_request_line answers any
-// other byte with NGX_HTTP_PARSE_INVALID_METHOD, a 400). A lower-case
+// a request line: one or more bytes of A-Z, '_' and '-'
+// (src/http/ngx_http_parse.c ngx_http_parse_request_line, nginx 1.25.3 as
+// in OpenResty 1.25.3.2, which Kong 3.9.1 builds on, answers any other
+// byte with NGX_HTTP_PARSE_INVALID_METHOD, a 400; it sets no length limit
+// but its header buffer's). A lower-case
 // "get" matches no GET rule or operation, while frameworks that
 // upper-case methods run their GET handler for it: plugins refuse what
 // nginx refuses rather than guess.
 func ValidMethod(m string) bool {
-	if m == "" || len(m) > MaxMethodLength {
+	if m == "" {
 		return false
 	}
 	for i := 0; i < len(m); i++ {
