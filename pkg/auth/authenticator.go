@@ -92,7 +92,7 @@ func New(cfg *Config, opts ...Option) (*Authenticator, error) {
 		a.apiKeys = s
 	}
 	if cfg.Introspection != nil {
-		a.intro = newIntrospector(cfg.Introspection, f)
+		a.intro = newIntrospector(cfg.Introspection, f, cfg.HTTP)
 	}
 	if cfg.Assertion != nil {
 		s, err := newAssertionSigner(cfg.Assertion, func() time.Time { return a.now() })
@@ -318,7 +318,9 @@ func (a *Authenticator) buildVerified(claims map[string]any, is *Issuer, sub str
 	if id.Scopes == nil && is.ScopeClaim == DefaultScopeClaim {
 		id.Scopes = stringList(claims["scp"]) // Azure AD, Okta
 	}
-	if jti, ok := claims["jti"].(string); ok && jti != "" && len(jti) <= maxCredentialIDBytes {
+	// The jti goes upstream in X-Credential-Identifier: it follows the
+	// claims_to_headers rule (no control bytes), else the hash stands in.
+	if jti, ok := claims["jti"].(string); ok && jti != "" && len(jti) <= maxCredentialIDBytes && headerSafe(jti) {
 		id.CredentialID = "jti:" + jti
 	} else {
 		id.CredentialID = "sha256:" + hex.EncodeToString(key[:8])
@@ -365,12 +367,22 @@ func claimHeaderValue(v any) string {
 	default:
 		return ""
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return ""
-		}
+	if !headerSafe(s) {
+		return ""
 	}
 	return s
+}
+
+// headerSafe reports whether s may be sent as a header value: no control
+// bytes (CR and LF would inject headers; NUL and the rest are refused by
+// HTTP servers, RFC 9110 5.5).
+func headerSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // Consumer is a Kong consumer, as load_consumer returns it.

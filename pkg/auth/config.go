@@ -30,6 +30,7 @@ const (
 	DefaultCacheEntries     = 10000
 	DefaultCacheTTLSec      = 300
 	DefaultNegativeTTLSec   = 5
+	DefaultErrorTTLMS       = 2000
 	DefaultConsumerBy       = "username"
 	DefaultConsumerClaim    = "sub"
 	DefaultConsumerCacheSec = 10
@@ -204,6 +205,13 @@ type Introspection struct {
 	ClaimValues    []ClaimValue `json:"claim_values" desc:"Checks on response members, as for JWT claims."`
 	// NegativeTTLSec caches an inactive answer this long. Default 5.
 	NegativeTTLSec int `json:"negative_ttl_sec" kong:"between=0:300" desc:"How long an inactive answer is cached, in seconds. Default 5."`
+	// ErrorTTLMS: after the endpoint fails (unreachable, timeout, an
+	// answer other than a JSON 200), tokens not in the cache are refused
+	// with 503 for this long without asking it, so a hanging endpoint
+	// costs one timeout per period, not one per request. Then one
+	// request probes it while the others keep failing fast. 0 disables.
+	// Default 2000.
+	ErrorTTLMS int `json:"error_ttl_ms" kong:"between=0:60000" desc:"After the endpoint fails (unreachable, timeout, bad answer), refuse uncached tokens with 503 for this long without asking it, then let one request probe it. Fails closed. 0 disables. Default 2000."`
 }
 
 // ConsumerMapping maps principals to Kong consumers.
@@ -292,7 +300,10 @@ func (is *Issuer) SetDefaults() {
 func (a *APIKeys) SetDefaults() { a.Header = DefaultAPIKeyHeader }
 
 // SetDefaults fills defaults.
-func (in *Introspection) SetDefaults() { in.NegativeTTLSec = DefaultNegativeTTLSec }
+func (in *Introspection) SetDefaults() {
+	in.NegativeTTLSec = DefaultNegativeTTLSec
+	in.ErrorTTLMS = DefaultErrorTTLMS
+}
 
 // SetDefaults fills defaults.
 func (m *ConsumerMapping) SetDefaults() {

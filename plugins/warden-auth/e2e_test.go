@@ -15,7 +15,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -397,5 +400,171 @@ services:
 				t.Errorf("forged identity assertion reached upstream: %q", v)
 			}
 		})
+	}
+}
+
+// TestEndToEndUnderFailure (issue #13 items 7-10): a JWKS server that
+// stops answering costs concurrent unknown-kid requests one shared fetch
+// deadline, not one timeout each in turn; a hanging introspection
+// endpoint costs one timeout per error_ttl_ms, not one per request; a jti
+// with control bytes never reaches X-Credential-Identifier; a client's
+// X-Warden-Identity never reaches the upstream, assertion on or off.
+func TestEndToEndUnderFailure(t *testing.T) {
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	otherKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	enc := base64.RawURLEncoding.EncodeToString
+	jwks, _ := json.Marshal(map[string]any{"keys": []any{map[string]any{"kty": "RSA", "kid": "k1", "use": "sig",
+		"n": enc(rsaKey.N.Bytes()), "e": enc(big.NewInt(int64(rsaKey.E)).Bytes())}}})
+	var hang atomic.Bool
+	var jwksHits, introHits atomic.Int32
+	stop := make(chan struct{})
+	wait := func(r *http.Request) {
+		select {
+		case <-stop:
+		case <-r.Context().Done():
+		}
+	}
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/introspect" {
+			introHits.Add(1)
+			wait(r) // hangs always
+			return
+		}
+		jwksHits.Add(1)
+		if hang.Load() {
+			wait(r)
+			return
+		}
+		_, _ = w.Write(jwks)
+	}))
+	t.Cleanup(func() { close(stop); idp.Close() })
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth")
+	up := harnesstest.NewEchoUpstream(t)
+	logs := &harnesstest.LogBuffer{}
+	logs.LogOnFailure(t)
+	yml := strings.NewReplacer("UPSTREAM", up.URL, "IDP", idp.URL).Replace(`
+_format_version: "3.0"
+services:
+  - name: s
+    url: UPSTREAM
+    routes:
+      - name: jwt
+        paths: ["/jwt"]
+        plugins:
+          - name: warden-auth
+            config:
+              http: {allow_http: true, timeout_ms: 1000}
+              issuers:
+                - issuer: IDP
+                  algorithms: [RS256]
+                  jwks_url: IDP/jwks
+                  unknown_kid_refetch_sec: 1
+      - name: intro
+        paths: ["/intro"]
+        plugins:
+          - name: warden-auth
+            config:
+              http: {allow_http: true, timeout_ms: 500}
+              introspection: {endpoint: IDP/introspect, client_id: gw, client_secret: s}
+`)
+	g := harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir, Log: logs})
+	token := func(key *rsa.PrivateKey, kid string, mod func(jwt.MapClaims)) string {
+		c := jwt.MapClaims{"iss": idp.URL, "sub": "alice", "exp": time.Now().Add(5 * time.Minute).Unix(), "iat": time.Now().Unix()}
+		if mod != nil {
+			mod(c)
+		}
+		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, c)
+		tok.Header["kid"] = kid
+		s, err := tok.SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	t.Run("forged X-Warden-Identity dropped without assertion", func(t *testing.T) {
+		resp, _ := do(t, g.URL()+"/jwt", "Authorization", "Bearer "+token(rsaKey, "k1", nil), "X-Warden-Identity", "forged")
+		last, _ := up.Last()
+		if resp.StatusCode != 200 || len(last.Header.Values("X-Warden-Identity")) > 0 {
+			t.Fatalf("status %d, upstream X-Warden-Identity %q", resp.StatusCode, last.Header.Values("X-Warden-Identity"))
+		}
+		g.WaitLogs()
+		e := g.Calls(resp.Header.Get("X-Kong-Request-Id"))
+		if n := e.Count("warden-auth", "kong.service.request.set_headers"); n != 1 {
+			t.Errorf("set_headers called %d times, want the one write that also sets the consumer headers", n)
+		}
+	})
+
+	t.Run("jti with control bytes falls back to the hashed identifier", func(t *testing.T) {
+		for _, jti := range []string{"abc\r\nX-Injected: 1", "abc\x00def", "tab\there", "del\x7f"} {
+			resp, _ := do(t, g.URL()+"/jwt", "Authorization", "Bearer "+token(rsaKey, "k1", func(c jwt.MapClaims) { c["jti"] = jti }))
+			last, _ := up.Last()
+			if resp.StatusCode != 200 {
+				t.Fatalf("jti %q: status %d", jti, resp.StatusCode)
+			}
+			if id := last.Header.Get("X-Credential-Identifier"); !strings.HasPrefix(id, "sha256:") || last.Header.Get("X-Injected") != "" {
+				t.Errorf("jti %q: upstream X-Credential-Identifier %q, X-Injected %q", jti, id, last.Header.Get("X-Injected"))
+			}
+		}
+		resp, _ := do(t, g.URL()+"/jwt", "Authorization", "Bearer "+token(rsaKey, "k1", func(c jwt.MapClaims) { c["jti"] = "plain-id" }))
+		if last, _ := up.Last(); resp.StatusCode != 200 || last.Header.Get("X-Credential-Identifier") != "jti:plain-id" {
+			t.Errorf("clean jti: %d %q", resp.StatusCode, last.Header.Get("X-Credential-Identifier"))
+		}
+	})
+
+	t.Run("concurrent unknown kids share one JWKS fetch", func(t *testing.T) {
+		time.Sleep(1100 * time.Millisecond) // past unknown_kid_refetch_sec since the last fetch
+		hang.Store(true)
+		before := jwksHits.Load()
+		const n = 6
+		var wg sync.WaitGroup
+		status := make([]int, n)
+		took := make([]time.Duration, n)
+		start := time.Now()
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("GET", g.URL()+"/jwt", nil)
+				req.Header.Set("Authorization", "Bearer "+token(otherKey, "k2", nil))
+				resp, err := http.DefaultClient.Do(req)
+				took[i] = time.Since(start)
+				if err == nil {
+					status[i] = resp.StatusCode
+					resp.Body.Close()
+				}
+			}()
+		}
+		wg.Wait()
+		for i := range n {
+			// One fetch deadline (1 s) and slack, far below two.
+			if status[i] != 401 || took[i] > 1800*time.Millisecond {
+				t.Errorf("request %d: %d after %v, want 401 within one fetch deadline", i, status[i], took[i])
+			}
+		}
+		if got := jwksHits.Load() - before; got != 1 {
+			t.Errorf("%d unknown-kid requests made %d JWKS fetches, want 1", n, got)
+		}
+		logs.Await("unavailable from " + idp.URL + "/jwks")
+	})
+
+	t.Run("hanging introspection endpoint: one timeout, then 503 at once", func(t *testing.T) {
+		for i := range 4 {
+			t0 := time.Now()
+			resp, _ := do(t, g.URL()+"/intro", "Authorization", "Bearer opaque-"+strconv.Itoa(i))
+			if resp.StatusCode != 503 {
+				t.Fatalf("request %d: status %d, want 503", i, resp.StatusCode)
+			}
+			if took := time.Since(t0); i > 0 && took > 300*time.Millisecond {
+				t.Errorf("request %d waited %v after the endpoint failed", i, took)
+			}
+		}
+		if got := introHits.Load(); got != 1 {
+			t.Errorf("endpoint asked %d times, want 1 within error_ttl_ms", got)
+		}
+	})
+
+	if strings.Contains(logs.String(), "abc") {
+		t.Error("a token's claim reached the log")
 	}
 }

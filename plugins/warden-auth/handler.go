@@ -42,10 +42,8 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 			return fmt.Errorf("reading credential: %w", err)
 		}
 		if cred.Id != "" {
-			if own := h.a.OwnHeaders(); own != nil {
-				if err := k.PDK.ServiceRequest.SetHeaders(own); err != nil {
-					return fmt.Errorf("clearing upstream headers: %w", err)
-				}
+			if err := k.PDK.ServiceRequest.SetHeaders(h.a.OwnHeaders()); err != nil {
+				return fmt.Errorf("clearing upstream headers: %w", err)
 			}
 			return nil
 		}
