@@ -754,6 +754,10 @@ func (rs *reqState) ngxVar(name string) (string, bool) {
 		return "", true
 	case "request_method":
 		return rs.r.Method, true
+	case "request":
+		// nginx $request: the request line as received, target unparsed
+		// (ngx_http_variables.c ngx_http_variable_request_line).
+		return rs.r.Method + " " + rs.r.RequestURI + " " + rs.r.Proto, true
 	case "remote_addr", "realip_remote_addr":
 		return remoteIP(rs), true
 	case "remote_port", "realip_remote_port":

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -38,6 +39,7 @@ type Authenticator struct {
 	cache     *cache[*verified]
 	consumers *cache[Consumer]
 	signer    *assertionSigner
+	dpop      *dpopVerifier // nil when no issuer accepts DPoP
 	now       func() time.Time
 	maxTTL    time.Duration
 	offline   bool // compile only: no key fetch at New
@@ -101,6 +103,9 @@ func New(cfg *Config, opts ...Option) (*Authenticator, error) {
 		}
 		a.signer = s
 	}
+	if cfg.dpopOn() {
+		a.dpop = newDPoPVerifier(&cfg.DPoP, newLocalReplay(cfg.DPoP.LocalMaxEntries))
+	}
 	if cfg.Consumer != nil && cfg.Consumer.CacheTTLSec > 0 {
 		a.consumers = newCache[Consumer](cfg.Cache.MaxEntries)
 	}
@@ -126,6 +131,8 @@ type verified struct {
 	consumerRef string
 	claimHdrs   map[string]string
 	denial      error
+	dpop        string // the DPoP mode of the token's issuer
+	jkt         string // the token's cnf.jkt: "" when not DPoP-bound
 }
 
 // Result is a successful authentication.
@@ -155,6 +162,11 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (*Result,
 	if err != nil {
 		return nil, deny(err)
 	}
+	deny := func(err error) *Denial {
+		d := deny(err)
+		d.DPoP = cred.loc.dpop || errors.Is(err, ErrDPoPRequired)
+		return d
+	}
 	now := a.now()
 	var v *verified
 	cached := false
@@ -179,6 +191,11 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (*Result,
 		}
 		if v.denial != nil {
 			return nil, deny(v.denial)
+		}
+		if a.dpop != nil {
+			if err := a.dpop.check(ctx, v.dpop, v.jkt, cred, req, now); err != nil {
+				return nil, deny(err)
+			}
 		}
 	}
 	res := &Result{Identity: v.id, claimHdrs: v.claimHdrs, loc: cred.loc, Cached: cached}
@@ -288,6 +305,7 @@ func (a *Authenticator) introspect(ctx context.Context, token string, key [32]by
 	v := a.buildVerified(claims, is, sub, key)
 	v.id.Method = identity.MethodIntrospection
 	v.id.Issuer = a.cfg.Introspection.Issuer
+	v.dpop, v.jkt = a.cfg.Introspection.DPoP, boundJKT(claims)
 	until := now.Add(a.maxTTL)
 	if !exp.IsZero() && exp.Before(until) {
 		until = exp
@@ -305,6 +323,7 @@ func (a *Authenticator) fromClaims(claims map[string]any, is *Issuer, key [32]by
 	v := a.buildVerified(claims, is, sub, key)
 	v.id.Method = identity.MethodJWT
 	v.id.Issuer = is.Issuer
+	v.dpop, v.jkt = is.DPoP, boundJKT(claims)
 	return v, nil
 }
 

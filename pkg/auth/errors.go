@@ -35,6 +35,12 @@ var (
 	ErrAssertionKey       = errors.New("assertion key unusable")
 	ErrAssertionInvalid   = errors.New("identity assertion invalid")
 	ErrUnexpectedResponse = errors.New("unexpected response")
+	ErrDPoPProof          = errors.New("dpop proof invalid")
+	ErrDPoPReplay         = errors.New("dpop proof replayed")
+	ErrDPoPBinding        = errors.New("dpop proof key is not the token's")
+	ErrDPoPRequired       = errors.New("token must be presented with dpop")
+	ErrDPoPNotBound       = errors.New("token is not dpop-bound")
+	ErrReplayStoreDown    = errors.New("dpop replay store unavailable")
 )
 
 // Reason codes for audit events: stable snake_case, one per failed check.
@@ -63,6 +69,12 @@ const (
 	ReasonKeysUnavailable   = "keys_unavailable"
 	ReasonIntrospectionDown = "introspection_unavailable"
 	ReasonConsumerNotFound  = "consumer_not_found"
+	ReasonDPoPProof         = "invalid_dpop_proof"
+	ReasonDPoPReplay        = "dpop_replay"
+	ReasonDPoPBinding       = "dpop_binding_mismatch"
+	ReasonDPoPRequired      = "dpop_required"
+	ReasonDPoPNotBound      = "dpop_token_not_bound"
+	ReasonReplayStoreDown   = "replay_store_unavailable"
 )
 
 // reasons maps each sentinel to its reason code and answer. Checked in
@@ -96,6 +108,15 @@ var reasons = []struct {
 	{ErrInactive, ReasonInactive, http.StatusUnauthorized, "invalid_token"},
 	{ErrUnknownAPIKey, ReasonUnknownAPIKey, http.StatusUnauthorized, ""},
 	{ErrConsumerNotFound, ReasonConsumerNotFound, http.StatusUnauthorized, "invalid_token"},
+	// RFC 9449 7.1: a bad or replayed proof is invalid_dpop_proof; a
+	// proof by another key, or a token presented with the wrong scheme,
+	// is about the token: invalid_token.
+	{ErrDPoPProof, ReasonDPoPProof, http.StatusUnauthorized, "invalid_dpop_proof"},
+	{ErrDPoPReplay, ReasonDPoPReplay, http.StatusUnauthorized, "invalid_dpop_proof"},
+	{ErrDPoPBinding, ReasonDPoPBinding, http.StatusUnauthorized, "invalid_token"},
+	{ErrDPoPRequired, ReasonDPoPRequired, http.StatusUnauthorized, "invalid_token"},
+	{ErrDPoPNotBound, ReasonDPoPNotBound, http.StatusUnauthorized, "invalid_token"},
+	{ErrReplayStoreDown, ReasonReplayStoreDown, http.StatusServiceUnavailable, ""},
 }
 
 // Denial is why a request was refused: the status to answer with, the
@@ -107,6 +128,9 @@ type Denial struct {
 	Reason string
 	OAuth  string
 	Err    error
+	// DPoP answers with a DPoP challenge (RFC 9449 7.1) rather than a
+	// Bearer one: the request used DPoP, or the token needs it.
+	DPoP bool
 }
 
 func (d *Denial) Error() string { return d.Reason + ": " + d.Err.Error() }

@@ -67,6 +67,9 @@ func (a *Authenticator) UpstreamHeaders(res *Result, headers map[string][]string
 	for name, v := range res.claimHdrs {
 		h[name] = []string{v}
 	}
+	if a.cfg.HideCredentials && a.dpop != nil {
+		h["dpop"] = []string{} // the proof goes with the token it proves
+	}
 	if a.cfg.HideCredentials && res.loc.header != "" {
 		if res.loc.cookie != "" {
 			h["cookie"] = stripCookie(headers["cookie"], res.loc.cookie)
@@ -122,6 +125,14 @@ func (a *Authenticator) Answer(d *Denial) (status int, message string, headers [
 	message = http.StatusText(status)
 	if status == http.StatusServiceUnavailable {
 		return status, message, nil
+	}
+	if d.DPoP && a.dpop != nil {
+		// RFC 9449 7.1: the DPoP scheme, with the algorithms accepted.
+		ch := `DPoP realm="` + a.cfg.Realm + `", algs="` + a.dpop.algsText + `"`
+		if d.OAuth != "" {
+			ch += `, error="` + d.OAuth + `"`
+		}
+		return status, message, []string{"WWW-Authenticate", ch}
 	}
 	scheme := "Bearer"
 	if !a.tokens() {

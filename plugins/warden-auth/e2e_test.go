@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -567,4 +568,129 @@ services:
 	if strings.Contains(logs.String(), "abc") {
 		t.Error("a token's claim reached the log")
 	}
+}
+
+// dpopProof makes a DPoP proof (RFC 9449) by key for method and URL,
+// bound to token.
+func dpopProof(t *testing.T, key *ecdsa.PrivateKey, method, url, token string) string {
+	t.Helper()
+	enc := base64.RawURLEncoding.EncodeToString
+	sum := sha256.Sum256([]byte(token))
+	jti := make([]byte, 16)
+	_, _ = rand.Read(jti)
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{"jti": enc(jti), "htm": method, "htu": url,
+		"iat": time.Now().Unix(), "ath": enc(sum[:])})
+	raw, _ := key.PublicKey.Bytes()
+	tok.Header["typ"] = "dpop+jwt"
+	tok.Header["jwk"] = map[string]any{"kty": "EC", "crv": "P-256", "x": enc(raw[1:33]), "y": enc(raw[33:])}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// jkt is the RFC 7638 thumbprint of a P-256 key.
+func jkt(key *ecdsa.PrivateKey) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	raw, _ := key.PublicKey.Bytes()
+	sum := sha256.Sum256([]byte(`{"crv":"P-256","kty":"EC","x":"` + enc(raw[1:33]) + `","y":"` + enc(raw[33:]) + `"}`))
+	return enc(sum[:])
+}
+
+// TestEndToEndDPoP: a DPoP-bound token is accepted with a proof by its
+// key (the proof and token stripped before proxying), refused when the
+// proof is replayed, made by another key, or the token is sent as
+// Bearer; a DPoP request costs two PDK calls more than a Bearer one.
+func TestEndToEndDPoP(t *testing.T) {
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	der, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	pubPEM := strings.ReplaceAll(string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), "\n", "\\n")
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth")
+	up := harnesstest.NewEchoUpstream(t)
+	yml := `
+_format_version: "3.0"
+services:
+  - name: s
+    url: ` + up.URL + `
+    routes:
+      - name: dpop
+        paths: ["/dpop"]
+        plugins:
+          - name: warden-auth
+            config:
+              issuers:
+                - issuer: https://idp.example
+                  algorithms: [RS256]
+                  public_keys: ["` + pubPEM + `"]
+                  dpop: allowed
+`
+	g := harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir})
+	client, thief := mustEC(t), mustEC(t)
+	token := func(jkt string) string {
+		c := jwt.MapClaims{"iss": "https://idp.example", "sub": "alice", "exp": time.Now().Add(5 * time.Minute).Unix(), "iat": time.Now().Unix()}
+		if jkt != "" {
+			c["cnf"] = map[string]any{"jkt": jkt}
+		}
+		s, err := jwt.NewWithClaims(jwt.SigningMethodRS256, c).SignedString(rsaKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	bound, plain := token(jkt(client)), token("")
+	url := g.URL() + "/dpop/orders?page=1"
+	htu := g.URL() + "/dpop/orders"
+
+	proof := dpopProof(t, client, "GET", htu, bound)
+	resp, _ := do(t, url, "Authorization", "DPoP "+bound, "DPoP", proof)
+	if resp.StatusCode != 200 {
+		t.Fatalf("DPoP request: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+	last, _ := up.Last()
+	if last.Header.Get("Authorization") != "" || last.Header.Get("DPoP") != "" {
+		t.Errorf("credential reached the upstream: %v", last.Header)
+	}
+	g.WaitLogs()
+	dpopCalls := g.Calls(resp.Header.Get("X-Kong-Request-Id")).Total["warden-auth"]
+
+	resp, _ = do(t, url, "Authorization", "Bearer "+plain)
+	if resp.StatusCode != 200 {
+		t.Fatalf("Bearer request: %d", resp.StatusCode)
+	}
+	g.WaitLogs()
+	bearerCalls := g.Calls(resp.Header.Get("X-Kong-Request-Id")).Total["warden-auth"]
+	t.Logf("PDK calls: DPoP %d, Bearer %d", dpopCalls, bearerCalls)
+	if dpopCalls > bearerCalls+2 {
+		t.Errorf("a DPoP request made %d PDK calls, a Bearer one %d: more than 2 extra", dpopCalls, bearerCalls)
+	}
+
+	const proofErr = `DPoP realm="warden", algs="ES256 EdDSA PS256 RS256", error="invalid_dpop_proof"`
+	const tokenErr = `DPoP realm="warden", algs="ES256 EdDSA PS256 RS256", error="invalid_token"`
+	for _, tt := range []struct {
+		name      string
+		headers   []string
+		challenge string
+	}{
+		{"replayed proof", []string{"Authorization", "DPoP " + bound, "DPoP", proof}, proofErr},
+		{"stolen token, thief's key", []string{"Authorization", "DPoP " + bound, "DPoP", dpopProof(t, thief, "GET", htu, bound)}, tokenErr},
+		{"bound token as Bearer", []string{"Authorization", "Bearer " + bound}, tokenErr},
+		{"proof for another path", []string{"Authorization", "DPoP " + bound, "DPoP", dpopProof(t, client, "GET", g.URL()+"/dpop/admin", bound)}, proofErr},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := up.Count()
+			resp, _ := do(t, url, tt.headers...)
+			if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != tt.challenge || up.Count() != before {
+				t.Errorf("got %d %q, want 401 %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), tt.challenge)
+			}
+		})
+	}
+}
+
+func mustEC(t *testing.T) *ecdsa.PrivateKey {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

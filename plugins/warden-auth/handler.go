@@ -62,6 +62,21 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		}
 		req.Query = uri.ParseQuery(req.RawQuery)
 	}
+	if h.a.NeedsRequestLine(headers) {
+		// A DPoP proof names the method and URI the client addressed:
+		// nginx's $request is the request line as sent (method and raw
+		// target in one call; kong/runloop/plugin_servers/plugin.lua
+		// answers kong.nginx.get_var with ngx.var), the scheme is the
+		// connection's.
+		line, err := k.PDK.Nginx.GetVar("request")
+		if err != nil {
+			return fmt.Errorf("reading request line: %w", err)
+		}
+		req.SetRequestLine(line)
+		if req.Scheme, err = k.PDK.Request.GetScheme(); err != nil {
+			return fmt.Errorf("reading scheme: %w", err)
+		}
+	}
 	res, denial := h.a.Authenticate(context.Background(), req)
 	if denial == nil && res.ConsumerRef != "" {
 		denial, err = h.mapConsumer(k, res)

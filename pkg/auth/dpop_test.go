@@ -1,0 +1,287 @@
+package auth
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// dpopKey is a client's proof key and its RFC 7638 thumbprint.
+type dpopKey struct {
+	priv *ecdsa.PrivateKey
+	jkt  string
+}
+
+func newDPoPKey(t testing.TB) dpopKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jkt, err := jwkThumbprint(&k.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dpopKey{priv: k, jkt: jkt}
+}
+
+// proof makes a DPoP proof for GET https://api.example/orders/1 and
+// token, signed by k, at testNow; mod changes header or claims first.
+func (k dpopKey) proof(t testing.TB, token string, mod func(h, c map[string]any)) string {
+	t.Helper()
+	sum := sha256.Sum256([]byte(token))
+	c := jwt.MapClaims{"jti": randomID(t), "htm": "GET", "htu": "https://api.example/orders/1",
+		"iat": testNow.Unix(), "ath": base64.RawURLEncoding.EncodeToString(sum[:])}
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, c)
+	tok.Header["typ"] = "dpop+jwt"
+	j := jwkOf(&k.priv.PublicKey, "")
+	delete(j, "kid")
+	delete(j, "use")
+	tok.Header["jwk"] = j
+	if mod != nil {
+		mod(tok.Header, c)
+	}
+	var key crypto.Signer = k.priv
+	if m, ok := tok.Header["alg"].(string); ok && m != "ES256" {
+		tok.Method = jwt.GetSigningMethod(m)
+	}
+	var signKey any = key
+	if strings.HasPrefix(tok.Method.Alg(), "HS") {
+		signKey = []byte(hmacSecret)
+	}
+	s, err := tok.SignedString(signKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func randomID(t testing.TB) string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// dpopRequest is GET https://api.example/orders/1?page=2 with the token
+// under the given scheme and the proofs in DPoP headers.
+func dpopRequest(scheme, token string, proofs ...string) Request {
+	h := map[string][]string{"authorization": {scheme + " " + token}, "host": {"api.example"}}
+	if len(proofs) > 0 {
+		h["dpop"] = proofs
+	}
+	return Request{Headers: h, Method: "GET", Target: "/orders/1?page=2", Scheme: "https"}
+}
+
+func dpopAuth(t testing.TB, mode string) *Authenticator {
+	cfg := staticConfig(t)
+	cfg["issuers"].([]any)[0].(map[string]any)["dpop"] = mode
+	return newAuth(t, cfg)
+}
+
+func boundToken(t testing.TB, jkt string) string {
+	c := goodClaims()
+	if jkt != "" {
+		c["cnf"] = map[string]any{"jkt": jkt}
+	}
+	return sign(t, jwt.SigningMethodRS256, rsaA, "a1", c)
+}
+
+// TestDPoPAttacks is the attack list of issue #16: each request must be
+// refused with the reason, status and challenge given.
+func TestDPoPAttacks(t *testing.T) {
+	testKeys(t)
+	a := dpopAuth(t, DPoPRequired)
+	keyA, keyB := newDPoPKey(t), newDPoPKey(t)
+	tok := boundToken(t, keyA.jkt)
+	other := boundToken(t, keyB.jkt)
+	unbound := boundToken(t, "")
+	replayed := keyA.proof(t, tok, nil)
+	if _, d := a.Authenticate(context.Background(), dpopRequest("DPoP", tok, replayed)); d != nil {
+		t.Fatalf("valid DPoP request refused: %v", d)
+	}
+	const proofErr = `DPoP realm="warden", algs="ES256 EdDSA PS256 RS256", error="invalid_dpop_proof"`
+	const tokenErr = `DPoP realm="warden", algs="ES256 EdDSA PS256 RS256", error="invalid_token"`
+	for _, tt := range []struct {
+		name      string
+		req       Request
+		reason    string
+		status    int
+		challenge string
+	}{
+		{"proof for another method", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(_, c map[string]any) { c["htm"] = "POST" })), ReasonDPoPProof, 401, proofErr},
+		{"proof for another URI", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(_, c map[string]any) { c["htu"] = "https://api.example/admin" })), ReasonDPoPProof, 401, proofErr},
+		{"proof for another host", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(_, c map[string]any) { c["htu"] = "https://evil.example/orders/1" })), ReasonDPoPProof, 401, proofErr},
+		{"proof for another scheme", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(_, c map[string]any) { c["htu"] = "http://api.example/orders/1" })), ReasonDPoPProof, 401, proofErr},
+		{"ath of another token", dpopRequest("DPoP", tok, keyA.proof(t, other, nil)), ReasonDPoPProof, 401, proofErr},
+		{"no ath", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(_, c map[string]any) { delete(c, "ath") })), ReasonDPoPProof, 401, proofErr},
+		{"proof replayed", dpopRequest("DPoP", tok, replayed), ReasonDPoPReplay, 401, proofErr},
+		{"iat too old", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(_, c map[string]any) { c["iat"] = testNow.Add(-61 * time.Second).Unix() })), ReasonDPoPProof, 401, proofErr},
+		{"iat in the future", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(_, c map[string]any) { c["iat"] = testNow.Add(61 * time.Second).Unix() })), ReasonDPoPProof, 401, proofErr},
+		{"no iat", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(_, c map[string]any) { delete(c, "iat") })), ReasonDPoPProof, 401, proofErr},
+		{"no jti", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(_, c map[string]any) { delete(c, "jti") })), ReasonDPoPProof, 401, proofErr},
+		{"alg none", dpopRequest("DPoP", tok, noneProof(t, keyA.proof(t, tok, nil))), ReasonDPoPProof, 401, proofErr},
+		{"HMAC alg", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(h, _ map[string]any) { h["alg"] = "HS256" })), ReasonDPoPProof, 401, proofErr},
+		{"private key in jwk", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(h, _ map[string]any) {
+			h["jwk"].(map[string]any)["d"] = base64.RawURLEncoding.EncodeToString(keyA.priv.D.Bytes())
+		})), ReasonDPoPProof, 401, proofErr},
+		{"symmetric jwk", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(h, _ map[string]any) {
+			h["jwk"] = map[string]any{"kty": "oct", "k": "c2VjcmV0"}
+		})), ReasonDPoPProof, 401, proofErr},
+		{"jku", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(h, _ map[string]any) { h["jku"] = "https://evil.example/jwks" })), ReasonDPoPProof, 401, proofErr},
+		{"x5u", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(h, _ map[string]any) { h["x5u"] = "https://evil.example/cert" })), ReasonDPoPProof, 401, proofErr},
+		{"x5c", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(h, _ map[string]any) { h["x5c"] = []string{"MIIB"} })), ReasonDPoPProof, 401, proofErr},
+		{"no jwk", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(h, _ map[string]any) { delete(h, "jwk") })), ReasonDPoPProof, 401, proofErr},
+		{"typ not dpop+jwt", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(h, _ map[string]any) { h["typ"] = "JWT" })), ReasonDPoPProof, 401, proofErr},
+		{"signed by another key than its jwk", dpopRequest("DPoP", tok, keyB.proof(t, tok, func(h, _ map[string]any) {
+			h["jwk"] = jwkOf(&keyA.priv.PublicKey, "")
+		})), ReasonDPoPProof, 401, proofErr},
+		{"token bound to A, proof by B", dpopRequest("DPoP", tok, keyB.proof(t, tok, nil)), ReasonDPoPBinding, 401, tokenErr},
+		{"bound token sent as Bearer", dpopRequest("Bearer", tok, keyA.proof(t, tok, nil)), ReasonDPoPRequired, 401, tokenErr},
+		{"bound token as Bearer, no proof", dpopRequest("Bearer", tok), ReasonDPoPRequired, 401, tokenErr},
+		{"unbound token with DPoP", dpopRequest("DPoP", unbound, keyA.proof(t, unbound, nil)), ReasonDPoPNotBound, 401, tokenErr},
+		{"unbound Bearer where DPoP is required", dpopRequest("Bearer", unbound), ReasonDPoPRequired, 401, tokenErr},
+		{"two DPoP headers", dpopRequest("DPoP", tok, keyA.proof(t, tok, nil), keyA.proof(t, tok, nil)), ReasonDPoPProof, 401, proofErr},
+		{"no DPoP header", dpopRequest("DPoP", tok), ReasonDPoPProof, 401, proofErr},
+		{"proof over the size limit", dpopRequest("DPoP", tok, keyA.proof(t, tok, func(_, c map[string]any) { c["pad"] = strings.Repeat("x", 4096) })), ReasonDPoPProof, 401, proofErr},
+		{"no request line", Request{Headers: dpopRequest("DPoP", tok, keyA.proof(t, tok, nil)).Headers}, ReasonDPoPProof, 401, proofErr},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, d := a.Authenticate(context.Background(), tt.req)
+			if d == nil {
+				t.Fatal("accepted")
+			}
+			status, _, hdrs := a.Answer(d)
+			if d.Reason != tt.reason || status != tt.status || len(hdrs) != 2 || hdrs[1] != tt.challenge {
+				t.Fatalf("got %s %d %q (%v), want %s %d %q", d.Reason, status, hdrs, d.Err, tt.reason, tt.status, tt.challenge)
+			}
+		})
+	}
+}
+
+// noneProof re-signs a proof as alg none, with no signature.
+func noneProof(t testing.TB, p string) string {
+	parts := strings.Split(p, ".")
+	hb, _ := base64.RawURLEncoding.DecodeString(parts[0])
+	var h map[string]any
+	if err := json.Unmarshal(hb, &h); err != nil {
+		t.Fatal(err)
+	}
+	h["alg"] = "none"
+	hb, _ = json.Marshal(h)
+	return base64.RawURLEncoding.EncodeToString(hb) + "." + parts[1] + "."
+}
+
+func TestDPoPModes(t *testing.T) {
+	testKeys(t)
+	key := newDPoPKey(t)
+	tok := boundToken(t, key.jkt)
+	unbound := boundToken(t, "")
+	ctx := context.Background()
+	allowed := dpopAuth(t, DPoPAllowed)
+	if _, d := allowed.Authenticate(ctx, dpopRequest("Bearer", unbound)); d != nil {
+		t.Errorf("allowed: unbound Bearer refused: %v", d)
+	}
+	if _, d := allowed.Authenticate(ctx, dpopRequest("DPoP", tok, key.proof(t, tok, nil))); d != nil {
+		t.Errorf("allowed: DPoP refused: %v", d)
+	}
+	if _, d := allowed.Authenticate(ctx, dpopRequest("Bearer", tok)); d == nil || d.Reason != ReasonDPoPRequired {
+		t.Errorf("allowed: bound token as Bearer: %v", d)
+	}
+	// Off (the default): nothing changes for existing users; the DPoP
+	// scheme is not this plugin's.
+	off := newAuth(t, staticConfig(t))
+	if _, d := off.Authenticate(ctx, dpopRequest("Bearer", tok)); d != nil {
+		t.Errorf("off: bound token as Bearer refused: %v", d)
+	}
+	if _, d := off.Authenticate(ctx, dpopRequest("DPoP", tok, key.proof(t, tok, nil))); d == nil || d.Reason != ReasonNoCredential {
+		t.Errorf("off: DPoP scheme: %v", d)
+	}
+	// A verified token is cached; its proof is checked on every request.
+	req := dpopRequest("DPoP", tok, key.proof(t, tok, nil))
+	if res, d := allowed.Authenticate(ctx, req); d != nil || !res.Cached {
+		t.Fatalf("second request with the token: %v", d)
+	}
+	if _, d := allowed.Authenticate(ctx, req); d == nil || d.Reason != ReasonDPoPReplay {
+		t.Errorf("cached token, replayed proof: %v", d)
+	}
+}
+
+// TestDPoPHTU: the proof's htu and the request's URI compare after RFC
+// 3986 normalization; the query and fragment are ignored.
+func TestDPoPHTU(t *testing.T) {
+	testKeys(t)
+	a := dpopAuth(t, DPoPRequired)
+	key := newDPoPKey(t)
+	tok := boundToken(t, key.jkt)
+	for _, tt := range []struct {
+		htu, host, target string
+		ok                bool
+	}{
+		{"https://api.example/orders/1", "api.example", "/orders/1", true},
+		{"HTTPS://API.Example:443/orders/./x/../1", "api.example", "/orders/1", true},
+		{"https://api.example/orders/1?a=1#f", "api.example:443", "/orders/1?b=2", true},
+		{"https://api.example/%6Frders/1", "api.example", "/orders/1", true},
+		{"https://api.example/orders/%2f", "api.example", "/orders/%2F", true},
+		{"https://api.example:8443/orders/1", "api.example:8443", "/orders/1", true},
+		{"https://api.example/orders/1", "api.example", "https://api.example/orders/1", true},
+		{"https://api.example:8443/orders/1", "api.example", "/orders/1", false},
+		{"https://api.example/orders/1", "api.example", "/orders/2", false},
+		{"https://api.example/orders/%2f", "api.example", "/orders//", false},
+		{"https://user@api.example/orders/1", "api.example", "/orders/1", false},
+		{"api.example/orders/1", "api.example", "/orders/1", false},
+		{"https://api.example/orders/1", "api.example", "https://evil.example/orders/1", false},
+	} {
+		p := key.proof(t, tok, func(_, c map[string]any) { c["htu"] = tt.htu })
+		req := dpopRequest("DPoP", tok, p)
+		req.Headers["host"], req.Target = []string{tt.host}, tt.target
+		_, d := a.Authenticate(context.Background(), req)
+		if (d == nil) != tt.ok {
+			t.Errorf("htu %q, Host %q, target %q: %v, want ok=%v", tt.htu, tt.host, tt.target, d, tt.ok)
+		}
+	}
+}
+
+// TestJWKThumbprint checks RFC 7638 3.1's example.
+func TestJWKThumbprint(t *testing.T) {
+	raw := `{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256","kid":"2011-04-29"}`
+	_, jkt, err := proofKey([]byte(raw))
+	if err != nil || jkt != "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs" {
+		t.Fatalf("thumbprint %q, %v", jkt, err)
+	}
+}
+
+func TestLocalReplayBounded(t *testing.T) {
+	r := newLocalReplay(0) // one entry a shard
+	ctx := context.Background()
+	k := replayKey("jkt", "a")
+	if fresh, err := r.add(ctx, k, time.Minute, testNow); !fresh || err != nil {
+		t.Fatal(fresh, err)
+	}
+	if fresh, _ := r.add(ctx, k, time.Minute, testNow); fresh {
+		t.Fatal("replay accepted")
+	}
+	// Same shard, store full of live ids: refused, not evicted.
+	var k2 [32]byte
+	k2[0] = k[0]
+	k2[1] = 1
+	if _, err := r.add(ctx, k2, time.Minute, testNow); !errors.Is(err, errReplayFull) {
+		t.Fatalf("full store: %v", err)
+	}
+	// Once the first expires, its place is reused.
+	if fresh, err := r.add(ctx, k2, time.Minute, testNow.Add(2*time.Minute)); !fresh || err != nil {
+		t.Fatalf("after expiry: %v %v", fresh, err)
+	}
+}
