@@ -104,7 +104,17 @@ func New(cfg *Config, opts ...Option) (*Authenticator, error) {
 		a.signer = s
 	}
 	if cfg.dpopOn() {
-		a.dpop = newDPoPVerifier(&cfg.DPoP, newLocalReplay(cfg.DPoP.LocalMaxEntries))
+		var store replayStore
+		var err error
+		if cfg.DPoP.Replay == "redis" {
+			store, err = newRedisReplay(cfg.DPoP.Redis)
+		} else {
+			store, err = sharedLocalReplay(cfg.DPoP.LocalMaxEntries)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dpop: %w", err)
+		}
+		a.dpop = newDPoPVerifier(&cfg.DPoP, store)
 	}
 	if cfg.Consumer != nil && cfg.Consumer.CacheTTLSec > 0 {
 		a.consumers = newCache[Consumer](cfg.Cache.MaxEntries)

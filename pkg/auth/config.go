@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/warden-gw/warden/pkg/config"
+	"github.com/warden-gw/warden/pkg/ratelimit"
 )
 
 // Defaults.
@@ -100,8 +101,11 @@ type DPoPSettings struct {
 	// MaxProofBytes bounds the DPoP header. Default 4096.
 	MaxProofBytes int `json:"max_proof_bytes" kong:"between=512:16384" desc:"Largest DPoP proof accepted, in bytes. Default 4096."`
 	// Replay is where proof ids are remembered: local (this process;
-	// one Kong node only). Default local.
-	Replay string `json:"replay" kong:"one_of=local" desc:"Where proof ids are remembered against replay: local (in this process; a single Kong node only). Default local."`
+	// one Kong node only) or redis (shared by every node). Default local.
+	Replay string `json:"replay" kong:"one_of=local|redis" desc:"Where proof ids are remembered against replay: local (in this process; a single Kong node only) or redis (shared by every node; Redis unavailable refuses DPoP requests with 503). Default local."`
+	// Redis is the connection for replay redis, with warden-ratelimit's
+	// settings and client; keys are key_prefix + "dpop:" + a hash.
+	Redis ratelimit.RedisConfig `json:"redis" desc:"Redis for replay redis: the same settings (and client) as warden-ratelimit's redis; keys are key_prefix followed by dpop: and a hash."`
 	// LocalMaxEntries bounds the local store; when it is full of live
 	// ids new proofs are refused (503). Default 100000.
 	LocalMaxEntries int `json:"local_max_entries" kong:"between=1000:10000000" desc:"Most proof ids the local store holds; when full of live ids, new proofs are refused with 503. Default 100000."`
@@ -549,8 +553,12 @@ func (d *DPoPSettings) validate() error {
 	if d.MaxProofBytes < 512 || d.MaxProofBytes > 16384 {
 		errs.Add("max_proof_bytes", "must be between 512 and 16384")
 	}
-	if d.Replay != "local" {
-		errs.Add("replay", "must be local")
+	switch d.Replay {
+	case "local":
+	case "redis":
+		errs.Check("redis", d.Redis.Validate())
+	default:
+		errs.Add("replay", "must be local or redis")
 	}
 	return errs.Err()
 }

@@ -285,3 +285,52 @@ func TestLocalReplayBounded(t *testing.T) {
 		t.Fatalf("after expiry: %v %v", fresh, err)
 	}
 }
+
+// TestDPoPRedisReplay: with replay redis, a proof is accepted once by
+// any number of authenticators (gateway nodes) sharing Redis, and Redis
+// unreachable refuses DPoP requests with 503 (fail closed).
+func TestDPoPRedisReplay(t *testing.T) {
+	testKeys(t)
+	redisCfg := func(addr string) map[string]any {
+		cfg := staticConfig(t)
+		cfg["issuers"].([]any)[0].(map[string]any)["dpop"] = DPoPRequired
+		cfg["dpop"] = map[string]any{"replay": "redis", "redis": map[string]any{"addresses": []string{addr},
+			"key_prefix": "warden:test:" + randomID(t) + ":", "timeout_ms": 200}}
+		return cfg
+	}
+	cfg := redisCfg("127.0.0.1:6379")
+	nodes := []*Authenticator{newAuth(t, cfg), newAuth(t, cfg)}
+	// A node that shares nothing in process with the others: another
+	// client to the same Redis.
+	cfg2 := redisCfg("127.0.0.1:6379")
+	cfg2["dpop"].(map[string]any)["redis"].(map[string]any)["key_prefix"] = cfg["dpop"].(map[string]any)["redis"].(map[string]any)["key_prefix"]
+	cfg2["dpop"].(map[string]any)["redis"].(map[string]any)["pool_size"] = 3
+	nodes = append(nodes, newAuth(t, cfg2))
+	key := newDPoPKey(t)
+	tok := boundToken(t, key.jkt)
+	ctx := context.Background()
+	for i := range 20 {
+		req := dpopRequest("DPoP", tok, key.proof(t, tok, nil))
+		accepted := 0
+		for _, n := range nodes {
+			_, d := n.Authenticate(ctx, req)
+			switch {
+			case d == nil:
+				accepted++
+			case d.Reason != ReasonDPoPReplay:
+				t.Fatalf("proof %d: %v", i, d)
+			}
+		}
+		if accepted != 1 {
+			t.Fatalf("proof %d accepted %d times by 3 nodes", i, accepted)
+		}
+	}
+	down := newAuth(t, redisCfg("127.0.0.1:1"))
+	_, d := down.Authenticate(ctx, dpopRequest("DPoP", tok, key.proof(t, tok, nil)))
+	if d == nil || d.Reason != ReasonReplayStoreDown || d.Status != 503 {
+		t.Fatalf("Redis down: %v, want %s/503", d, ReasonReplayStoreDown)
+	}
+	if status, _, hdrs := down.Answer(d); status != 503 || len(hdrs) != 0 {
+		t.Errorf("Redis down answer: %d %q", status, hdrs)
+	}
+}

@@ -3,9 +3,13 @@ package auth
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/warden-gw/warden/pkg/pool"
+	"github.com/warden-gw/warden/pkg/ratelimit"
 )
 
 // replayStore remembers DPoP proof ids. add records key for ttl and
@@ -43,6 +47,16 @@ type localReplayShard struct {
 	m  map[[32]byte]int64 // key -> expiry, unix nanoseconds
 }
 
+var localReplays = pool.New[*localReplay]()
+
+// sharedLocalReplay returns the process-wide local store: Kong restarts
+// a plugin instance on any config change, and a store per instance would
+// forget every proof id then. Ids are scoped by key, so instances can
+// share one store.
+func sharedLocalReplay(maxEntries int) (*localReplay, error) {
+	return localReplays.Get(maxEntries, func() (*localReplay, error) { return newLocalReplay(maxEntries), nil })
+}
+
 func newLocalReplay(maxEntries int) *localReplay {
 	r := &localReplay{perShard: maxEntries/cacheShards + 1}
 	for i := range r.shards {
@@ -71,4 +85,38 @@ func (r *localReplay) add(_ context.Context, key [32]byte, ttl time.Duration, no
 	}
 	s.m[key] = n + int64(ttl)
 	return true, nil
+}
+
+// errBreakerOpen refuses a proof while the Redis circuit breaker is open.
+var errBreakerOpen = errors.New("redis circuit breaker open")
+
+// redisReplay is the shared store (dpop.replay: redis): one SET NX with
+// an expiry per proof, on the Redis client and circuit breaker
+// warden-ratelimit uses (package ratelimit's SharedBackend: the same
+// settings, topologies, TLS and failure modes; one client per settings
+// in the process). Redis unreachable, slow or the breaker open is an
+// error: the proof is refused (fail closed).
+type redisReplay struct {
+	b      *ratelimit.Backend
+	prefix string
+}
+
+func newRedisReplay(r ratelimit.RedisConfig) (*redisReplay, error) {
+	b, err := ratelimit.SharedBackend(r, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &redisReplay{b: b, prefix: r.KeyPrefix + "dpop:"}, nil
+}
+
+func (r *redisReplay) add(ctx context.Context, key [32]byte, ttl time.Duration, _ time.Time) (bool, error) {
+	if !r.b.Breaker.Allow() {
+		return false, errBreakerOpen
+	}
+	var buf [len(key) * 2]byte
+	hex.Encode(buf[:], key[:])
+	// SET key 1 NX PX ttl: one round trip, atomic across every node.
+	fresh, err := r.b.Client.SetNX(ctx, r.prefix+string(buf[:]), 1, ttl).Result()
+	r.b.Breaker.Done(err)
+	return fresh, err
 }

@@ -15,6 +15,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -693,4 +694,101 @@ func mustEC(t *testing.T) *ecdsa.PrivateKey {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// TestEndToEndDPoPReplayAcrossGateways: three gateway processes sharing
+// Redis (dpop.replay: redis) accept each proof once, however the same
+// proof is raced to all three. WARDEN_DPOP_REPLAYS sets the number of
+// proofs (default 200; the issue's goal is measured with 10000).
+func TestEndToEndDPoPReplayAcrossGateways(t *testing.T) {
+	n := 200
+	if v, err := strconv.Atoi(os.Getenv("WARDEN_DPOP_REPLAYS")); err == nil && v > 0 {
+		n = v
+	}
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	der, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	pubPEM := strings.ReplaceAll(string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), "\n", "\\n")
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth")
+	up := harnesstest.NewEchoUpstream(t)
+	prefix := "warden:e2e:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
+	yml := `
+_format_version: "3.0"
+services:
+  - name: s
+    url: ` + up.URL + `
+    routes:
+      - name: dpop
+        paths: ["/dpop"]
+        hosts: ["api.example"]
+        plugins:
+          - name: warden-auth
+            config:
+              issuers:
+                - issuer: https://idp.example
+                  algorithms: [RS256]
+                  public_keys: ["` + pubPEM + `"]
+                  dpop: required
+              dpop:
+                replay: redis
+                redis: {addresses: ["127.0.0.1:6379"], key_prefix: "` + prefix + `", timeout_ms: 1000}
+`
+	var gws []*harness.Gateway
+	for range 3 {
+		gws = append(gws, harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir}))
+	}
+	client := mustEC(t)
+	c := jwt.MapClaims{"iss": "https://idp.example", "sub": "alice", "exp": time.Now().Add(30 * time.Minute).Unix(),
+		"iat": time.Now().Unix(), "cnf": map[string]any{"jkt": jkt(client)}}
+	token, err := jwt.NewWithClaims(jwt.SigningMethodRS256, c).SignedString(rsaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One Host for all three gateways, so one proof fits each of them.
+	htu := "http://api.example/dpop/orders"
+	tr := &http.Transport{MaxIdleConnsPerHost: 8}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	var replayed, other atomic.Int64
+	oks := make([]atomic.Int32, n) // 200s per proof
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i := range n {
+		proof := dpopProof(t, client, "GET", htu, token)
+		for _, g := range gws {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				req, _ := http.NewRequest("GET", g.URL()+"/dpop/orders", nil)
+				req.Host = "api.example"
+				req.Header.Set("Authorization", "DPoP "+token)
+				req.Header.Set("DPoP", proof)
+				resp, err := hc.Do(req)
+				if err != nil {
+					other.Add(1)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				switch {
+				case resp.StatusCode == 200:
+					oks[i].Add(1)
+				case resp.StatusCode == 401 && strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_dpop_proof"):
+					replayed.Add(1)
+				default:
+					other.Add(1)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	var accepted int64 // replays accepted: 200s past the first of a proof
+	for i := range oks {
+		accepted += max(0, int64(oks[i].Load())-1)
+	}
+	t.Logf("%d proofs raced to 3 gateways: %d replays refused, %d replays accepted, %d other answers", n, replayed.Load(), accepted, other.Load())
+	if accepted != 0 || other.Load() != 0 || replayed.Load() != int64(2*n) {
+		t.Fatalf("replays accepted %d, refused %d of %d, other %d", accepted, replayed.Load(), 2*n, other.Load())
+	}
 }
