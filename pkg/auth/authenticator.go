@@ -175,6 +175,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (*Result,
 	deny := func(err error) *Denial {
 		d := deny(err)
 		d.DPoP = cred.loc.dpop || errors.Is(err, ErrDPoPRequired)
+		if errors.Is(err, ErrDPoPNonce) && a.dpop != nil && a.dpop.nonces != nil {
+			d.Nonce = a.dpop.nonces.current(a.now())
+		}
 		return d
 	}
 	now := a.now()

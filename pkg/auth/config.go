@@ -36,6 +36,7 @@ const (
 	DefaultDPoPMaxBytes     = 4096
 	DefaultDPoPReplay       = "local"
 	DefaultDPoPLocalEntries = 100000
+	DefaultDPoPNonceSec     = 60
 	DefaultConsumerBy       = "username"
 	DefaultConsumerClaim    = "sub"
 	DefaultConsumerCacheSec = 10
@@ -87,7 +88,7 @@ type Config struct {
 	Cache CacheSettings `json:"cache"`
 	// DPoP configures DPoP proof checks (RFC 9449), for issuers whose
 	// dpop mode is allowed or required.
-	DPoP DPoPSettings `json:"dpop"`
+	DPoP DPoPSettings `json:"dpop" desc:"How DPoP proofs (RFC 9449) are checked, for issuers whose dpop mode is allowed or required."`
 }
 
 // DPoPSettings configures how DPoP proofs are checked.
@@ -108,7 +109,16 @@ type DPoPSettings struct {
 	Redis ratelimit.RedisConfig `json:"redis" desc:"Redis for replay redis: the same settings (and client) as warden-ratelimit's redis; keys are key_prefix followed by dpop: and a hash."`
 	// LocalMaxEntries bounds the local store; when it is full of live
 	// ids new proofs are refused (503). Default 100000.
-	LocalMaxEntries int `json:"local_max_entries" kong:"between=1000:10000000" desc:"Most proof ids the local store holds; when full of live ids, new proofs are refused with 503. Default 100000."`
+	// NonceSecret, when set, makes every proof carry a server nonce
+	// (RFC 9449 8): an HMAC of a time slot under this secret, so every
+	// node with the same secret accepts it and none stores it. A proof
+	// without a good one gets 401 use_dpop_nonce with a DPoP-Nonce
+	// header. At least 32 bytes. Empty (default): no nonce.
+	NonceSecret string `json:"nonce_secret" kong:"referenceable,encrypted" desc:"Require server nonces (RFC 9449 8): HMAC secret, at least 32 bytes, the same on every node; use a vault reference. Empty (default): no nonce."`
+	// NonceLifetimeSec is a nonce's time slot; a nonce is accepted in its
+	// slot and the next. Default 60.
+	NonceLifetimeSec int `json:"nonce_lifetime_sec" kong:"between=10:3600" desc:"Length of a nonce's time slot, in seconds; a nonce is accepted in its slot and the next. Default 60."`
+	LocalMaxEntries  int `json:"local_max_entries" kong:"between=1000:10000000" desc:"Most proof ids the local store holds; when full of live ids, new proofs are refused with 503. Default 100000."`
 }
 
 // TokenSource says where a bearer token may come from. Only the sources
@@ -341,6 +351,7 @@ func (d *DPoPSettings) SetDefaults() {
 	d.MaxProofBytes = DefaultDPoPMaxBytes
 	d.Replay = DefaultDPoPReplay
 	d.LocalMaxEntries = DefaultDPoPLocalEntries
+	d.NonceLifetimeSec = DefaultDPoPNonceSec
 }
 
 // SetDefaults fills defaults.
@@ -552,6 +563,12 @@ func (d *DPoPSettings) validate() error {
 	}
 	if d.MaxProofBytes < 512 || d.MaxProofBytes > 16384 {
 		errs.Add("max_proof_bytes", "must be between 512 and 16384")
+	}
+	if d.NonceSecret != "" && len(d.NonceSecret) < MinHMACSecretBytes {
+		errs.Add("nonce_secret", "shorter than %d bytes", MinHMACSecretBytes)
+	}
+	if d.NonceLifetimeSec < 10 || d.NonceLifetimeSec > 3600 {
+		errs.Add("nonce_lifetime_sec", "must be between 10 and 3600")
 	}
 	switch d.Replay {
 	case "local":

@@ -37,9 +37,14 @@ type dpopVerifier struct {
 	window   time.Duration
 	maxBytes int
 	replay   replayStore
+	nonces   *nonceSource // nil: no server nonce required
 }
 
 func newDPoPVerifier(s *DPoPSettings, replay replayStore) *dpopVerifier {
+	var nonces *nonceSource
+	if s.NonceSecret != "" {
+		nonces = newNonceSource(s.NonceSecret, time.Duration(s.NonceLifetimeSec)*time.Second)
+	}
 	d := &dpopVerifier{
 		algs:     s.Algorithms,
 		algsText: strings.Join(s.Algorithms, " "),
@@ -47,6 +52,7 @@ func newDPoPVerifier(s *DPoPSettings, replay replayStore) *dpopVerifier {
 		window:   time.Duration(s.IATWindowSec) * time.Second,
 		maxBytes: s.MaxProofBytes,
 		replay:   replay,
+		nonces:   nonces,
 	}
 	for _, alg := range s.Algorithms {
 		if f := algFamily(alg); f != familyNone && f != familyHMAC {
@@ -327,7 +333,8 @@ func jwkThumbprint(pub any) (string, error) {
 
 // check runs the DPoP rules of a token's issuer on a request: the proof
 // when the token came with the DPoP scheme, the binding (the token's
-// cnf.jkt is the proof key's thumbprint), then replay. A token bound to a key never passes as Bearer
+// cnf.jkt is the proof key's thumbprint), the server nonce when one is
+// required, then replay. A token bound to a key never passes as Bearer
 // (RFC 9449 7.1), whatever the mode, once DPoP is on for its issuer.
 func (d *dpopVerifier) check(ctx context.Context, mode string, bound string, cred credential, req Request, now time.Time) error {
 	if mode == "" || mode == DPoPOff {
@@ -362,6 +369,11 @@ func (d *dpopVerifier) check(ctx context.Context, mode string, bound string, cre
 	}
 	if subtle.ConstantTimeCompare([]byte(p.jkt), []byte(bound)) != 1 {
 		return fmt.Errorf("%w: proof key is not the token's cnf.jkt", ErrDPoPBinding)
+	}
+	if d.nonces != nil {
+		if err := d.nonces.check(p.nonce, now); err != nil {
+			return err
+		}
 	}
 	// Replay last: one store round trip, for proofs valid in every other
 	// way. A jti is scoped by the key that signed it; it is remembered

@@ -334,3 +334,62 @@ func TestDPoPRedisReplay(t *testing.T) {
 		t.Errorf("Redis down answer: %d %q", status, hdrs)
 	}
 }
+
+// TestDPoPNonce: with nonce_secret, a proof without a nonce gets 401
+// use_dpop_nonce and a DPoP-Nonce; a proof with it passes on any node
+// sharing the secret (nothing is stored); stale, forged and foreign
+// nonces are refused.
+func TestDPoPNonce(t *testing.T) {
+	testKeys(t)
+	now := testNow
+	mk := func(secret string) *Authenticator {
+		cfg := staticConfig(t)
+		cfg["issuers"].([]any)[0].(map[string]any)["dpop"] = DPoPRequired
+		cfg["dpop"] = map[string]any{"nonce_secret": secret, "nonce_lifetime_sec": 60}
+		a, err := New(loadConfig(t, cfg), WithTimeFunc(func() time.Time { return now }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	const secret = "0123456789abcdef0123456789abcdef-nonce"
+	nodeA, nodeB, other := mk(secret), mk(secret), mk(secret+"-other")
+	key := newDPoPKey(t)
+	tok := boundToken(t, key.jkt)
+	ctx := context.Background()
+	withNonce := func(n string) Request {
+		return dpopRequest("DPoP", tok, key.proof(t, tok, func(_, c map[string]any) {
+			c["iat"] = now.Unix()
+			if n != "" {
+				c["nonce"] = n
+			}
+		}))
+	}
+	_, d := nodeA.Authenticate(ctx, withNonce(""))
+	if d == nil || d.Reason != ReasonDPoPNonce {
+		t.Fatalf("no nonce: %v", d)
+	}
+	status, _, hdrs := nodeA.Answer(d)
+	if status != 401 || len(hdrs) != 4 || !strings.HasSuffix(hdrs[1], `error="use_dpop_nonce"`) || hdrs[2] != "DPoP-Nonce" {
+		t.Fatalf("answer %d %q", status, hdrs)
+	}
+	nonce := hdrs[3]
+	if _, d := nodeB.Authenticate(ctx, withNonce(nonce)); d != nil {
+		t.Fatalf("nonce of node A refused by node B: %v", d)
+	}
+	now = now.Add(61 * time.Second) // the next slot: still good
+	if _, d := nodeA.Authenticate(ctx, withNonce(nonce)); d != nil {
+		t.Fatalf("nonce of the previous slot refused: %v", d)
+	}
+	for name, n := range map[string]string{
+		"stale":   nonce,
+		"forged":  nonce[:len(nonce)-2] + "AA",
+		"foreign": other.dpop.nonces.current(now.Add(61 * time.Second)),
+		"garbage": "not-a-nonce",
+	} {
+		now = testNow.Add(121 * time.Second)
+		if _, d := nodeA.Authenticate(ctx, withNonce(n)); d == nil || d.Reason != ReasonDPoPNonce {
+			t.Errorf("%s nonce: %v", name, d)
+		}
+	}
+}

@@ -41,6 +41,7 @@ var (
 	ErrDPoPRequired       = errors.New("token must be presented with dpop")
 	ErrDPoPNotBound       = errors.New("token is not dpop-bound")
 	ErrReplayStoreDown    = errors.New("dpop replay store unavailable")
+	ErrDPoPNonce          = errors.New("dpop proof needs a fresh server nonce")
 )
 
 // Reason codes for audit events: stable snake_case, one per failed check.
@@ -75,6 +76,7 @@ const (
 	ReasonDPoPRequired      = "dpop_required"
 	ReasonDPoPNotBound      = "dpop_token_not_bound"
 	ReasonReplayStoreDown   = "replay_store_unavailable"
+	ReasonDPoPNonce         = "dpop_nonce_required"
 )
 
 // reasons maps each sentinel to its reason code and answer. Checked in
@@ -117,6 +119,7 @@ var reasons = []struct {
 	{ErrDPoPRequired, ReasonDPoPRequired, http.StatusUnauthorized, "invalid_token"},
 	{ErrDPoPNotBound, ReasonDPoPNotBound, http.StatusUnauthorized, "invalid_token"},
 	{ErrReplayStoreDown, ReasonReplayStoreDown, http.StatusServiceUnavailable, ""},
+	{ErrDPoPNonce, ReasonDPoPNonce, http.StatusUnauthorized, "use_dpop_nonce"},
 }
 
 // Denial is why a request was refused: the status to answer with, the
@@ -131,6 +134,9 @@ type Denial struct {
 	// DPoP answers with a DPoP challenge (RFC 9449 7.1) rather than a
 	// Bearer one: the request used DPoP, or the token needs it.
 	DPoP bool
+	// Nonce is a fresh DPoP server nonce to send (DPoP-Nonce, RFC 9449
+	// 8) with a use_dpop_nonce error.
+	Nonce string
 }
 
 func (d *Denial) Error() string { return d.Reason + ": " + d.Err.Error() }

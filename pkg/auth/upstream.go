@@ -132,6 +132,9 @@ func (a *Authenticator) Answer(d *Denial) (status int, message string, headers [
 		if d.OAuth != "" {
 			ch += `, error="` + d.OAuth + `"`
 		}
+		if d.Nonce != "" {
+			return status, message, []string{"WWW-Authenticate", ch, "DPoP-Nonce", d.Nonce}
+		}
 		return status, message, []string{"WWW-Authenticate", ch}
 	}
 	scheme := "Bearer"

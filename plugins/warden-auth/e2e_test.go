@@ -574,13 +574,21 @@ services:
 // dpopProof makes a DPoP proof (RFC 9449) by key for method and URL,
 // bound to token.
 func dpopProof(t *testing.T, key *ecdsa.PrivateKey, method, url, token string) string {
+	return dpopProofWith(t, key, method, url, token, nil)
+}
+
+// dpopProofWith makes a proof with extra claims.
+func dpopProofWith(t *testing.T, key *ecdsa.PrivateKey, method, url, token string, extra map[string]any) string {
 	t.Helper()
 	enc := base64.RawURLEncoding.EncodeToString
 	sum := sha256.Sum256([]byte(token))
 	jti := make([]byte, 16)
 	_, _ = rand.Read(jti)
-	tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{"jti": enc(jti), "htm": method, "htu": url,
-		"iat": time.Now().Unix(), "ath": enc(sum[:])})
+	c := jwt.MapClaims{"jti": enc(jti), "htm": method, "htu": url, "iat": time.Now().Unix(), "ath": enc(sum[:])}
+	for k, v := range extra {
+		c[k] = v
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, c)
 	raw, _ := key.PublicKey.Bytes()
 	tok.Header["typ"] = "dpop+jwt"
 	tok.Header["jwk"] = map[string]any{"kty": "EC", "crv": "P-256", "x": enc(raw[1:33]), "y": enc(raw[33:])}
@@ -625,6 +633,17 @@ services:
                   algorithms: [RS256]
                   public_keys: ["` + pubPEM + `"]
                   dpop: allowed
+      - name: nonce
+        paths: ["/nonce"]
+        plugins:
+          - name: warden-auth
+            config:
+              issuers:
+                - issuer: https://idp.example
+                  algorithms: [RS256]
+                  public_keys: ["` + pubPEM + `"]
+                  dpop: required
+              dpop: {nonce_secret: "0123456789abcdef0123456789abcdef-nonce"}
 `
 	g := harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir})
 	client, thief := mustEC(t), mustEC(t)
@@ -665,6 +684,18 @@ services:
 	if dpopCalls > bearerCalls+2 {
 		t.Errorf("a DPoP request made %d PDK calls, a Bearer one %d: more than 2 extra", dpopCalls, bearerCalls)
 	}
+
+	t.Run("server nonce", func(t *testing.T) {
+		resp, _ := do(t, g.URL()+"/nonce", "Authorization", "DPoP "+bound, "DPoP", dpopProof(t, client, "GET", g.URL()+"/nonce", bound))
+		nonce := resp.Header.Get("DPoP-Nonce")
+		if resp.StatusCode != 401 || nonce == "" || !strings.HasSuffix(resp.Header.Get("WWW-Authenticate"), `error="use_dpop_nonce"`) {
+			t.Fatalf("proof without nonce: %d %q %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), nonce)
+		}
+		p := dpopProofWith(t, client, "GET", g.URL()+"/nonce", bound, map[string]any{"nonce": nonce})
+		if resp, _ := do(t, g.URL()+"/nonce", "Authorization", "DPoP "+bound, "DPoP", p); resp.StatusCode != 200 {
+			t.Fatalf("proof with the nonce: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+		}
+	})
 
 	const proofErr = `DPoP realm="warden", algs="ES256 EdDSA PS256 RS256", error="invalid_dpop_proof"`
 	const tokenErr = `DPoP realm="warden", algs="ES256 EdDSA PS256 RS256", error="invalid_token"`
