@@ -212,6 +212,10 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (*Result,
 		}
 	}
 	res := &Result{Identity: v.id, claimHdrs: v.claimHdrs, loc: cred.loc, Cached: cached}
+	if cred.loc.dpop {
+		// check passed with a proof by the token's key: sender-constrained.
+		res.Identity.Confirmation = identity.ConfirmationDPoP
+	}
 	if m := a.cfg.Consumer; m != nil {
 		res.ConsumerRef = v.consumerRef
 		res.ConsumerByUsername = m.By == "username"

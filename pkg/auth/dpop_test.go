@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/warden-gw/warden/pkg/identity"
 )
 
 // dpopKey is a client's proof key and its RFC 7638 thumbprint.
@@ -390,6 +392,46 @@ func TestDPoPNonce(t *testing.T) {
 		now = testNow.Add(121 * time.Second)
 		if _, d := nodeA.Authenticate(ctx, withNonce(n)); d == nil || d.Reason != ReasonDPoPNonce {
 			t.Errorf("%s nonce: %v", name, d)
+		}
+	}
+}
+
+// TestDPoPConfirmation: a request proven with DPoP has the confirmation
+// method in its identity (for later plugins) and in the signed identity
+// assertion; a bearer request has none.
+func TestDPoPConfirmation(t *testing.T) {
+	testKeys(t)
+	cfg := staticConfig(t)
+	cfg["issuers"].([]any)[0].(map[string]any)["dpop"] = DPoPAllowed
+	cfg["assertion"] = map[string]any{"private_key": pemPrivate(t, ecA), "audience": "orders-api"}
+	a := newAuth(t, cfg)
+	key := newDPoPKey(t)
+	tok, plain := boundToken(t, key.jkt), boundToken(t, "")
+	for _, tt := range []struct {
+		name string
+		req  Request
+		want string
+	}{
+		{"dpop", dpopRequest("DPoP", tok, key.proof(t, tok, nil)), identity.ConfirmationDPoP},
+		{"bearer", dpopRequest("Bearer", plain), ""},
+	} {
+		res, d := a.Authenticate(context.Background(), tt.req)
+		if d != nil {
+			t.Fatalf("%s: %v", tt.name, d)
+		}
+		if res.Identity.Confirmation != tt.want || res.Identity.Shared()["confirmation"] != nil != (tt.want != "") {
+			t.Errorf("%s: identity confirmation %q, want %q", tt.name, res.Identity.Confirmation, tt.want)
+		}
+		up, err := a.UpstreamHeaders(res, tt.req.Headers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := VerifyAssertion(up["x-warden-identity"][0], &ecA.PublicKey, "warden", "orders-api", testNow)
+		if err != nil || c.Confirmation != tt.want {
+			t.Errorf("%s: assertion confirmation %q (%v), want %q", tt.name, c.Confirmation, err, tt.want)
+		}
+		if _, ok := up["dpop"]; !ok || len(up["dpop"]) != 0 {
+			t.Errorf("%s: DPoP header not cleared upstream: %v", tt.name, up["dpop"])
 		}
 	}
 }
