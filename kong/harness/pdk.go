@@ -770,6 +770,10 @@ func (rs *reqState) ngxVar(name string) (string, bool) {
 		return h, true
 	case "https":
 		return "", true
+	case "ssl_client_escaped_cert":
+		return escapedCert(rs.r.TLS), true
+	case "ssl_client_verify":
+		return clientVerify(rs.r.TLS, rs.g.clientCA), true
 	case "server_protocol":
 		return rs.r.Proto, true
 	case "kong_request_id", "request_id":

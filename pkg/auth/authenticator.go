@@ -143,6 +143,8 @@ type verified struct {
 	denial      error
 	dpop        string // the DPoP mode of the token's issuer
 	jkt         string // the token's cnf.jkt: "" when not DPoP-bound
+	mtls        string // the mtls_binding mode of the token's issuer
+	x5t         string // the token's cnf["x5t#S256"]: "" when not certificate-bound
 }
 
 // Result is a successful authentication.
@@ -211,7 +213,22 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (*Result,
 			}
 		}
 	}
+	certBound := false
+	if cred.kind == credToken && v.mtls != "" && v.mtls != MTLSOff {
+		switch {
+		case v.x5t != "":
+			if err := checkCertBinding(req, v.x5t); err != nil {
+				return nil, deny(err)
+			}
+			certBound = true
+		case v.mtls == MTLSRequired:
+			return nil, deny(fmt.Errorf("%w: token has no cnf x5t#S256", ErrMTLSRequired))
+		}
+	}
 	res := &Result{Identity: v.id, claimHdrs: v.claimHdrs, loc: cred.loc, Cached: cached}
+	if certBound {
+		res.Identity.Confirmation = identity.ConfirmationMTLS
+	}
 	if cred.loc.dpop {
 		// check passed with a proof by the token's key: sender-constrained.
 		res.Identity.Confirmation = identity.ConfirmationDPoP
@@ -323,6 +340,7 @@ func (a *Authenticator) introspect(ctx context.Context, token string, key [32]by
 	v.id.Method = identity.MethodIntrospection
 	v.id.Issuer = a.cfg.Introspection.Issuer
 	v.dpop, v.jkt = a.cfg.Introspection.DPoP, boundJKT(claims)
+	v.mtls, v.x5t = a.cfg.Introspection.MTLSBinding, boundX5t(claims)
 	until := now.Add(a.maxTTL)
 	if !exp.IsZero() && exp.Before(until) {
 		until = exp
@@ -341,6 +359,7 @@ func (a *Authenticator) fromClaims(claims map[string]any, is *Issuer, key [32]by
 	v.id.Method = identity.MethodJWT
 	v.id.Issuer = is.Issuer
 	v.dpop, v.jkt = is.DPoP, boundJKT(claims)
+	v.mtls, v.x5t = is.MTLSBinding, boundX5t(claims)
 	return v, nil
 }
 

@@ -192,6 +192,11 @@ type Issuer struct {
 	// or required, a token carrying cnf.jkt is refused as Bearer. Off
 	// (default): the DPoP scheme is refused and cnf is not looked at.
 	DPoP string `json:"dpop" kong:"one_of=off|allowed|required" desc:"DPoP (RFC 9449) for this issuer: off (default), allowed, or required. With allowed or required a DPoP-bound token (cnf.jkt) is refused as Bearer."`
+	// MTLSBinding says whether this issuer's certificate-bound tokens
+	// (cnf["x5t#S256"], RFC 8705 3) are checked against the TLS client
+	// certificate (allowed), or every token must be bound (required).
+	// Off (default): cnf is not looked at.
+	MTLSBinding string `json:"mtls_binding" kong:"one_of=off|allowed|required" desc:"Certificate-bound tokens (RFC 8705): off (default), allowed (a token with cnf x5t#S256 must come over TLS with that client certificate), or required (every token must be bound). Needs nginx to ask for client certificates (see the README)."`
 }
 
 // ClaimValue requires a claim to hold one of Values.
@@ -257,8 +262,11 @@ type Introspection struct {
 	// Default 2000.
 	// DPoP is the DPoP mode of introspected tokens (cnf.jkt of the
 	// answer), as for an issuer. Default off.
-	DPoP       string `json:"dpop" kong:"one_of=off|allowed|required" desc:"DPoP (RFC 9449) for introspected tokens (cnf.jkt of the answer): off (default), allowed, or required."`
-	ErrorTTLMS int    `json:"error_ttl_ms" kong:"between=0:60000" desc:"After the endpoint fails (unreachable, timeout, bad answer), refuse uncached tokens with 503 for this long without asking it, then let one request probe it. Fails closed. 0 disables. Default 2000."`
+	DPoP string `json:"dpop" kong:"one_of=off|allowed|required" desc:"DPoP (RFC 9449) for introspected tokens (cnf.jkt of the answer): off (default), allowed, or required."`
+	// MTLSBinding is the certificate binding mode of introspected tokens
+	// (cnf x5t#S256 of the answer), as for an issuer. Default off.
+	MTLSBinding string `json:"mtls_binding" kong:"one_of=off|allowed|required" desc:"Certificate-bound introspected tokens (RFC 8705, cnf x5t#S256 of the answer): off (default), allowed, or required."`
+	ErrorTTLMS  int    `json:"error_ttl_ms" kong:"between=0:60000" desc:"After the endpoint fails (unreachable, timeout, bad answer), refuse uncached tokens with 503 for this long without asking it, then let one request probe it. Fails closed. 0 disables. Default 2000."`
 }
 
 // ConsumerMapping maps principals to Kong consumers.
@@ -342,6 +350,7 @@ func (is *Issuer) SetDefaults() {
 	is.JWKSMaxRefreshSec = DefaultJWKSMaxRefresh
 	is.UnknownKIDRefetchSec = DefaultUnknownKIDSec
 	is.DPoP = DPoPOff
+	is.MTLSBinding = MTLSOff
 }
 
 // SetDefaults fills defaults.
@@ -362,6 +371,7 @@ func (in *Introspection) SetDefaults() {
 	in.NegativeTTLSec = DefaultNegativeTTLSec
 	in.ErrorTTLMS = DefaultErrorTTLMS
 	in.DPoP = DPoPOff
+	in.MTLSBinding = MTLSOff
 }
 
 // SetDefaults fills defaults.
@@ -460,6 +470,9 @@ func (c *Config) Validate() error {
 	if c.Introspection != nil && !validDPoPMode(c.Introspection.DPoP) {
 		errs.Add("introspection.dpop", "must be off, allowed or required")
 	}
+	if c.Introspection != nil && !validDPoPMode(c.Introspection.MTLSBinding) {
+		errs.Add("introspection.mtls_binding", "must be off, allowed or required")
+	}
 	if c.HTTP.CACertPEM != "" {
 		if _, err := certPool(c.HTTP.CACertPEM); err != nil {
 			errs.Add("http.ca_cert_pem", "%v", err)
@@ -527,6 +540,9 @@ func (is *Issuer) validate(allowHTTP bool) error {
 	}
 	if !validDPoPMode(is.DPoP) {
 		errs.Add("dpop", "must be off, allowed or required")
+	}
+	if !validDPoPMode(is.MTLSBinding) {
+		errs.Add("mtls_binding", "must be off, allowed or required")
 	}
 	for i, cv := range is.ClaimValues {
 		if cv.Claim == "" || len(cv.Values) == 0 {

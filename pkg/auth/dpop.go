@@ -24,6 +24,13 @@ const (
 	DPoPRequired = "required"
 )
 
+// Certificate binding modes (mtls_binding, RFC 8705): the same words.
+const (
+	MTLSOff      = DPoPOff
+	MTLSAllowed  = DPoPAllowed
+	MTLSRequired = DPoPRequired
+)
+
 // maxDPoPJTIBytes bounds a proof's jti (RFC 9449 11.1 asks for at least
 // 96 bits of randomness; nothing legitimate is near this).
 const maxDPoPJTIBytes = 256

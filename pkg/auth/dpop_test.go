@@ -7,9 +7,14 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"math/big"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -434,4 +439,79 @@ func TestDPoPConfirmation(t *testing.T) {
 			t.Errorf("%s: DPoP header not cleared upstream: %v", tt.name, up["dpop"])
 		}
 	}
+}
+
+// TestCertificateBinding: a token with cnf x5t#S256 passes only with
+// that client certificate on the connection (RFC 8705 3); required
+// refuses unbound tokens; the identity says mtls.
+func TestCertificateBinding(t *testing.T) {
+	testKeys(t)
+	certA, certB := selfSignedPEM(t), selfSignedPEM(t)
+	x5t := func(p string) string {
+		b, _ := pem.Decode([]byte(p))
+		sum := sha256.Sum256(b.Bytes)
+		return base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	mk := func(mode string) *Authenticator {
+		cfg := staticConfig(t)
+		cfg["issuers"].([]any)[0].(map[string]any)["mtls_binding"] = mode
+		return newAuth(t, cfg)
+	}
+	tokenFor := func(thumb string) string {
+		c := goodClaims()
+		if thumb != "" {
+			c["cnf"] = map[string]any{"x5t#S256": thumb}
+		}
+		return sign(t, jwt.SigningMethodRS256, rsaA, "a1", c)
+	}
+	withCert := func(tok, certPEM string) Request {
+		r := bearer(tok)
+		// As nginx escapes it: a URI component ("+" kept as %2B).
+		r.ClientCert = func() (string, error) { return url.PathEscape(certPEM), nil }
+		if certPEM == "" {
+			r.ClientCert = func() (string, error) { return "", nil }
+		}
+		return r
+	}
+	bound, unbound := tokenFor(x5t(certA)), tokenFor("")
+	allowed, required, off := mk(MTLSAllowed), mk(MTLSRequired), mk(MTLSOff)
+	ctx := context.Background()
+	res, d := allowed.Authenticate(ctx, withCert(bound, certA))
+	if d != nil || res.Identity.Confirmation != identity.ConfirmationMTLS {
+		t.Fatalf("right certificate: %v %+v", d, res)
+	}
+	for _, tt := range []struct {
+		name   string
+		a      *Authenticator
+		req    Request
+		reason string
+	}{
+		{"another certificate", allowed, withCert(bound, certB), ReasonCertBinding},
+		{"no certificate", allowed, withCert(bound, ""), ReasonCertBinding},
+		{"no TLS variable reader", allowed, bearer(bound), ReasonCertBinding},
+		{"unbound token where binding is required", required, withCert(unbound, certA), ReasonMTLSRequired},
+		{"garbage certificate", allowed, withCert(bound, "-----BEGIN CERTIFICATE-----\nAAAA\n"), ReasonCertBinding},
+	} {
+		_, d := tt.a.Authenticate(ctx, tt.req)
+		if d == nil || d.Reason != tt.reason || d.Status != 401 || d.OAuth != "invalid_token" {
+			t.Errorf("%s: %v, want %s", tt.name, d, tt.reason)
+		}
+	}
+	if _, d := allowed.Authenticate(ctx, withCert(unbound, "")); d != nil {
+		t.Errorf("allowed: unbound token refused: %v", d)
+	}
+	if res, d := off.Authenticate(ctx, withCert(bound, certB)); d != nil || res.Identity.Confirmation != "" {
+		t.Errorf("off: %v", d)
+	}
+}
+
+func selfSignedPEM(t *testing.T) string {
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "client"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }

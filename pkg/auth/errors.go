@@ -42,6 +42,8 @@ var (
 	ErrDPoPNotBound       = errors.New("token is not dpop-bound")
 	ErrReplayStoreDown    = errors.New("dpop replay store unavailable")
 	ErrDPoPNonce          = errors.New("dpop proof needs a fresh server nonce")
+	ErrCertBinding        = errors.New("client certificate is not the token's")
+	ErrMTLSRequired       = errors.New("token must be certificate-bound")
 )
 
 // Reason codes for audit events: stable snake_case, one per failed check.
@@ -77,6 +79,8 @@ const (
 	ReasonDPoPNotBound      = "dpop_token_not_bound"
 	ReasonReplayStoreDown   = "replay_store_unavailable"
 	ReasonDPoPNonce         = "dpop_nonce_required"
+	ReasonCertBinding       = "mtls_binding_mismatch"
+	ReasonMTLSRequired      = "mtls_required"
 )
 
 // reasons maps each sentinel to its reason code and answer. Checked in
@@ -120,6 +124,9 @@ var reasons = []struct {
 	{ErrDPoPNotBound, ReasonDPoPNotBound, http.StatusUnauthorized, "invalid_token"},
 	{ErrReplayStoreDown, ReasonReplayStoreDown, http.StatusServiceUnavailable, ""},
 	{ErrDPoPNonce, ReasonDPoPNonce, http.StatusUnauthorized, "use_dpop_nonce"},
+	// RFC 8705 3: a certificate that does not match is invalid_token.
+	{ErrCertBinding, ReasonCertBinding, http.StatusUnauthorized, "invalid_token"},
+	{ErrMTLSRequired, ReasonMTLSRequired, http.StatusUnauthorized, "invalid_token"},
 }
 
 // Denial is why a request was refused: the status to answer with, the

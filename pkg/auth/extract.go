@@ -21,6 +21,11 @@ type Request struct {
 	// Method, Target and Scheme: the request line's method and target
 	// (nginx $request) and the scheme (kong.request.get_scheme).
 	Method, Target, Scheme string
+	// ClientCert returns the connection's TLS client certificate as
+	// nginx's $ssl_client_escaped_cert ("" without one). It is called
+	// only for a certificate-bound token, so other requests pay no PDK
+	// call for it.
+	ClientCert func() (string, error)
 }
 
 // SetRequestLine fills Method and Target from an HTTP request line

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -822,4 +823,88 @@ services:
 	if accepted != 0 || other.Load() != 0 || replayed.Load() != int64(2*n) {
 		t.Fatalf("replays accepted %d, refused %d of %d, other %d", accepted, replayed.Load(), 2*n, other.Load())
 	}
+}
+
+// TestEndToEndCertificateBound: over the harness's HTTPS listener, which
+// asks for client certificates as nginx does with ssl_verify_client
+// optional_no_ca, a token bound to certificate A (cnf x5t#S256, RFC 8705)
+// passes with A, and is refused with certificate B, with none, and over
+// plain HTTP.
+func TestEndToEndCertificateBound(t *testing.T) {
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	der, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	pubPEM := strings.ReplaceAll(string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), "\n", "\\n")
+	dir := harnesstest.BuildPlugins(t, "./plugins/warden-auth")
+	up := harnesstest.NewEchoUpstream(t)
+	yml := `
+_format_version: "3.0"
+services:
+  - name: s
+    url: ` + up.URL + `
+    routes:
+      - name: mtls
+        paths: ["/mtls"]
+        plugins:
+          - name: warden-auth
+            config:
+              issuers:
+                - issuer: https://idp.example
+                  algorithms: [RS256]
+                  public_keys: ["` + pubPEM + `"]
+                  mtls_binding: required
+`
+	g := harnesstest.StartGateway(t, harness.Options{Config: []byte(yml), PluginDir: dir,
+		ListenTLS: "127.0.0.1:0", TLSVerifyClient: "optional_no_ca"})
+	certA, certB := clientCert(t), clientCert(t)
+	sum := sha256.Sum256(certA.Certificate[0])
+	c := jwt.MapClaims{"iss": "https://idp.example", "sub": "machine-1", "exp": time.Now().Add(5 * time.Minute).Unix(),
+		"iat": time.Now().Unix(), "cnf": map[string]any{"x5t#S256": base64.RawURLEncoding.EncodeToString(sum[:])}}
+	token, err := jwt.NewWithClaims(jwt.SigningMethodRS256, c).SignedString(rsaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(base string, cert *tls.Certificate) int {
+		tc := &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the harness's self-signed certificate
+		if cert != nil {
+			tc.Certificates = []tls.Certificate{*cert}
+		}
+		hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tc}}
+		defer hc.CloseIdleConnections()
+		req, _ := http.NewRequest("GET", base+"/mtls", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tt := range []struct {
+		name string
+		base string
+		cert *tls.Certificate
+		want int
+	}{
+		{"the bound certificate", g.TLSURL(), &certA, 200},
+		{"another certificate", g.TLSURL(), &certB, 401},
+		{"no certificate", g.TLSURL(), nil, 401},
+		{"plain HTTP", g.URL(), nil, 401},
+	} {
+		if got := get(tt.base, tt.cert); got != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+// clientCert is a self-signed client certificate and its key.
+func clientCert(t *testing.T) tls.Certificate {
+	certPEM, keyPEM, err := harness.SelfSignedCert("client.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

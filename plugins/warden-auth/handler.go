@@ -52,7 +52,11 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	if err != nil {
 		return fmt.Errorf("reading headers: %w", err)
 	}
-	req := auth.Request{Headers: headers}
+	req := auth.Request{Headers: headers,
+		// Read only for a certificate-bound token (RFC 8705): nginx's
+		// $ssl_client_escaped_cert, with ssl_verify_client asked of the
+		// proxy server block (see the README).
+		ClientCert: func() (string, error) { return k.PDK.Nginx.GetVar("ssl_client_escaped_cert") }}
 	if h.a.NeedsQuery() {
 		// The raw query, not kong.request.get_query: the credential must
 		// be stripped without rewriting the rest (get_query drops flags
