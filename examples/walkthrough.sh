@@ -84,6 +84,23 @@ expect "as problem+json naming the field" 'body/items/0/quantity' body
 step "alice posts a valid order" 200 -H "authorization: Bearer $ALICE" \
   -H 'content-type: application/json' -d '{"currency":"EUR","items":[{"sku":"A-1","quantity":2}]}' "$GATEWAY/users/alice/orders"
 
+# A sender-constrained token (DPoP, RFC 9449): bound to client-a's key, it
+# works only with a fresh proof signed by that key. Real clients sign their
+# own proofs; the demo IdP signs for its two demo clients.
+sleep 1 # a fresh second of alice's rate limit
+ORDER="$GATEWAY/users/alice/orders/1"
+BOUND=$("${CURL[@]}" -H 'accept: text/plain' -d "user=alice&dpop_client=client-a" "$IDP/token")
+proof() {
+  "${CURL[@]}" -G --data-urlencode "client=$1" --data-urlencode htm=GET --data-urlencode "htu=$ORDER" \
+    --data-urlencode "token=$BOUND" "$IDP/demo/dpop-proof"
+}
+PROOF=$(proof client-a)
+step "a DPoP-bound token with a proof by its key: 200" 200 -H "authorization: DPoP $BOUND" -H "dpop: $PROOF" "$ORDER"
+step "the same proof replayed: 401" 401 -H "authorization: DPoP $BOUND" -H "dpop: $PROOF" "$ORDER"
+expect "with a DPoP challenge" '^www-authenticate: DPoP .*error="invalid_dpop_proof"' headers
+step "the token stolen to another key (client-b's proof): 401" 401 -H "authorization: DPoP $BOUND" -H "dpop: $(proof client-b)" "$ORDER"
+step "the bound token sent as Bearer: 401" 401 -H "authorization: Bearer $BOUND" "$ORDER"
+
 # warden-ratelimit allows 5 requests a second per consumer on the orders API.
 limited=""
 for _ in $(seq 1 20); do

@@ -128,6 +128,7 @@ var figures = []figure{
 	{Plugin: "warden-auth", What: "ES256, repeated token vs golang-jwt", Ours: "BenchmarkVerify/ES256/warden-warm", Unit: "ns/op", Base: "BenchmarkVerify/ES256/golang-jwt", Kind: faster, Value: 20, Goal: "≥ 20× faster"},
 	{Plugin: "warden-auth", What: "RS256, first-seen token vs golang-jwt", Ours: "BenchmarkVerify/RS256/warden-cold", Unit: "ns/op", Base: "BenchmarkVerify/RS256/golang-jwt", Kind: atMost, Value: 1.1, Goal: "≤ 1.1×"},
 	{Plugin: "warden-auth", What: "ES256, first-seen token vs golang-jwt", Ours: "BenchmarkVerify/ES256/warden-cold", Unit: "ns/op", Base: "BenchmarkVerify/ES256/golang-jwt", Kind: atMost, Value: 1.1, Goal: "≤ 1.1×"},
+	{Plugin: "warden-auth", What: "DPoP proof verification vs golang-jwt verifying the same proof (interleaved)", Ours: "BenchmarkDPoPProof", Unit: "warden-ns/op", Base: "BenchmarkDPoPProof", BaseUnit: "golang-jwt-ns/op", Kind: atMost, Value: 1.2, Goal: "≤ 1.2×"},
 	{Plugin: "warden-authz", What: "decision, 200 rules, no CEL", Ours: "BenchmarkDecide/rules=200/cel=false", Unit: "ns/op", Kind: absMax, Value: 2000, Goal: "≤ 2 µs"},
 	{Plugin: "warden-authz", What: "decision, 200 rules, CEL condition on the matched rule", Ours: "BenchmarkDecide/rules=200/cel=true", Unit: "ns/op", Kind: absMax, Value: 5000, Goal: "≤ 5 µs"},
 	{Plugin: "warden-authz", What: "matching 100 rules: trie vs a regexp per rule compiled per request", Ours: "BenchmarkMatchBaseline/trie", Unit: "ns/op", Base: "BenchmarkMatchBaseline/naive-regexp-per-request", Kind: reference, Goal: "(no regexp scan)"},

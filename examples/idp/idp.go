@@ -61,6 +61,7 @@ type IdP struct {
 	TTL       time.Duration
 	Now       func() time.Time
 	keys      []signingKey // keys[0] is the default
+	clients   demoClients  // DPoP keys played for shell clients
 }
 
 // NewIdP builds an IdP signing with an RSA key (RS256) and a P-256 key
@@ -72,7 +73,11 @@ func NewIdP(issuer string, audiences []string, ttl time.Duration, rsaKey *rsa.Pr
 	if ecKey.Curve != elliptic.P256() {
 		return nil, errors.New("EC key is not on P-256")
 	}
-	idp := &IdP{Issuer: strings.TrimSuffix(issuer, "/"), Audiences: audiences, TTL: ttl, Now: time.Now}
+	clients, err := newDemoClients()
+	if err != nil {
+		return nil, err
+	}
+	idp := &IdP{Issuer: strings.TrimSuffix(issuer, "/"), Audiences: audiences, TTL: ttl, Now: time.Now, clients: clients}
 	for _, k := range []signingKey{
 		{alg: "RS256", method: jwt.SigningMethodRS256, priv: rsaKey},
 		{alg: "ES256", method: jwt.SigningMethodES256, priv: ecKey},
@@ -94,6 +99,7 @@ func (p *IdP) Handler() http.Handler {
 	mux.HandleFunc("GET "+jwksPath, p.jwks)
 	mux.HandleFunc("GET "+tokenPath, p.token)
 	mux.HandleFunc("POST "+tokenPath, p.token)
+	mux.HandleFunc("GET "+dpopProofPath, p.proof)
 	return mux
 }
 
@@ -149,7 +155,12 @@ func (p *IdP) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "alg must be RS256 or ES256")
 		return
 	}
-	tok, err := p.Issue(name, user, key)
+	cnf, err := p.confirmation(r)
+	if err != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request", err.Error())
+		return
+	}
+	tok, err := p.IssueBound(name, user, key, cnf)
 	if err != nil {
 		oauthError(w, http.StatusInternalServerError, "server_error", "signing failed")
 		return
@@ -160,9 +171,13 @@ func (p *IdP) token(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, tok)
 		return
 	}
+	tokenType := "Bearer"
+	if cnf["jkt"] != "" {
+		tokenType = "DPoP" // RFC 9449 5.1
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok,
-		"token_type":   "Bearer",
+		"token_type":   tokenType,
 		"expires_in":   int(p.TTL / time.Second),
 		"scope":        strings.Join(user.Scopes, " "),
 	})
@@ -180,8 +195,43 @@ func (p *IdP) key(alg string) (signingKey, bool) {
 	return signingKey{}, false
 }
 
+// confirmation reads how the token is to be bound (RFC 7800 cnf): to a
+// DPoP key by dpop_jkt (RFC 9449 10) or by naming a demo client
+// (dpop_client=client-a), to a certificate by x5t_s256 (the SHA-256 the
+// client certificate must hash to, RFC 8705 3.1; a real authorization
+// server takes it from the TLS connection of the token request).
+func (p *IdP) confirmation(r *http.Request) (map[string]string, error) {
+	cnf := map[string]string{}
+	if c := r.Form.Get("dpop_client"); c != "" {
+		jkt, ok := p.clients.jkt(c)
+		if !ok {
+			return nil, errors.New("dpop_client must be client-a or client-b")
+		}
+		cnf["jkt"] = jkt
+	}
+	if j := r.Form.Get("dpop_jkt"); j != "" {
+		if !validThumbprint(j) {
+			return nil, errors.New("dpop_jkt is not a SHA-256 thumbprint")
+		}
+		cnf["jkt"] = j
+	}
+	if x := r.Form.Get("x5t_s256"); x != "" {
+		if !validThumbprint(x) {
+			return nil, errors.New("x5t_s256 is not a SHA-256 thumbprint")
+		}
+		cnf["x5t#S256"] = x
+	}
+	return cnf, nil
+}
+
 // Issue signs an RFC 9068 access token (typ at+jwt) for user.
 func (p *IdP) Issue(name string, user User, key signingKey) (string, error) {
+	return p.IssueBound(name, user, key, nil)
+}
+
+// IssueBound signs an access token bound by cnf (RFC 7800) when cnf has
+// members: jkt (DPoP) or x5t#S256 (certificate).
+func (p *IdP) IssueBound(name string, user User, key signingKey, cnf map[string]string) (string, error) {
 	now := p.Now()
 	jti := make([]byte, 12)
 	if _, err := rand.Read(jti); err != nil {
@@ -202,6 +252,9 @@ func (p *IdP) Issue(name string, user User, key signingKey) (string, error) {
 	}
 	if len(user.Roles) > 0 {
 		claims["roles"] = user.Roles
+	}
+	if len(cnf) > 0 {
+		claims["cnf"] = cnf
 	}
 	t := jwt.NewWithClaims(key.method, claims)
 	t.Header["typ"] = "at+jwt"

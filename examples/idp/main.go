@@ -6,6 +6,16 @@
 //	curl -s -d user=alice localhost:9000/token
 //	curl -s -H 'accept: text/plain' 'localhost:9000/token?user=bob&alg=ES256'
 //
+// Sender-constrained tokens: dpop_client=client-a (or dpop_jkt=<RFC 7638
+// thumbprint>) binds the token to a DPoP key (cnf.jkt, token_type DPoP),
+// x5t_s256=<certificate SHA-256> to a client certificate (cnf
+// x5t#S256). For shell clients the IdP plays two DPoP clients, client-a
+// and client-b, and signs their proofs:
+//
+//	curl -s -G localhost:9000/demo/dpop-proof --data-urlencode client=client-a \
+//	  --data-urlencode htm=GET --data-urlencode htu=https://localhost:8443/users/alice/orders/1 \
+//	  --data-urlencode token=$TOKEN
+//
 // Users: alice (orders:read orders:write), bob (orders:read), ops (role
 // admin). There are no passwords, plain HTTP, and keys generated at start
 // unless given: never run it anywhere a real token matters.

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,16 @@ type Options struct {
 	ListenTLS   string // also serve HTTPS here (Kong's proxy_listen ... ssl); off when empty
 	TLSCertFile string // PEM certificate for ListenTLS; a self-signed one for localhost when empty
 	TLSKeyFile  string // its PEM key
+	// TLSVerifyClient is nginx's ssl_verify_client on the TLS listener,
+	// which Kong operators inject with nginx_proxy_ssl_verify_client
+	// (kong.conf.default "NGINX injected directives"; the template puts
+	// nginx_proxy_directives in the proxy server block,
+	// kong/templates/nginx_kong.lua): "" or "off" (no certificate asked
+	// for), "optional_no_ca", "optional" or "on".
+	TLSVerifyClient string
+	// TLSClientCAFile is nginx's ssl_client_certificate: the PEM CAs a
+	// client certificate is verified against.
+	TLSClientCAFile string
 }
 
 // Gateway is a running harness: plugin servers plus an HTTP proxy listener.
@@ -69,6 +80,7 @@ type Gateway struct {
 	nodeID   string
 	ln       net.Listener
 	tlsLn    net.Listener
+	clientCA *x509.CertPool // verifies client certificates for $ssl_client_verify; nil: none
 	srv      *http.Server
 	client   *http.Client
 	tempDir  string
@@ -152,6 +164,9 @@ func Start(ctx context.Context, opts Options) (*Gateway, error) {
 	g.log.notice("", "harness listening on %s", g.URL())
 	if opts.ListenTLS != "" {
 		tc, err := tlsConfig(opts.TLSCertFile, opts.TLSKeyFile)
+		if err == nil {
+			g.clientCA, err = clientAuth(tc, opts.TLSVerifyClient, opts.TLSClientCAFile)
+		}
 		if err != nil {
 			g.Close()
 			return nil, err

@@ -762,8 +762,9 @@ func (rs *reqState) ngxVar(name string) (string, bool) {
 	case "request_method":
 		return rs.r.Method, true
 	case "request":
-		// The request line as sent; Go keeps its three parts (nginx
-		// builds "METHOD :path HTTP/2.0" for HTTP/2 too).
+		// nginx $request: the request line as received, target unparsed
+		// (ngx_http_variables.c ngx_http_variable_request_line); Go keeps
+		// its three parts (nginx builds "METHOD :path HTTP/2.0" for HTTP/2).
 		return rs.r.Method + " " + rs.r.RequestURI + " " + rs.r.Proto, true
 	case "remote_addr", "realip_remote_addr":
 		return remoteIP(rs), true
@@ -776,7 +777,15 @@ func (rs *reqState) ngxVar(name string) (string, bool) {
 		h, _, _ := net.SplitHostPort(rs.g.ln.Addr().String())
 		return h, true
 	case "https":
+		// ngx_http_variable_https: "on" over TLS, "" otherwise.
+		if rs.r.TLS != nil {
+			return "on", true
+		}
 		return "", true
+	case "ssl_client_escaped_cert":
+		return escapedCert(rs.r.TLS), true
+	case "ssl_client_verify":
+		return clientVerify(rs.r.TLS, rs.g.clientCA), true
 	case "server_protocol":
 		return rs.r.Proto, true
 	case "kong_request_id", "request_id":

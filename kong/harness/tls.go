@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -8,10 +9,13 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -88,4 +92,91 @@ func WriteSelfSignedCert(certFile, keyFile string) error {
 		return err
 	}
 	return os.WriteFile(keyFile, k, 0o600)
+}
+
+// clientAuth sets tc to ask for client certificates as nginx's
+// ssl_verify_client does (ngx_http_ssl_module): optional_no_ca asks for
+// one and accepts any; optional verifies one if given; on requires a
+// verified one. Verification uses the PEM CAs in caFile
+// (ssl_client_certificate), returned for $ssl_client_verify.
+func clientAuth(tc *tls.Config, mode, caFile string) (*x509.CertPool, error) {
+	var pool *x509.CertPool
+	if caFile != "" {
+		b, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("ssl_client_certificate: %w", err)
+		}
+		pool = x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(b) {
+			return nil, fmt.Errorf("%w: ssl_client_certificate holds no PEM certificate", ErrConfig)
+		}
+	}
+	switch mode {
+	case "", "off":
+	case "optional_no_ca":
+		tc.ClientAuth = tls.RequestClientCert
+	case "optional", "on":
+		if pool == nil {
+			// nginx refuses to start: "no ssl_client_certificate for
+			// ssl_verify_client" (ngx_http_ssl_module.c).
+			return nil, fmt.Errorf("%w: ssl_verify_client %s needs ssl_client_certificate", ErrConfig, mode)
+		}
+		tc.ClientAuth, tc.ClientCAs = tls.VerifyClientCertIfGiven, pool
+		if mode == "on" {
+			tc.ClientAuth = tls.RequireAndVerifyClientCert
+		}
+	default:
+		return nil, fmt.Errorf("%w: ssl_verify_client %q", ErrConfig, mode)
+	}
+	return pool, nil
+}
+
+// clientVerify is nginx's $ssl_client_verify (ngx_event_openssl.c
+// ngx_ssl_get_client_verify): NONE without a certificate, SUCCESS when it
+// verified, else FAILED: and the reason, worded as OpenSSL's
+// X509_verify_cert_error_string words the common ones.
+func clientVerify(cs *tls.ConnectionState, pool *x509.CertPool) string {
+	if cs == nil || len(cs.PeerCertificates) == 0 {
+		return "NONE"
+	}
+	leaf := cs.PeerCertificates[0]
+	var err error = x509.UnknownAuthorityError{}
+	if pool != nil {
+		inter := x509.NewCertPool()
+		for _, c := range cs.PeerCertificates[1:] {
+			inter.AddCert(c)
+		}
+		_, err = leaf.Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	}
+	var ua x509.UnknownAuthorityError
+	var ci x509.CertificateInvalidError
+	switch {
+	case err == nil:
+		return "SUCCESS"
+	case errors.As(err, &ua):
+		if bytes.Equal(leaf.RawIssuer, leaf.RawSubject) &&
+			leaf.CheckSignature(leaf.SignatureAlgorithm, leaf.RawTBSCertificate, leaf.Signature) == nil {
+			return "FAILED:self-signed certificate"
+		}
+		return "FAILED:unable to get local issuer certificate"
+	case errors.As(err, &ci) && ci.Reason == x509.Expired:
+		return "FAILED:certificate has expired"
+	case errors.As(err, &ci) && ci.Reason == x509.IncompatibleUsage:
+		return "FAILED:unsupported certificate purpose"
+	}
+	return "FAILED:certificate verify failed"
+}
+
+// escapedCert is nginx's $ssl_client_escaped_cert (ngx_event_openssl.c
+// ngx_ssl_get_escaped_certificate): the client certificate in PEM, as
+// PEM_write_bio_X509 writes it, URI-component escaped; "" without one.
+// Escaping every byte but unreserved ones covers what nginx escapes in
+// a PEM (space, "+", "/", "=", line feeds).
+func escapedCert(cs *tls.ConnectionState) string {
+	if cs == nil || len(cs.PeerCertificates) == 0 {
+		return ""
+	}
+	p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cs.PeerCertificates[0].Raw})
+	return strings.ReplaceAll(url.QueryEscape(string(p)), "+", "%20")
 }

@@ -30,6 +30,9 @@ type AssertionClaims struct {
 	Roles []string `json:"roles,omitempty"`
 	// Method is how the principal authenticated (jwt, api_key, ...).
 	Method string `json:"method,omitempty"`
+	// Confirmation is how the token was bound to the client (dpop,
+	// mtls); absent for a bearer token.
+	Confirmation string `json:"confirmation,omitempty"`
 	// Consumer is the Kong consumer's username (or id) when mapped.
 	Consumer string `json:"consumer,omitempty"`
 	// IdentityIssuer is the iss of the token the principal presented.
@@ -118,6 +121,7 @@ func (s *assertionSigner) sign(id identity.Identity) (string, error) {
 		},
 		Roles:          id.Roles,
 		Method:         id.Method,
+		Confirmation:   id.Confirmation,
 		IdentityIssuer: id.Issuer,
 	}
 	if len(id.Scopes) > 0 {

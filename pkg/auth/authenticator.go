@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -38,6 +39,7 @@ type Authenticator struct {
 	cache     *cache[*verified]
 	consumers *cache[Consumer]
 	signer    *assertionSigner
+	dpop      *dpopVerifier // nil when no issuer accepts DPoP
 	now       func() time.Time
 	maxTTL    time.Duration
 	offline   bool // compile only: no key fetch at New
@@ -92,7 +94,7 @@ func New(cfg *Config, opts ...Option) (*Authenticator, error) {
 		a.apiKeys = s
 	}
 	if cfg.Introspection != nil {
-		a.intro = newIntrospector(cfg.Introspection, f)
+		a.intro = newIntrospector(cfg.Introspection, f, cfg.HTTP)
 	}
 	if cfg.Assertion != nil {
 		s, err := newAssertionSigner(cfg.Assertion, func() time.Time { return a.now() })
@@ -100,6 +102,19 @@ func New(cfg *Config, opts ...Option) (*Authenticator, error) {
 			return nil, fmt.Errorf("assertion.private_key: %w", err)
 		}
 		a.signer = s
+	}
+	if cfg.dpopOn() {
+		var store replayStore
+		var err error
+		if cfg.DPoP.Replay == "redis" {
+			store, err = newRedisReplay(cfg.DPoP.Redis)
+		} else {
+			store, err = sharedLocalReplay(cfg.DPoP.LocalMaxEntries)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dpop: %w", err)
+		}
+		a.dpop = newDPoPVerifier(&cfg.DPoP, store)
 	}
 	if cfg.Consumer != nil && cfg.Consumer.CacheTTLSec > 0 {
 		a.consumers = newCache[Consumer](cfg.Cache.MaxEntries)
@@ -126,6 +141,10 @@ type verified struct {
 	consumerRef string
 	claimHdrs   map[string]string
 	denial      error
+	dpop        string // the DPoP mode of the token's issuer
+	jkt         string // the token's cnf.jkt: "" when not DPoP-bound
+	mtls        string // the mtls_binding mode of the token's issuer
+	x5t         string // the token's cnf["x5t#S256"]: "" when not certificate-bound
 }
 
 // Result is a successful authentication.
@@ -155,6 +174,14 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (*Result,
 	if err != nil {
 		return nil, deny(err)
 	}
+	deny := func(err error) *Denial {
+		d := deny(err)
+		d.DPoP = cred.loc.dpop || errors.Is(err, ErrDPoPRequired)
+		if errors.Is(err, ErrDPoPNonce) && a.dpop != nil && a.dpop.nonces != nil {
+			d.Nonce = a.dpop.nonces.current(a.now())
+		}
+		return d
+	}
 	now := a.now()
 	var v *verified
 	cached := false
@@ -180,8 +207,32 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (*Result,
 		if v.denial != nil {
 			return nil, deny(v.denial)
 		}
+		if a.dpop != nil {
+			if err := a.dpop.check(ctx, v.dpop, v.jkt, cred, req, now); err != nil {
+				return nil, deny(err)
+			}
+		}
+	}
+	certBound := false
+	if cred.kind == credToken && v.mtls != "" && v.mtls != MTLSOff {
+		switch {
+		case v.x5t != "":
+			if err := checkCertBinding(req, v.x5t); err != nil {
+				return nil, deny(err)
+			}
+			certBound = true
+		case v.mtls == MTLSRequired:
+			return nil, deny(fmt.Errorf("%w: token has no cnf x5t#S256", ErrMTLSRequired))
+		}
 	}
 	res := &Result{Identity: v.id, claimHdrs: v.claimHdrs, loc: cred.loc, Cached: cached}
+	if certBound {
+		res.Identity.Confirmation = identity.ConfirmationMTLS
+	}
+	if cred.loc.dpop {
+		// check passed with a proof by the token's key: sender-constrained.
+		res.Identity.Confirmation = identity.ConfirmationDPoP
+	}
 	if m := a.cfg.Consumer; m != nil {
 		res.ConsumerRef = v.consumerRef
 		res.ConsumerByUsername = m.By == "username"
@@ -288,6 +339,8 @@ func (a *Authenticator) introspect(ctx context.Context, token string, key [32]by
 	v := a.buildVerified(claims, is, sub, key)
 	v.id.Method = identity.MethodIntrospection
 	v.id.Issuer = a.cfg.Introspection.Issuer
+	v.dpop, v.jkt = a.cfg.Introspection.DPoP, boundJKT(claims)
+	v.mtls, v.x5t = a.cfg.Introspection.MTLSBinding, boundX5t(claims)
 	until := now.Add(a.maxTTL)
 	if !exp.IsZero() && exp.Before(until) {
 		until = exp
@@ -305,6 +358,8 @@ func (a *Authenticator) fromClaims(claims map[string]any, is *Issuer, key [32]by
 	v := a.buildVerified(claims, is, sub, key)
 	v.id.Method = identity.MethodJWT
 	v.id.Issuer = is.Issuer
+	v.dpop, v.jkt = is.DPoP, boundJKT(claims)
+	v.mtls, v.x5t = is.MTLSBinding, boundX5t(claims)
 	return v, nil
 }
 
@@ -318,7 +373,9 @@ func (a *Authenticator) buildVerified(claims map[string]any, is *Issuer, sub str
 	if id.Scopes == nil && is.ScopeClaim == DefaultScopeClaim {
 		id.Scopes = stringList(claims["scp"]) // Azure AD, Okta
 	}
-	if jti, ok := claims["jti"].(string); ok && jti != "" && len(jti) <= maxCredentialIDBytes {
+	// The jti goes upstream in X-Credential-Identifier: it follows the
+	// claims_to_headers rule (no control bytes), else the hash stands in.
+	if jti, ok := claims["jti"].(string); ok && jti != "" && len(jti) <= maxCredentialIDBytes && headerSafe(jti) {
 		id.CredentialID = "jti:" + jti
 	} else {
 		id.CredentialID = "sha256:" + hex.EncodeToString(key[:8])
@@ -365,12 +422,22 @@ func claimHeaderValue(v any) string {
 	default:
 		return ""
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return ""
-		}
+	if !headerSafe(s) {
+		return ""
 	}
 	return s
+}
+
+// headerSafe reports whether s may be sent as a header value: no control
+// bytes (CR and LF would inject headers; NUL and the rest are refused by
+// HTTP servers, RFC 9110 5.5).
+func headerSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // Consumer is a Kong consumer, as load_consumer returns it.

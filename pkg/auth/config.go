@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/warden-gw/warden/pkg/config"
+	"github.com/warden-gw/warden/pkg/ratelimit"
 )
 
 // Defaults.
@@ -30,6 +31,12 @@ const (
 	DefaultCacheEntries     = 10000
 	DefaultCacheTTLSec      = 300
 	DefaultNegativeTTLSec   = 5
+	DefaultErrorTTLMS       = 2000
+	DefaultDPoPWindowSec    = 60
+	DefaultDPoPMaxBytes     = 4096
+	DefaultDPoPReplay       = "local"
+	DefaultDPoPLocalEntries = 100000
+	DefaultDPoPNonceSec     = 60
 	DefaultConsumerBy       = "username"
 	DefaultConsumerClaim    = "sub"
 	DefaultConsumerCacheSec = 10
@@ -79,6 +86,39 @@ type Config struct {
 	HTTP HTTPSettings `json:"http"`
 	// Cache configures the verified-token cache.
 	Cache CacheSettings `json:"cache"`
+	// DPoP configures DPoP proof checks (RFC 9449), for issuers whose
+	// dpop mode is allowed or required.
+	DPoP DPoPSettings `json:"dpop" desc:"How DPoP proofs (RFC 9449) are checked, for issuers whose dpop mode is allowed or required."`
+}
+
+// DPoPSettings configures how DPoP proofs are checked.
+type DPoPSettings struct {
+	// Algorithms are the proof signing algorithms accepted, asymmetric
+	// only. Default ES256, EdDSA, PS256, RS256.
+	Algorithms []string `json:"algorithms" kong:"one_of=RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|ES512|EdDSA" desc:"Proof signing algorithms accepted (asymmetric only); announced in WWW-Authenticate algs. Default ES256, EdDSA, PS256, RS256."`
+	// IATWindowSec: a proof's iat must be within this many seconds of
+	// now, either way. A proof id is remembered twice as long. Default 60.
+	IATWindowSec int `json:"iat_window_sec" kong:"between=5:600" desc:"A proof's iat must be within this many seconds of now, either way; proof ids are remembered twice as long. Default 60."`
+	// MaxProofBytes bounds the DPoP header. Default 4096.
+	MaxProofBytes int `json:"max_proof_bytes" kong:"between=512:16384" desc:"Largest DPoP proof accepted, in bytes. Default 4096."`
+	// Replay is where proof ids are remembered: local (this process;
+	// one Kong node only) or redis (shared by every node). Default local.
+	Replay string `json:"replay" kong:"one_of=local|redis" desc:"Where proof ids are remembered against replay: local (in this process; a single Kong node only) or redis (shared by every node; Redis unavailable refuses DPoP requests with 503). Default local."`
+	// Redis is the connection for replay redis, with warden-ratelimit's
+	// settings and client; keys are key_prefix + "dpop:" + a hash.
+	Redis ratelimit.RedisConfig `json:"redis" desc:"Redis for replay redis: the same settings (and client) as warden-ratelimit's redis; keys are key_prefix followed by dpop: and a hash."`
+	// LocalMaxEntries bounds the local store; when it is full of live
+	// ids new proofs are refused (503). Default 100000.
+	// NonceSecret, when set, makes every proof carry a server nonce
+	// (RFC 9449 8): an HMAC of a time slot under this secret, so every
+	// node with the same secret accepts it and none stores it. A proof
+	// without a good one gets 401 use_dpop_nonce with a DPoP-Nonce
+	// header. At least 32 bytes. Empty (default): no nonce.
+	NonceSecret string `json:"nonce_secret" kong:"referenceable,encrypted" desc:"Require server nonces (RFC 9449 8): HMAC secret, at least 32 bytes, the same on every node; use a vault reference. Empty (default): no nonce."`
+	// NonceLifetimeSec is a nonce's time slot; a nonce is accepted in its
+	// slot and the next. Default 60.
+	NonceLifetimeSec int `json:"nonce_lifetime_sec" kong:"between=10:3600" desc:"Length of a nonce's time slot, in seconds; a nonce is accepted in its slot and the next. Default 60."`
+	LocalMaxEntries  int `json:"local_max_entries" kong:"between=1000:10000000" desc:"Most proof ids the local store holds; when full of live ids, new proofs are refused with 503. Default 100000."`
 }
 
 // TokenSource says where a bearer token may come from. Only the sources
@@ -147,6 +187,16 @@ type Issuer struct {
 	// UnknownKIDRefetchSec is the least time between two refetches caused
 	// by a token naming an unknown kid. Default 30.
 	UnknownKIDRefetchSec int `json:"unknown_kid_refetch_sec" kong:"between=1:3600" desc:"Least time between two JWKS refetches triggered by an unknown kid, in seconds. Default 30."`
+	// DPoP says whether this issuer's tokens may (allowed) or must
+	// (required) be presented with a DPoP proof (RFC 9449). With allowed
+	// or required, a token carrying cnf.jkt is refused as Bearer. Off
+	// (default): the DPoP scheme is refused and cnf is not looked at.
+	DPoP string `json:"dpop" kong:"one_of=off|allowed|required" desc:"DPoP (RFC 9449) for this issuer: off (default), allowed, or required. With allowed or required a DPoP-bound token (cnf.jkt) is refused as Bearer."`
+	// MTLSBinding says whether this issuer's certificate-bound tokens
+	// (cnf["x5t#S256"], RFC 8705 3) are checked against the TLS client
+	// certificate (allowed), or every token must be bound (required).
+	// Off (default): cnf is not looked at.
+	MTLSBinding string `json:"mtls_binding" kong:"one_of=off|allowed|required" desc:"Certificate-bound tokens (RFC 8705): off (default), allowed (a token with cnf x5t#S256 must come over TLS with that client certificate), or required (every token must be bound). Needs nginx to ask for client certificates (see the README)."`
 }
 
 // ClaimValue requires a claim to hold one of Values.
@@ -204,6 +254,19 @@ type Introspection struct {
 	ClaimValues    []ClaimValue `json:"claim_values" desc:"Checks on response members, as for JWT claims."`
 	// NegativeTTLSec caches an inactive answer this long. Default 5.
 	NegativeTTLSec int `json:"negative_ttl_sec" kong:"between=0:300" desc:"How long an inactive answer is cached, in seconds. Default 5."`
+	// ErrorTTLMS: after the endpoint fails (unreachable, timeout, an
+	// answer other than a JSON 200), tokens not in the cache are refused
+	// with 503 for this long without asking it, so a hanging endpoint
+	// costs one timeout per period, not one per request. Then one
+	// request probes it while the others keep failing fast. 0 disables.
+	// Default 2000.
+	// DPoP is the DPoP mode of introspected tokens (cnf.jkt of the
+	// answer), as for an issuer. Default off.
+	DPoP string `json:"dpop" kong:"one_of=off|allowed|required" desc:"DPoP (RFC 9449) for introspected tokens (cnf.jkt of the answer): off (default), allowed, or required."`
+	// MTLSBinding is the certificate binding mode of introspected tokens
+	// (cnf x5t#S256 of the answer), as for an issuer. Default off.
+	MTLSBinding string `json:"mtls_binding" kong:"one_of=off|allowed|required" desc:"Certificate-bound introspected tokens (RFC 8705, cnf x5t#S256 of the answer): off (default), allowed, or required."`
+	ErrorTTLMS  int    `json:"error_ttl_ms" kong:"between=0:60000" desc:"After the endpoint fails (unreachable, timeout, bad answer), refuse uncached tokens with 503 for this long without asking it, then let one request probe it. Fails closed. 0 disables. Default 2000."`
 }
 
 // ConsumerMapping maps principals to Kong consumers.
@@ -286,13 +349,30 @@ func (is *Issuer) SetDefaults() {
 	is.JWKSMinRefreshSec = DefaultJWKSMinRefresh
 	is.JWKSMaxRefreshSec = DefaultJWKSMaxRefresh
 	is.UnknownKIDRefetchSec = DefaultUnknownKIDSec
+	is.DPoP = DPoPOff
+	is.MTLSBinding = MTLSOff
+}
+
+// SetDefaults fills defaults.
+func (d *DPoPSettings) SetDefaults() {
+	d.Algorithms = []string{"ES256", "EdDSA", "PS256", "RS256"}
+	d.IATWindowSec = DefaultDPoPWindowSec
+	d.MaxProofBytes = DefaultDPoPMaxBytes
+	d.Replay = DefaultDPoPReplay
+	d.LocalMaxEntries = DefaultDPoPLocalEntries
+	d.NonceLifetimeSec = DefaultDPoPNonceSec
 }
 
 // SetDefaults fills defaults.
 func (a *APIKeys) SetDefaults() { a.Header = DefaultAPIKeyHeader }
 
 // SetDefaults fills defaults.
-func (in *Introspection) SetDefaults() { in.NegativeTTLSec = DefaultNegativeTTLSec }
+func (in *Introspection) SetDefaults() {
+	in.NegativeTTLSec = DefaultNegativeTTLSec
+	in.ErrorTTLMS = DefaultErrorTTLMS
+	in.DPoP = DPoPOff
+	in.MTLSBinding = MTLSOff
+}
 
 // SetDefaults fills defaults.
 func (m *ConsumerMapping) SetDefaults() {
@@ -383,6 +463,16 @@ func (c *Config) Validate() error {
 			errs.Add("assertion.private_key", "%v", err)
 		}
 	}
+	errs.Check("dpop", c.DPoP.validate())
+	if c.dpopOn() && !strings.EqualFold(c.Token.Header, "authorization") {
+		errs.Add("token.header", "DPoP needs the authorization header (RFC 9449 7.1)")
+	}
+	if c.Introspection != nil && !validDPoPMode(c.Introspection.DPoP) {
+		errs.Add("introspection.dpop", "must be off, allowed or required")
+	}
+	if c.Introspection != nil && !validDPoPMode(c.Introspection.MTLSBinding) {
+		errs.Add("introspection.mtls_binding", "must be off, allowed or required")
+	}
 	if c.HTTP.CACertPEM != "" {
 		if _, err := certPool(c.HTTP.CACertPEM); err != nil {
 			errs.Add("http.ca_cert_pem", "%v", err)
@@ -448,10 +538,60 @@ func (is *Issuer) validate(allowHTTP bool) error {
 	if is.JWKSMinRefreshSec > is.JWKSMaxRefreshSec {
 		errs.Add("jwks_min_refresh_sec", "greater than jwks_max_refresh_sec")
 	}
+	if !validDPoPMode(is.DPoP) {
+		errs.Add("dpop", "must be off, allowed or required")
+	}
+	if !validDPoPMode(is.MTLSBinding) {
+		errs.Add("mtls_binding", "must be off, allowed or required")
+	}
 	for i, cv := range is.ClaimValues {
 		if cv.Claim == "" || len(cv.Values) == 0 {
 			errs.Add(fmt.Sprintf("claim_values[%d]", i), "needs a claim and values")
 		}
+	}
+	return errs.Err()
+}
+
+// dpopOn reports whether any issuer, or introspection, accepts DPoP.
+func (c *Config) dpopOn() bool {
+	for i := range c.Issuers {
+		if c.Issuers[i].DPoP != DPoPOff && c.Issuers[i].DPoP != "" {
+			return true
+		}
+	}
+	return c.Introspection != nil && c.Introspection.DPoP != DPoPOff && c.Introspection.DPoP != ""
+}
+
+func validDPoPMode(m string) bool { return m == DPoPOff || m == DPoPAllowed || m == DPoPRequired }
+
+func (d *DPoPSettings) validate() error {
+	var errs config.Errors
+	if len(d.Algorithms) == 0 {
+		errs.Add("algorithms", "at least one algorithm")
+	}
+	for i, a := range d.Algorithms {
+		if f := algFamily(a); f == familyNone || f == familyHMAC {
+			errs.Add(fmt.Sprintf("algorithms[%d]", i), "must be an asymmetric algorithm")
+		}
+	}
+	if d.IATWindowSec < 5 || d.IATWindowSec > 600 {
+		errs.Add("iat_window_sec", "must be between 5 and 600")
+	}
+	if d.MaxProofBytes < 512 || d.MaxProofBytes > 16384 {
+		errs.Add("max_proof_bytes", "must be between 512 and 16384")
+	}
+	if d.NonceSecret != "" && len(d.NonceSecret) < MinHMACSecretBytes {
+		errs.Add("nonce_secret", "shorter than %d bytes", MinHMACSecretBytes)
+	}
+	if d.NonceLifetimeSec < 10 || d.NonceLifetimeSec > 3600 {
+		errs.Add("nonce_lifetime_sec", "must be between 10 and 3600")
+	}
+	switch d.Replay {
+	case "local":
+	case "redis":
+		errs.Check("redis", d.Redis.Validate())
+	default:
+		errs.Add("replay", "must be local or redis")
 	}
 	return errs.Err()
 }

@@ -26,6 +26,17 @@
 // assertion to the upstream (see Assertion and VerifyAssertion), so a
 // backend can check that the request really passed the gateway.
 //
+// Under failure: a JWKS fetch is shared by every request that needs it
+// (one in flight per key source, each wait bounded by its deadline), an
+// unknown kid refetches at most once per unknown_kid_refetch_sec counted
+// from the end of the last such fetch, and a failing JWKS or discovery
+// URL is logged with the issuer, URL and reason at most once per that
+// interval. A failing introspection endpoint (unreachable, timeout, an
+// answer other than a JSON 200) is not asked again for
+// introspection.error_ttl_ms (default 2000): uncached tokens get 503 at
+// once, then one request probes it. Both fail closed.
+//
 // Nothing in this package logs, returns or audits a token, key or secret,
-// not even part of one: errors name checks, never values.
+// not even part of one: errors name checks, never values. The one line it
+// logs itself is a key-fetch failure (issuer, URL, reason).
 package auth

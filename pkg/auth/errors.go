@@ -35,6 +35,15 @@ var (
 	ErrAssertionKey       = errors.New("assertion key unusable")
 	ErrAssertionInvalid   = errors.New("identity assertion invalid")
 	ErrUnexpectedResponse = errors.New("unexpected response")
+	ErrDPoPProof          = errors.New("dpop proof invalid")
+	ErrDPoPReplay         = errors.New("dpop proof replayed")
+	ErrDPoPBinding        = errors.New("dpop proof key is not the token's")
+	ErrDPoPRequired       = errors.New("token must be presented with dpop")
+	ErrDPoPNotBound       = errors.New("token is not dpop-bound")
+	ErrReplayStoreDown    = errors.New("dpop replay store unavailable")
+	ErrDPoPNonce          = errors.New("dpop proof needs a fresh server nonce")
+	ErrCertBinding        = errors.New("client certificate is not the token's")
+	ErrMTLSRequired       = errors.New("token must be certificate-bound")
 )
 
 // Reason codes for audit events: stable snake_case, one per failed check.
@@ -63,6 +72,15 @@ const (
 	ReasonKeysUnavailable   = "keys_unavailable"
 	ReasonIntrospectionDown = "introspection_unavailable"
 	ReasonConsumerNotFound  = "consumer_not_found"
+	ReasonDPoPProof         = "invalid_dpop_proof"
+	ReasonDPoPReplay        = "dpop_replay"
+	ReasonDPoPBinding       = "dpop_binding_mismatch"
+	ReasonDPoPRequired      = "dpop_required"
+	ReasonDPoPNotBound      = "dpop_token_not_bound"
+	ReasonReplayStoreDown   = "replay_store_unavailable"
+	ReasonDPoPNonce         = "dpop_nonce_required"
+	ReasonCertBinding       = "mtls_binding_mismatch"
+	ReasonMTLSRequired      = "mtls_required"
 )
 
 // reasons maps each sentinel to its reason code and answer. Checked in
@@ -96,6 +114,19 @@ var reasons = []struct {
 	{ErrInactive, ReasonInactive, http.StatusUnauthorized, "invalid_token"},
 	{ErrUnknownAPIKey, ReasonUnknownAPIKey, http.StatusUnauthorized, ""},
 	{ErrConsumerNotFound, ReasonConsumerNotFound, http.StatusUnauthorized, "invalid_token"},
+	// RFC 9449 7.1: a bad or replayed proof is invalid_dpop_proof; a
+	// proof by another key, or a token presented with the wrong scheme,
+	// is about the token: invalid_token.
+	{ErrDPoPProof, ReasonDPoPProof, http.StatusUnauthorized, "invalid_dpop_proof"},
+	{ErrDPoPReplay, ReasonDPoPReplay, http.StatusUnauthorized, "invalid_dpop_proof"},
+	{ErrDPoPBinding, ReasonDPoPBinding, http.StatusUnauthorized, "invalid_token"},
+	{ErrDPoPRequired, ReasonDPoPRequired, http.StatusUnauthorized, "invalid_token"},
+	{ErrDPoPNotBound, ReasonDPoPNotBound, http.StatusUnauthorized, "invalid_token"},
+	{ErrReplayStoreDown, ReasonReplayStoreDown, http.StatusServiceUnavailable, ""},
+	{ErrDPoPNonce, ReasonDPoPNonce, http.StatusUnauthorized, "use_dpop_nonce"},
+	// RFC 8705 3: a certificate that does not match is invalid_token.
+	{ErrCertBinding, ReasonCertBinding, http.StatusUnauthorized, "invalid_token"},
+	{ErrMTLSRequired, ReasonMTLSRequired, http.StatusUnauthorized, "invalid_token"},
 }
 
 // Denial is why a request was refused: the status to answer with, the
@@ -107,6 +138,12 @@ type Denial struct {
 	Reason string
 	OAuth  string
 	Err    error
+	// DPoP answers with a DPoP challenge (RFC 9449 7.1) rather than a
+	// Bearer one: the request used DPoP, or the token needs it.
+	DPoP bool
+	// Nonce is a fresh DPoP server nonce to send (DPoP-Nonce, RFC 9449
+	// 8) with a use_dpop_nonce error.
+	Nonce string
 }
 
 func (d *Denial) Error() string { return d.Reason + ": " + d.Err.Error() }

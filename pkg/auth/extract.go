@@ -10,10 +10,33 @@ import (
 // case, as Kong's get_headers returns them) and, only when a query source
 // is configured (NeedsQuery), the raw query string (Kong's
 // get_raw_query) and its arguments (uri.ParseQuery of it).
+//
+// A request using the DPoP scheme (NeedsRequestLine) also carries the
+// request method, its target as sent and the connection's scheme, which
+// a DPoP proof is checked against.
 type Request struct {
 	Headers  map[string][]string
 	RawQuery string
 	Query    map[string][]string
+	// Method, Target and Scheme: the request line's method and target
+	// (nginx $request) and the scheme (kong.request.get_scheme).
+	Method, Target, Scheme string
+	// ClientCert returns the connection's TLS client certificate as
+	// nginx's $ssl_client_escaped_cert ("" without one). It is called
+	// only for a certificate-bound token, so other requests pay no PDK
+	// call for it.
+	ClientCert func() (string, error)
+}
+
+// SetRequestLine fills Method and Target from an HTTP request line
+// ("GET /path?q HTTP/1.1", nginx $request); a malformed line leaves them
+// empty, which fails the DPoP check.
+func (r *Request) SetRequestLine(line string) {
+	m, rest, ok := strings.Cut(line, " ")
+	t, _, ok2 := strings.Cut(rest, " ")
+	if ok && ok2 && m != "" && t != "" {
+		r.Method, r.Target = m, t
+	}
 }
 
 type credKind int
@@ -28,6 +51,7 @@ type location struct {
 	header     string // lower case; "cookie" for a cookie
 	cookie     string
 	queryParam string
+	dpop       bool // Authorization with the DPoP scheme (RFC 9449 7.1)
 }
 
 type credential struct {
@@ -74,7 +98,7 @@ func (a *Authenticator) extract(req Request) (credential, error) {
 			name := strings.ToLower(ts.Header)
 			loc := location{header: name}
 			if name == "authorization" {
-				if err := addBearer(&f, req.Headers[name], loc); err != nil {
+				if err := addBearer(&f, req.Headers[name], loc, a.dpop != nil); err != nil {
 					return credential{}, err
 				}
 			} else if err := f.addAll(credToken, req.Headers[name], loc); err != nil {
@@ -131,20 +155,42 @@ func (a *Authenticator) extract(req Request) (credential, error) {
 }
 
 // addBearer adds the tokens of Authorization values using the Bearer
-// scheme (RFC 6750 2.1; the scheme is case-insensitive, RFC 9110 11.1).
-// Values with another scheme (Basic, ...) belong to other plugins and are
-// skipped; a Bearer value is taken whole after the scheme, so "Bearer a,
-// Bearer b" is refused as malformed, not half-read.
-func addBearer(f *found, vals []string, loc location) error {
+// scheme (RFC 6750 2.1; the scheme is case-insensitive, RFC 9110 11.1),
+// and the DPoP scheme when dpop is on (RFC 9449 7.1). Values with another
+// scheme (Basic, ...) belong to other plugins and are skipped; a value is
+// taken whole after the scheme, so "Bearer a, Bearer b" is refused as
+// malformed, not half-read.
+func addBearer(f *found, vals []string, loc location, dpop bool) error {
 	for _, v := range vals {
 		scheme, rest, _ := strings.Cut(strings.TrimSpace(v), " ")
-		if strings.EqualFold(scheme, "bearer") {
-			if err := f.add(credToken, strings.TrimLeft(rest, " "), loc); err != nil {
-				return err
-			}
+		l := loc
+		switch {
+		case strings.EqualFold(scheme, "bearer"):
+		case dpop && strings.EqualFold(scheme, "dpop"):
+			l.dpop = true
+		default:
+			continue
+		}
+		if err := f.add(credToken, strings.TrimLeft(rest, " "), l); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// NeedsRequestLine reports whether the request uses the DPoP scheme, so
+// the adapter must fill Method, Target and Scheme (two PDK calls only
+// such requests pay).
+func (a *Authenticator) NeedsRequestLine(headers map[string][]string) bool {
+	if a.dpop == nil {
+		return false
+	}
+	for _, v := range headers["authorization"] {
+		if scheme, _, _ := strings.Cut(strings.TrimSpace(v), " "); strings.EqualFold(scheme, "dpop") {
+			return true
+		}
+	}
+	return false
 }
 
 // cookieValues returns every value of the named cookie in the Cookie

@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -65,5 +67,43 @@ func FuzzExtractCookie(f *testing.F) {
 			t.Fatalf("more values than assignments: %q", vals)
 		}
 		_ = stripCookie([]string{line}, name)
+	})
+}
+
+// FuzzDPoPProof: a hostile DPoP header and htu never panic, and a proof
+// that verifies was signed by the key its jwk names for this request.
+func FuzzDPoPProof(f *testing.F) {
+	testKeys(f)
+	key := newDPoPKey(f)
+	valid := key.proof(f, "tok", nil)
+	f.Add(valid, "https://api.example/orders/1")
+	f.Add(noneProof(f, valid), "https://api.example/orders/1")
+	f.Add("e30.e30.e30", "https://API.example:443/a/../orders/./1")
+	f.Add("eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwiZCI6IngifX0.e30.AA", "http://x/%zz")
+	d := newDPoPVerifier(&DPoPSettings{Algorithms: []string{"ES256", "EdDSA", "PS256", "RS256"}, IATWindowSec: 60, MaxProofBytes: 4096}, newLocalReplay(1000))
+	f.Fuzz(func(t *testing.T, proof, htu string) {
+		n, err := normalizeHTUClaim(htu)
+		if err == nil {
+			if again, err := normalizeHTUClaim(n); err != nil || again != n {
+				t.Fatalf("normalization not idempotent: %q -> %q -> %q %v", htu, n, again, err)
+			}
+		}
+		p, err := d.verify(proof, proofRequest{method: "GET", htu: "https://api.example/orders/1", token: "tok"}, testNow)
+		if err != nil {
+			return
+		}
+		// What verified must verify for golang-jwt too, with the key of
+		// the jwk header, whose thumbprint is the one returned.
+		_, err = jwt.Parse(proof, func(tok *jwt.Token) (any, error) {
+			raw, _ := json.Marshal(tok.Header["jwk"])
+			k, jkt, err := proofKey(raw)
+			if err != nil || jkt != p.jkt {
+				return nil, fmt.Errorf("jwk %v thumbprint %q, want %q", err, jkt, p.jkt)
+			}
+			return k.key, nil
+		}, jwt.WithValidMethods([]string{"ES256", "EdDSA", "PS256", "RS256"}), jwt.WithoutClaimsValidation())
+		if err != nil {
+			t.Fatalf("verified a proof golang-jwt refuses: %v", err)
+		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -123,7 +124,8 @@ func manualKeys(t *testing.T, url string, now *time.Time) *remoteKeys {
 		t.Fatal(err)
 	}
 	return &remoteKeys{f: f, jwksURL: url, refresh: time.Minute, minRefresh: 10 * time.Second,
-		maxRefresh: time.Hour, unknownKID: 30 * time.Second, now: func() time.Time { return *now }, manual: true}
+		maxRefresh: time.Hour, unknownKID: 30 * time.Second, budget: 2 * time.Second,
+		now: func() time.Time { return *now }, logf: t.Logf, manual: true}
 }
 
 func TestUnknownKIDRefetchIsRateLimited(t *testing.T) {
@@ -203,5 +205,146 @@ func TestCacheControlBounds(t *testing.T) {
 		if got := r.interval(maxAge(tt.cc)); got != tt.want {
 			t.Errorf("Cache-Control %q: %v, want %v", tt.cc, got, tt.want)
 		}
+	}
+}
+
+// hangingJWKS is a real JWKS server that serves kid "k1" until hang is
+// set, then accepts requests and never answers them.
+type hangingJWKS struct {
+	srv  *httptest.Server
+	hang atomic.Bool
+	hits atomic.Int32
+	stop chan struct{}
+}
+
+func newHangingJWKS(t *testing.T) *hangingJWKS {
+	t.Helper()
+	h := &hangingJWKS{stop: make(chan struct{})}
+	body, _ := json.Marshal(map[string]any{"keys": []any{jwkOf(&rsaA.PublicKey, "k1")}})
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.hits.Add(1)
+		if h.hang.Load() {
+			select {
+			case <-h.stop:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(func() { close(h.stop); h.srv.Close() })
+	return h
+}
+
+// TestUnknownKIDWaitersShareOneFetch: with a JWKS server that stops
+// answering and an unknown-kid interval no longer than the request
+// timeout, concurrent requests for an unknown kid wait for one shared
+// fetch and all end by its deadline (they used to refetch in turn under
+// the lock: 1, 2, ... 6 timeouts). The interval counts from the fetch's
+// end, and a request's own deadline ends its wait earlier.
+func TestUnknownKIDWaitersShareOneFetch(t *testing.T) {
+	testKeys(t)
+	h := newHangingJWKS(t)
+	const timeout = time.Second
+	f, err := newFetcher(HTTPSettings{TimeoutMS: int(timeout / time.Millisecond), MaxResponseBytes: 64 << 10, AllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logMu sync.Mutex
+	var logs []string
+	r := &remoteKeys{f: f, jwksURL: h.srv.URL + "/jwks", issuer: "https://idp.example", refresh: time.Minute,
+		minRefresh: 10 * time.Second, maxRefresh: time.Hour, unknownKID: timeout, budget: timeout, now: time.Now,
+		logf: func(format string, args ...any) {
+			logMu.Lock()
+			logs = append(logs, fmt.Sprintf(format, args...))
+			logMu.Unlock()
+		}, manual: true}
+	ctx := context.Background()
+	if k, err := r.keys(ctx, "k1", "RS256", nil); err != nil || len(k) != 1 {
+		t.Fatalf("first fetch: %v %v", k, err)
+	}
+	time.Sleep(timeout) // the unknown-kid interval since that fetch passes
+	h.hang.Store(true)
+	before := h.hits.Load()
+
+	const waiters = 6
+	var wg sync.WaitGroup
+	took := make([]time.Duration, waiters)
+	start := time.Now()
+	for i := range waiters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k, err := r.keys(ctx, "rotated-in", "RS256", nil)
+			took[i] = time.Since(start)
+			if err != nil || len(k) != 0 {
+				t.Errorf("waiter %d: %v %v", i, k, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := h.hits.Load() - before; got != 1 {
+		t.Errorf("%d concurrent unknown-kid requests made %d fetches, want 1 shared", waiters, got)
+	}
+	for i, d := range took {
+		// One fetch deadline, plus scheduling slack far below a second one.
+		if d > timeout+timeout*8/10 {
+			t.Errorf("waiter %d ended after %v, want within one fetch deadline (%v)", i, d, timeout)
+		}
+	}
+	// The interval counts from the end of the failed fetch: right after
+	// it, an unknown kid does not ask the hanging server again.
+	if _, err := r.keys(ctx, "rotated-in", "RS256", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.hits.Load() - before; got != 1 {
+		t.Errorf("refetched %d times within the interval after the failed fetch, want 1 in all", got)
+	}
+	// The failure is logged with the URL and the reason.
+	logMu.Lock()
+	if len(logs) != 1 || !strings.Contains(logs[0], h.srv.URL+"/jwks") || !(strings.Contains(logs[0], "deadline") || strings.Contains(logs[0], "timeout")) {
+		t.Errorf("failure log %q, want one line naming the URL and the reason", logs)
+	}
+	logMu.Unlock()
+
+	// A request whose own deadline is shorter stops waiting at it.
+	time.Sleep(timeout)
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	t0 := time.Now()
+	if _, err := r.keys(short, "rotated-in", "RS256", nil); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(t0); d > timeout/2 {
+		t.Errorf("a request with a 100ms deadline waited %v", d)
+	}
+}
+
+// TestFetchFailureLoggedOncePerInterval: a JWKS URL that fails is logged
+// with the URL and the reason, once per interval however often it fails.
+func TestFetchFailureLoggedOncePerInterval(t *testing.T) {
+	p := newIDP(t)
+	p.down.Store(true)
+	now := testNow
+	r := manualKeys(t, p.srv.URL+"/jwks", &now)
+	r.issuer = "https://idp.example"
+	var logs []string
+	r.logf = func(format string, args ...any) { logs = append(logs, fmt.Sprintf(format, args...)) }
+	fetch := func() {
+		r.mu.Lock()
+		fl := r.startFetchLocked()
+		r.mu.Unlock()
+		<-fl.done
+	}
+	fetch()
+	fetch() // the background refresher and an unknown kid, within one interval
+	if len(logs) != 1 || !strings.Contains(logs[0], p.srv.URL+"/jwks") || !strings.Contains(logs[0], "503") ||
+		!strings.Contains(logs[0], `"https://idp.example"`) {
+		t.Fatalf("logs %q, want one line with the issuer, URL and status", logs)
+	}
+	now = now.Add(31 * time.Second)
+	fetch()
+	if len(logs) != 2 || !strings.Contains(logs[1], "1 more failures") {
+		t.Fatalf("after the interval: %q", logs)
 	}
 }

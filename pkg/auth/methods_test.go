@@ -125,7 +125,8 @@ func TestIntrospection(t *testing.T) {
 	a := newAuth(t, map[string]any{
 		"http": map[string]any{"allow_http": true},
 		"introspection": map[string]any{"endpoint": srv.URL, "client_id": "gateway", "client_secret": "s3cret:with&chars",
-			"issuer": "https://as.example", "audiences": []string{"orders"}},
+			"issuer": "https://as.example", "audiences": []string{"orders"},
+			"error_ttl_ms": 0}, // the endpoint comes back at once below
 	})
 	ctx := context.Background()
 	res, d := a.Authenticate(ctx, bearer("opaque-good"))
@@ -156,6 +157,65 @@ func TestIntrospection(t *testing.T) {
 	}
 	if _, d := a.Authenticate(ctx, bearer("opaque-other-aud")); d == nil || d.Reason != ReasonAudience {
 		t.Errorf("other audience: %v", d)
+	}
+}
+
+// TestIntrospectionFailureCached: against an endpoint that hangs, one
+// request waits the timeout; the next ones, other tokens included, fail
+// closed at once for error_ttl_ms; then one request probes the endpoint
+// again.
+func TestIntrospectionFailureCached(t *testing.T) {
+	var hang atomic.Bool
+	var hits atomic.Int32
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if hang.Load() {
+			select {
+			case <-stop:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"active": true, "sub": "bob"})
+	}))
+	t.Cleanup(func() { close(stop); srv.Close() })
+	now := testNow
+	a, err := New(loadConfig(t, map[string]any{
+		"http":          map[string]any{"allow_http": true, "timeout_ms": 300},
+		"introspection": map[string]any{"endpoint": srv.URL, "client_id": "gateway", "client_secret": "secret"},
+	}), WithTimeFunc(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	hang.Store(true)
+	if _, d := a.Authenticate(ctx, bearer("opaque-1")); d == nil || d.Reason != ReasonIntrospectionDown || d.Status != 503 {
+		t.Fatalf("hanging endpoint: %v", d)
+	}
+	for _, tok := range []string{"opaque-1", "opaque-2", "opaque-3"} {
+		t0 := time.Now()
+		if _, d := a.Authenticate(ctx, bearer(tok)); d == nil || d.Reason != ReasonIntrospectionDown || d.Status != 503 {
+			t.Fatalf("%s within error_ttl_ms: %v, want 503", tok, d)
+		}
+		if took := time.Since(t0); took > 150*time.Millisecond {
+			t.Errorf("%s waited %v within error_ttl_ms", tok, took)
+		}
+	}
+	if got := hits.Load(); got != 1 {
+		t.Fatalf("endpoint asked %d times within error_ttl_ms, want 1", got)
+	}
+	// After error_ttl_ms the endpoint is asked again (it answers now).
+	hang.Store(false)
+	now = now.Add(DefaultErrorTTLMS*time.Millisecond + time.Millisecond)
+	if _, d := a.Authenticate(ctx, bearer("opaque-2")); d != nil || hits.Load() != 2 {
+		t.Fatalf("after error_ttl_ms: %v, %d calls", d, hits.Load())
+	}
+	// A probe under way: the others fail fast until it ends.
+	a.intro.failed(now)
+	now = now.Add(DefaultErrorTTLMS*time.Millisecond + time.Millisecond)
+	if !a.intro.admit(now) || a.intro.admit(now) || a.intro.admit(now.Add(100*time.Millisecond)) {
+		t.Error("during a probe other requests were admitted")
 	}
 }
 

@@ -18,6 +18,10 @@ func (a *Authenticator) clearedHeaders() map[string][]string {
 	for _, ch := range a.cfg.ClaimsToHeaders {
 		h[strings.ToLower(ch.Header)] = []string{}
 	}
+	// x-warden-identity is always dropped, assertion on or off: an
+	// upstream that verifies assertions on some routes must never get a
+	// client's on the others.
+	h[DefaultAssertionHeader] = []string{}
 	if a.cfg.Assertion != nil {
 		h[strings.ToLower(a.cfg.Assertion.Header)] = []string{}
 	}
@@ -25,23 +29,17 @@ func (a *Authenticator) clearedHeaders() map[string][]string {
 }
 
 // OwnHeaders returns the headers only this plugin sets (claims_to_headers
-// and the identity assertion), cleared, for a request another auth plugin
-// authenticated: Kong's consumer headers are that plugin's, but these
-// must not reach the upstream as the client sent them. Nil when none are
-// configured.
+// and the identity assertion, x-warden-identity always), cleared, for a
+// request another auth plugin authenticated: Kong's consumer headers are
+// that plugin's, but these must not reach the upstream as the client
+// sent them.
 func (a *Authenticator) OwnHeaders() map[string][]string {
-	var h map[string][]string
-	drop := func(name string) {
-		if h == nil {
-			h = map[string][]string{}
-		}
-		h[strings.ToLower(name)] = []string{}
-	}
+	h := map[string][]string{DefaultAssertionHeader: {}}
 	for _, ch := range a.cfg.ClaimsToHeaders {
-		drop(ch.Header)
+		h[strings.ToLower(ch.Header)] = []string{}
 	}
 	if a.cfg.Assertion != nil {
-		drop(a.cfg.Assertion.Header)
+		h[strings.ToLower(a.cfg.Assertion.Header)] = []string{}
 	}
 	return h
 }
@@ -68,6 +66,9 @@ func (a *Authenticator) UpstreamHeaders(res *Result, headers map[string][]string
 	set(headerCredential, id.CredentialID)
 	for name, v := range res.claimHdrs {
 		h[name] = []string{v}
+	}
+	if a.cfg.HideCredentials && a.dpop != nil {
+		h["dpop"] = []string{} // the proof goes with the token it proves
 	}
 	if a.cfg.HideCredentials && res.loc.header != "" {
 		if res.loc.cookie != "" {
@@ -124,6 +125,17 @@ func (a *Authenticator) Answer(d *Denial) (status int, message string, headers [
 	message = http.StatusText(status)
 	if status == http.StatusServiceUnavailable {
 		return status, message, nil
+	}
+	if d.DPoP && a.dpop != nil {
+		// RFC 9449 7.1: the DPoP scheme, with the algorithms accepted.
+		ch := `DPoP realm="` + a.cfg.Realm + `", algs="` + a.dpop.algsText + `"`
+		if d.OAuth != "" {
+			ch += `, error="` + d.OAuth + `"`
+		}
+		if d.Nonce != "" {
+			return status, message, []string{"WWW-Authenticate", ch, "DPoP-Nonce", d.Nonce}
+		}
+		return status, message, []string{"WWW-Authenticate", ch}
 	}
 	scheme := "Bearer"
 	if !a.tokens() {

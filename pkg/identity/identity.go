@@ -32,6 +32,17 @@ const (
 	MethodKong = "kong"
 )
 
+// Confirmation methods: how a sender-constrained token was bound to the
+// client that presented it.
+const (
+	// ConfirmationDPoP: a DPoP proof by the key the token's cnf.jkt names
+	// (RFC 9449).
+	ConfirmationDPoP = "dpop"
+	// ConfirmationMTLS: the TLS client certificate the token's
+	// cnf["x5t#S256"] names (RFC 8705).
+	ConfirmationMTLS = "mtls"
+)
+
 // ErrMalformed reports a shared value that is not an identity.
 var ErrMalformed = errors.New("malformed identity in kong.ctx.shared")
 
@@ -51,6 +62,10 @@ type Identity struct {
 	CredentialID string `json:"credential_id,omitempty"`
 	// Method is how the principal authenticated (MethodJWT, ...).
 	Method string `json:"method"`
+	// Confirmation is how the token was proven to belong to the client
+	// that sent it (ConfirmationDPoP, ConfirmationMTLS); empty for a
+	// bearer credential, which works for whoever holds it.
+	Confirmation string `json:"confirmation,omitempty"`
 	// Scopes, Roles and Groups are what the principal was granted.
 	Scopes []string `json:"scopes,omitempty"`
 	Roles  []string `json:"roles,omitempty"`
@@ -63,6 +78,10 @@ type Identity struct {
 func (id Identity) IsZero() bool {
 	return id.Subject == "" && id.ConsumerID == "" && id.ConsumerUsername == ""
 }
+
+// SenderConstrained reports whether the credential was bound to the
+// client that presented it (Confirmation is set).
+func (id Identity) SenderConstrained() bool { return id.Confirmation != "" }
 
 // HasScope reports whether the identity was granted scope.
 func (id Identity) HasScope(scope string) bool { return slices.Contains(id.Scopes, scope) }
@@ -87,6 +106,7 @@ func (id Identity) Shared() map[string]any {
 	put("consumer_username", id.ConsumerUsername)
 	put("consumer_custom_id", id.ConsumerCustomID)
 	put("credential_id", id.CredentialID)
+	put("confirmation", id.Confirmation)
 	putList := func(k string, v []string) {
 		if len(v) > 0 {
 			l := make([]any, len(v))
@@ -141,6 +161,7 @@ func FromShared(v any) (id Identity, ok bool, err error) {
 	get(&id.ConsumerCustomID, "consumer_custom_id")
 	get(&id.CredentialID, "credential_id")
 	get(&id.Method, "method")
+	get(&id.Confirmation, "confirmation")
 	for k, dst := range map[string]*[]string{"scopes": &id.Scopes, "roles": &id.Roles, "groups": &id.Groups} {
 		l, err := Strings(m[k])
 		if err != nil {

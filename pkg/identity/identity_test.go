@@ -25,7 +25,7 @@ func TestSharedRoundTrip(t *testing.T) {
 	t.Parallel()
 	in := identity.Identity{
 		Subject: "alice", Issuer: "https://idp", ConsumerID: "c1", ConsumerUsername: "alice",
-		CredentialID: "kid1", Method: identity.MethodJWT,
+		CredentialID: "kid1", Method: identity.MethodJWT, Confirmation: identity.ConfirmationDPoP,
 		Scopes: []string{"orders:read", "orders:write"}, Roles: []string{"admin"}, Groups: []string{"eu"},
 		Claims: map[string]any{"tenant": "t1", "level": float64(3)},
 	}
@@ -35,6 +35,9 @@ func TestSharedRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, in) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, in)
+	}
+	if !got.SenderConstrained() || (identity.Identity{}).SenderConstrained() {
+		t.Fatal("SenderConstrained disagrees with Confirmation")
 	}
 	if !got.HasScope("orders:write") || got.HasScope("orders") || !got.HasRole("admin") || !got.HasGroup("eu") {
 		t.Fatal("Has* disagree with the lists")

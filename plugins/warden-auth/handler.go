@@ -42,10 +42,8 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 			return fmt.Errorf("reading credential: %w", err)
 		}
 		if cred.Id != "" {
-			if own := h.a.OwnHeaders(); own != nil {
-				if err := k.PDK.ServiceRequest.SetHeaders(own); err != nil {
-					return fmt.Errorf("clearing upstream headers: %w", err)
-				}
+			if err := k.PDK.ServiceRequest.SetHeaders(h.a.OwnHeaders()); err != nil {
+				return fmt.Errorf("clearing upstream headers: %w", err)
 			}
 			return nil
 		}
@@ -54,7 +52,11 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	if err != nil {
 		return fmt.Errorf("reading headers: %w", err)
 	}
-	req := auth.Request{Headers: headers}
+	req := auth.Request{Headers: headers,
+		// Read only for a certificate-bound token (RFC 8705): nginx's
+		// $ssl_client_escaped_cert, with ssl_verify_client asked of the
+		// proxy server block (see the README).
+		ClientCert: func() (string, error) { return k.PDK.Nginx.GetVar("ssl_client_escaped_cert") }}
 	if h.a.NeedsQuery() {
 		// The raw query, not kong.request.get_query: the credential must
 		// be stripped without rewriting the rest (get_query drops flags
@@ -63,6 +65,21 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 			return fmt.Errorf("reading query: %w", err)
 		}
 		req.Query = uri.ParseQuery(req.RawQuery)
+	}
+	if h.a.NeedsRequestLine(headers) {
+		// A DPoP proof names the method and URI the client addressed:
+		// nginx's $request is the request line as sent (method and raw
+		// target in one call; kong/runloop/plugin_servers/plugin.lua
+		// answers kong.nginx.get_var with ngx.var), the scheme is the
+		// connection's.
+		line, err := k.PDK.Nginx.GetVar("request")
+		if err != nil {
+			return fmt.Errorf("reading request line: %w", err)
+		}
+		req.SetRequestLine(line)
+		if req.Scheme, err = k.PDK.Request.GetScheme(); err != nil {
+			return fmt.Errorf("reading scheme: %w", err)
+		}
 	}
 	res, denial := h.a.Authenticate(context.Background(), req)
 	if denial == nil && res.ConsumerRef != "" {
