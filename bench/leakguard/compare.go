@@ -227,7 +227,17 @@ func Report(w io.Writer) error {
 }
 
 func main() {
-	if err := Report(os.Stdout); err != nil {
+	report := Report
+	if len(os.Args) > 1 && os.Args[1] == "-providers" {
+		report = func(w io.Writer) error {
+			t, err := newTools()
+			if err != nil {
+				return err
+			}
+			return t.providerReport(w)
+		}
+	}
+	if err := report(os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
