@@ -237,6 +237,28 @@ func (d *Decision) add(f Finding) {
 	}
 }
 
+// decisionState is what a partial scan may have added to a decision.
+type decisionState struct {
+	findings []Finding
+	total    int
+	counts   map[countKey]int
+}
+
+func (d *Decision) snapshot() decisionState {
+	st := decisionState{findings: d.Findings, total: d.Total}
+	if d.counts != nil {
+		st.counts = make(map[countKey]int, len(d.counts))
+		for k, v := range d.counts {
+			st.counts[k] = v
+		}
+	}
+	return st
+}
+
+func (d *Decision) restore(st decisionState) {
+	d.Findings, d.Total, d.counts = st.findings[:len(st.findings):len(st.findings)], st.total, st.counts
+}
+
 // Request is what the access phase read.
 type Request struct {
 	Path     string
@@ -582,6 +604,10 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 	changed := false
 	switch kind {
 	case kindJSON:
+		// A document that turns out not to be JSON is scanned again as
+		// text: the findings of the partial walk are dropped so each
+		// secret is reported once.
+		saved := d.snapshot()
 		var scratch []byte
 		edits, err := walkJSON(data, func(s jsonString, pointer func() string) []byte {
 			var ms []Match
@@ -608,6 +634,7 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 			}
 			break
 		}
+		d.restore(saved)
 		kind = kindText // not JSON after all
 		fallthrough
 	case kindText:

@@ -197,6 +197,10 @@ func (w *jsonWalker) object() error {
 		w.depth--
 		return nil
 	}
+	// sibling is the string value of a name member ("k", "key", "name"):
+	// in [{"k":"aws_secret_access_key","v":"..."}] it names the value
+	// member that follows, so key-value rules see the pair.
+	var sibling []byte
 	for {
 		if w.pos >= len(w.data) || w.data[w.pos] != '"' {
 			return errNotJSON
@@ -212,7 +216,17 @@ func (w *jsonWalker) object() error {
 		w.pos++
 		w.ws()
 		w.path = append(w.path, pathSeg{key: string(name)})
-		if err := w.value(name); err != nil {
+		key := name
+		if sibling != nil && valueMembers[string(name)] {
+			key = sibling
+		}
+		if nameMembers[string(name)] && w.pos < len(w.data) && w.data[w.pos] == '"' {
+			v, err := w.str(key, false)
+			if err != nil {
+				return err
+			}
+			sibling = v
+		} else if err := w.value(key); err != nil {
 			return err
 		}
 		w.path = w.path[:len(w.path)-1]
@@ -233,6 +247,13 @@ func (w *jsonWalker) object() error {
 		}
 	}
 }
+
+// nameMembers and valueMembers are the member names of name/value pair
+// objects: AWS tags and parameters, Kubernetes env, generic settings APIs.
+var (
+	nameMembers  = map[string]bool{"k": true, "key": true, "Key": true, "name": true, "Name": true, "ParameterKey": true, "OptionName": true}
+	valueMembers = map[string]bool{"v": true, "value": true, "Value": true, "ParameterValue": true}
+)
 
 func (w *jsonWalker) array() error {
 	if err := w.enter(); err != nil {
