@@ -180,8 +180,8 @@ func positives() []doc {
 			for _, p := range parts {
 				kvs = append(kvs, kv{p.Key, p.Value})
 				if p.Secret {
-					d.Secrets = append(d.Secrets, c.enc(p.Value))
-					d.Raw = append(d.Raw, p.Value)
+					d.Secrets = append(d.Secrets, c.enc(p.secret()))
+					d.Raw = append(d.Raw, p.secret())
 				}
 			}
 			kvs = append(kvs, kv{"status", "active"})
@@ -193,6 +193,14 @@ func positives() []doc {
 		}
 	}
 	return out
+}
+
+// secret is what of the part must be caught.
+func (p part) secret() string {
+	if p.Inner != "" {
+		return p.Inner
+	}
+	return p.Value
 }
 
 // pick returns a number in [0, n), n <= 64.
@@ -213,7 +221,7 @@ func base64Wrapped() []doc {
 		for _, p := range parts {
 			e := b64std(p.Value)
 			kvs = append(kvs, kv{p.Key, e})
-			if p.Secret {
+			if p.Secret { // base64 hides the whole value
 				d.Secrets = append(d.Secrets, e)
 				d.Raw = append(d.Raw, p.Value)
 			}

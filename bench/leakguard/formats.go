@@ -16,6 +16,21 @@ import (
 // Sentry, 1Password, Grafana Cloud) carry the structure the provider
 // documents. Nothing here is a real credential.
 
+// mark delimits the secret inside a larger value (the password of a
+// connection URL, the key of a connection string): that is what must be
+// caught, the rest of the value may stay.
+func mark(secret string) string { return "\x01" + secret + "\x02" }
+
+// unmark strips the marks, returning the value and the secret inside
+// ("" when the whole value is the secret).
+func unmark(v string) (value, inner string) {
+	i, j := strings.IndexByte(v, 1), strings.IndexByte(v, 2)
+	if i < 0 || j < i {
+		return v, ""
+	}
+	return v[:i] + v[i+1:j] + v[j+1:], v[i+1 : j]
+}
+
 // part is one planted value of a format: the key a document files it
 // under and the value. Secret parts must be caught (blocked or redacted
 // completely); the others are identifiers that go with them (an account
@@ -24,6 +39,8 @@ type part struct {
 	Key    string
 	Value  string
 	Secret bool
+	// Inner is the secret within Value, when only part of it is secret.
+	Inner string
 }
 
 // format is one credential format of one provider.
@@ -56,7 +73,10 @@ func b64std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s
 
 // tok is a format of one secret value under one key.
 func tok(id, doc, key string, gen func(g *leaktest.Gen) string) format {
-	return format{ID: id, Doc: doc, Gen: func(g *leaktest.Gen) []part { return one(key, gen(g)) }}
+	return format{ID: id, Doc: doc, Gen: func(g *leaktest.Gen) []part {
+		v, inner := unmark(gen(g))
+		return []part{{Key: key, Value: v, Secret: true, Inner: inner}}
+	}}
 }
 
 // checksummed is a GitHub or npm token: prefix, 30 random characters and
@@ -103,11 +123,11 @@ func pem(g *leaktest.Gen, label, derPrefix string) string {
 // value (an environment variable, a config key, a JSON field).
 var formats = []format{
 	{ID: "aws-access-key", Doc: "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html", Gen: func(g *leaktest.Gen) []part {
-		return []part{{"aws_access_key_id", "AKIA" + g.S(leaktest.Base32, 16), true}, {"aws_secret_access_key", g.S(leaktest.Base64, 40), true}}
+		return []part{{Key: "aws_access_key_id", Value: "AKIA" + g.S(leaktest.Base32, 16), Secret: true}, {Key: "aws_secret_access_key", Value: g.S(leaktest.Base64, 40), Secret: true}}
 	}},
 	{ID: "aws-session-credentials", Doc: "https://docs.aws.amazon.com/STS/latest/APIReference/API_Credentials.html", Gen: func(g *leaktest.Gen) []part {
-		return []part{{"AccessKeyId", "ASIA" + g.S(leaktest.Base32, 16), true}, {"SecretAccessKey", g.S(leaktest.Base64, 40), true},
-			{"SessionToken", "IQoJb3JpZ2luX2VjE" + g.S(leaktest.Base64, 340) + "==", true}}
+		return []part{{Key: "AccessKeyId", Value: "ASIA" + g.S(leaktest.Base32, 16), Secret: true}, {Key: "SecretAccessKey", Value: g.S(leaktest.Base64, 40), Secret: true},
+			{Key: "SessionToken", Value: "IQoJb3JpZ2luX2VjE" + g.S(leaktest.Base64, 340) + "==", Secret: true}}
 	}},
 	checksummed("github-pat-classic", "https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/", "GITHUB_TOKEN", "ghp_"),
 	checksummed("github-oauth", "https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/", "access_token", "gho_"),
@@ -157,22 +177,22 @@ var formats = []format{
 		return pem(g, "PGP PRIVATE KEY BLOCK", "lQVYBGV")
 	}),
 	tok("azure-storage-connection-string", "https://learn.microsoft.com/en-us/azure/storage/common/storage-configure-connection-string", "AZURE_STORAGE_CONNECTION_STRING", func(g *leaktest.Gen) string {
-		return "DefaultEndpointsProtocol=https;AccountName=st" + g.S(lowerNum, 10) + ";AccountKey=" + g.S(leaktest.Base64, 86) + "==;EndpointSuffix=core.windows.net"
+		return "DefaultEndpointsProtocol=https;AccountName=st" + g.S(lowerNum, 10) + ";AccountKey=" + mark(g.S(leaktest.Base64, 86)+"==") + ";EndpointSuffix=core.windows.net"
 	}),
 	tok("azure-sas-token", "https://learn.microsoft.com/en-us/azure/storage/common/storage-sas-overview", "blob_url", func(g *leaktest.Gen) string {
-		return "https://st" + g.S(lowerNum, 8) + ".blob.core.windows.net/backups/db.bak?sv=2022-11-02&ss=b&srt=sco&sp=rl&se=2027-01-01T00:00:00Z&st=2026-01-01T00:00:00Z&spr=https&sig=" + g.S(leaktest.Alnum, 43) + "%3D"
+		return "https://st" + g.S(lowerNum, 8) + ".blob.core.windows.net/backups/db.bak?sv=2022-11-02&ss=b&srt=sco&sp=rl&se=2027-01-01T00:00:00Z&st=2026-01-01T00:00:00Z&spr=https&sig=" + mark(g.S(leaktest.Alnum, 43)+"%3D")
 	}),
 	tok("azure-ad-client-secret", "https://learn.microsoft.com/en-us/purview/sit-defn-azure-ad-client-secret", "AZURE_CLIENT_SECRET", func(g *leaktest.Gen) string {
 		return g.S(lowerNum, 3) + g.S(digits, 1) + "Q~" + g.S(leaktest.Alnum+"-_.", 34)
 	}),
 	tok("azure-service-bus-connection-string", "https://learn.microsoft.com/en-us/azure/service-bus-messaging/service-bus-sas", "SERVICEBUS_CONNECTION", func(g *leaktest.Gen) string {
-		return "Endpoint=sb://ns" + g.S(lowerNum, 8) + ".servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=" + g.S(leaktest.Base64, 43) + "="
+		return "Endpoint=sb://ns" + g.S(lowerNum, 8) + ".servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=" + mark(g.S(leaktest.Base64, 43)+"=")
 	}),
 	{ID: "twilio-api-key", Doc: "https://www.twilio.com/docs/iam/api-keys", Gen: func(g *leaktest.Gen) []part {
-		return []part{{"TWILIO_API_KEY", "SK" + g.S(leaktest.HexLower, 32), true}, {"TWILIO_API_SECRET", g.S(leaktest.Alnum, 32), true}}
+		return []part{{Key: "TWILIO_API_KEY", Value: "SK" + g.S(leaktest.HexLower, 32), Secret: true}, {Key: "TWILIO_API_SECRET", Value: g.S(leaktest.Alnum, 32), Secret: true}}
 	}},
 	{ID: "twilio-auth-token", Doc: "https://www.twilio.com/docs/iam/credentials/api", Gen: func(g *leaktest.Gen) []part {
-		return []part{{"TWILIO_ACCOUNT_SID", "AC" + g.S(leaktest.HexLower, 32), false}, {"TWILIO_AUTH_TOKEN", g.S(leaktest.HexLower, 32), true}}
+		return []part{{Key: "TWILIO_ACCOUNT_SID", Value: "AC" + g.S(leaktest.HexLower, 32), Secret: false}, {Key: "TWILIO_AUTH_TOKEN", Value: g.S(leaktest.HexLower, 32), Secret: true}}
 	}},
 	tok("sendgrid-api-key", "https://www.twilio.com/docs/sendgrid/ui/account-and-settings/api-keys", "SENDGRID_API_KEY", func(g *leaktest.Gen) string {
 		return "SG." + g.S(leaktest.URLSafe, 22) + "." + g.S(leaktest.URLSafe, 43)
@@ -249,13 +269,13 @@ var formats = []format{
 		return "access_token$production$" + g.S(lowerNum, 16) + "$" + g.S(leaktest.HexLower, 32)
 	}),
 	tok("cloudinary-url", "https://cloudinary.com/documentation/node_integration#setting_the_cloudinary_url", "CLOUDINARY_URL", func(g *leaktest.Gen) string {
-		return "cloudinary://" + g.S(digits, 15) + ":" + g.S(leaktest.URLSafe, 27) + "@" + g.S("abcdefghijklmnopqrstuvwxyz", 9)
+		return "cloudinary://" + g.S(digits, 15) + ":" + mark(g.S(leaktest.URLSafe, 27)) + "@" + g.S("abcdefghijklmnopqrstuvwxyz", 9)
 	}),
 	tok("twitter-bearer-token", "https://developer.x.com/en/docs/authentication/oauth-2-0/bearer-tokens", "TWITTER_BEARER_TOKEN", func(g *leaktest.Gen) string {
 		return "AAAAAAAAAAAAAAAAAAAAA" + g.S(leaktest.Alnum, 30) + "%3D" + g.S(leaktest.Alnum, 50)
 	}),
 	tok("sentry-dsn-with-secret", "https://docs.sentry.io/concepts/key-terms/dsn-explainer/", "SENTRY_DSN", func(g *leaktest.Gen) string {
-		return "https://" + g.S(leaktest.HexLower, 32) + ":" + g.S(leaktest.HexLower, 32) + "@o" + g.S(digits, 6) + ".ingest.sentry.io/" + g.S(digits, 7)
+		return "https://" + g.S(leaktest.HexLower, 32) + ":" + mark(g.S(leaktest.HexLower, 32)) + "@o" + g.S(digits, 6) + ".ingest.sentry.io/" + g.S(digits, 7)
 	}),
 	tok("sentry-org-auth-token", "https://docs.sentry.io/account/auth-tokens/", "SENTRY_AUTH_TOKEN", func(g *leaktest.Gen) string {
 		return "sntrys_" + b64url(`{"iat":1700000000.1,"url":"https://sentry.io","region_url":"https://us.sentry.io","org":"`+g.S(lowerNum, 8)+`"}`) + "_" + g.S(leaktest.Alnum, 43)
@@ -268,17 +288,17 @@ var formats = []format{
 	prefixed("square-legacy-token", "https://developer.squareup.com/docs/build-basics/access-tokens", "square_token", "sq0atp-", leaktest.URLSafe, 22),
 	prefixed("square-oauth-secret", "https://developer.squareup.com/docs/oauth-api/overview", "square_application_secret", "sq0csp-", leaktest.URLSafe, 43),
 	{ID: "datadog-api-app-key", Doc: "https://docs.datadoghq.com/account_management/api-app-keys/", Gen: func(g *leaktest.Gen) []part {
-		return []part{{"DD_API_KEY", g.S(leaktest.HexLower, 32), true}, {"DD_APP_KEY", g.S(leaktest.HexLower, 40), true}}
+		return []part{{Key: "DD_API_KEY", Value: g.S(leaktest.HexLower, 32), Secret: true}, {Key: "DD_APP_KEY", Value: g.S(leaktest.HexLower, 40), Secret: true}}
 	}},
 	prefixed("newrelic-user-key", "https://docs.newrelic.com/docs/apis/intro-apis/new-relic-api-keys/", "NEW_RELIC_API_KEY", "NRAK-", leaktest.UpperNum, 27),
 	tok("newrelic-license-key", "https://docs.newrelic.com/docs/apis/intro-apis/new-relic-api-keys/#license-key", "NEW_RELIC_LICENSE_KEY", func(g *leaktest.Gen) string {
 		return g.S(leaktest.HexLower, 36) + "NRAL"
 	}),
 	{ID: "alibaba-access-key", Doc: "https://www.alibabacloud.com/help/en/ram/user-guide/create-an-accesskey-pair", Gen: func(g *leaktest.Gen) []part {
-		return []part{{"ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI" + g.S(leaktest.Alnum, 20), true}, {"ALIBABA_CLOUD_ACCESS_KEY_SECRET", g.S(leaktest.Alnum, 30), true}}
+		return []part{{Key: "ALIBABA_CLOUD_ACCESS_KEY_ID", Value: "LTAI" + g.S(leaktest.Alnum, 20), Secret: true}, {Key: "ALIBABA_CLOUD_ACCESS_KEY_SECRET", Value: g.S(leaktest.Alnum, 30), Secret: true}}
 	}},
 	{ID: "tencent-cloud-secret", Doc: "https://www.tencentcloud.com/document/product/598/32675", Gen: func(g *leaktest.Gen) []part {
-		return []part{{"TENCENTCLOUD_SECRET_ID", "AKID" + g.S(leaktest.Alnum, 32), true}, {"TENCENTCLOUD_SECRET_KEY", g.S(leaktest.Alnum, 32), true}}
+		return []part{{Key: "TENCENTCLOUD_SECRET_ID", Value: "AKID" + g.S(leaktest.Alnum, 32), Secret: true}, {Key: "TENCENTCLOUD_SECRET_KEY", Value: g.S(leaktest.Alnum, 32), Secret: true}}
 	}},
 	tok("atlassian-api-token", "https://support.atlassian.com/atlassian-account/docs/manage-api-tokens-for-your-atlassian-account/", "JIRA_API_TOKEN", func(g *leaktest.Gen) string {
 		return "ATATT3xFfGF0" + g.S(leaktest.URLSafe+"=", 170) + "=" + g.S(hexUpper, 8)
@@ -297,22 +317,22 @@ var formats = []format{
 	prefixed("age-secret-key", "https://age-encryption.org/v1", "AGE_SECRET_KEY", "AGE-SECRET-KEY-1", bech32, 58),
 	tok("jwt-bearer-token", "https://www.rfc-editor.org/rfc/rfc7519", "id_token", func(g *leaktest.Gen) string { return g.JWT() }),
 	tok("postgres-url-password", "https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS", "DATABASE_URL", func(g *leaktest.Gen) string {
-		return "postgres://app_" + g.S(lowerNum, 5) + ":" + g.S(leaktest.Alnum, 24) + "@db-" + g.S(lowerNum, 6) + ".internal:5432/orders"
+		return "postgres://app_" + g.S(lowerNum, 5) + ":" + mark(g.S(leaktest.Alnum, 24)) + "@db-" + g.S(lowerNum, 6) + ".internal:5432/orders"
 	}),
 	tok("mongodb-url-password", "https://www.mongodb.com/docs/manual/reference/connection-string/", "MONGODB_URI", func(g *leaktest.Gen) string {
-		return "mongodb+srv://svc_" + g.S(lowerNum, 5) + ":" + g.S(leaktest.Alnum, 20) + "@cluster0." + g.S(lowerNum, 5) + ".mongodb.net/prod?retryWrites=true"
+		return "mongodb+srv://svc_" + g.S(lowerNum, 5) + ":" + mark(g.S(leaktest.Alnum, 20)) + "@cluster0." + g.S(lowerNum, 5) + ".mongodb.net/prod?retryWrites=true"
 	}),
 	tok("redis-url-password", "https://www.iana.org/assignments/uri-schemes/prov/redis", "REDIS_URL", func(g *leaktest.Gen) string {
-		return "rediss://default:" + g.S(leaktest.Alnum, 32) + "@cache-" + g.S(lowerNum, 6) + ".example.net:6380/0"
+		return "rediss://default:" + mark(g.S(leaktest.Alnum, 32)) + "@cache-" + g.S(lowerNum, 6) + ".example.net:6380/0"
 	}),
 	tok("amqp-url-password", "https://www.rabbitmq.com/docs/uri-spec", "AMQP_URL", func(g *leaktest.Gen) string {
-		return "amqps://worker:" + g.S(leaktest.Alnum, 22) + "@mq-" + g.S(lowerNum, 6) + ".example.net:5671/prod"
+		return "amqps://worker:" + mark(g.S(leaktest.Alnum, 22)) + "@mq-" + g.S(lowerNum, 6) + ".example.net:5671/prod"
 	}),
 	tok("flutterwave-secret-key", "https://developer.flutterwave.com/docs/authentication", "FLW_SECRET_KEY", func(g *leaktest.Gen) string {
 		return "FLWSECK-" + g.S(leaktest.HexLower, 32) + "-X"
 	}),
 	{ID: "razorpay-key", Doc: "https://razorpay.com/docs/api/authentication/", Gen: func(g *leaktest.Gen) []part {
-		return []part{{"RAZORPAY_KEY_ID", "rzp_live_" + g.S(leaktest.Alnum, 14), true}, {"RAZORPAY_KEY_SECRET", g.S(leaktest.Alnum, 24), true}}
+		return []part{{Key: "RAZORPAY_KEY_ID", Value: "rzp_live_" + g.S(leaktest.Alnum, 14), Secret: true}, {Key: "RAZORPAY_KEY_SECRET", Value: g.S(leaktest.Alnum, 24), Secret: true}}
 	}},
 	prefixed("paystack-secret-key", "https://paystack.com/docs/api/authentication/", "PAYSTACK_SECRET_KEY", "sk_live_", leaktest.HexLower, 40),
 	prefixed("shippo-live-token", "https://docs.goshippo.com/docs/guides_general/authentication/", "SHIPPO_API_TOKEN", "shippo_live_", leaktest.HexLower, 40),
@@ -388,10 +408,10 @@ var formats = []format{
 	prefixed("artifactory-api-key", "https://jfrog.com/help/r/jfrog-platform-administration-documentation/api-key", "ARTIFACTORY_API_KEY", "AKCp", leaktest.Alnum, 69),
 	tok("algolia-admin-key", "https://www.algolia.com/doc/guides/security/api-keys/#admin-api-key", "ALGOLIA_ADMIN_API_KEY", func(g *leaktest.Gen) string { return g.S(leaktest.HexLower, 32) }),
 	tok("jwk-private-key", "https://www.rfc-editor.org/rfc/rfc7517#appendix-A.2", "jwk", func(g *leaktest.Gen) string {
-		return `{"kty":"EC","crv":"P-256","x":"` + g.S(leaktest.URLSafe, 43) + `","y":"` + g.S(leaktest.URLSafe, 43) + `","d":"` + g.S(leaktest.URLSafe, 43) + `"}`
+		return `{"kty":"EC","crv":"P-256","x":"` + g.S(leaktest.URLSafe, 43) + `","y":"` + g.S(leaktest.URLSafe, 43) + `","d":"` + mark(g.S(leaktest.URLSafe, 43)) + `"}`
 	}),
 	tok("basic-auth-header", "https://www.rfc-editor.org/rfc/rfc7617", "Authorization", func(g *leaktest.Gen) string {
-		return "Basic " + b64std("svc-"+g.S(lowerNum, 6)+":"+g.S(leaktest.Alnum, 20))
+		return "Basic " + mark(b64std("svc-"+g.S(lowerNum, 6)+":"+g.S(leaktest.Alnum, 20)))
 	}),
 }
 

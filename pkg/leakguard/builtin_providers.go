@@ -19,7 +19,7 @@ func providerRules() []Rule {
 			Regex: `\b((?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdzE)[A-Za-z0-9/+]{80,}={0,2})` + endB64 + `|` +
 				kv(`aws_?session_?token|session_?token|security_?token|x-amz-security-token`, `[A-Za-z0-9/+]{100,}={0,2}`) + endB64,
 			Keywords: []string{"IQoJb3JpZ2luX2Vj", "FwoGZXIvYXdzE", "session_token", "sessiontoken", "security_token", "securitytoken", "security-token"},
-			run: true, Back: 64, Confidence: High},
+			run:      true, Back: 64, Confidence: High},
 		{ID: "tencent-secret-id", Description: "Tencent Cloud SecretId (AKID + 32)",
 			Regex: `\b(AKID[A-Za-z0-9]{32})\b`, Keywords: []string{"AKID"}, exactKeywords: true, Entropy: 3.5, Confidence: High},
 		// https://learn.microsoft.com/azure/service-bus-messaging/service-bus-sas
