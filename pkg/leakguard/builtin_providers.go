@@ -18,8 +18,8 @@ func providerRules() []Rule {
 		{ID: "aws-session-token", Description: "AWS STS session token (IQoJb3JpZ2luX2Vj..., FwoGZXIvYXdzE...) or a long base64 value assigned to a session-token name",
 			Regex: `\b((?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdzE)[A-Za-z0-9/+]{80,}={0,2})` + endB64 + `|` +
 				kv(`aws_?session_?token|session_?token|security_?token|x-amz-security-token`, `[A-Za-z0-9/+]{100,}={0,2}`) + endB64,
-			Keywords: []string{"IQoJb3JpZ2luX2Vj", "FwoGZXIvYXdzE", "session_token", "sessiontoken", "security_token", "securitytoken", "security-token"},
-			run:      true, Back: 64, Confidence: High},
+			Keywords: []string{"IQoJb3JpZ2lu", "FwoGZXIvYXdz", "session_token", "sessiontoken", "security_token", "securitytoken", "security-token"},
+			Back:     64, Window: 2400, Confidence: High},
 		{ID: "tencent-secret-id", Description: "Tencent Cloud SecretId (AKID + 32)",
 			Regex: `\b(AKID[A-Za-z0-9]{32})\b`, Keywords: []string{"AKID"}, exactKeywords: true, Entropy: 3.5, Confidence: High},
 		// https://learn.microsoft.com/azure/service-bus-messaging/service-bus-sas
@@ -36,7 +36,7 @@ func providerRules() []Rule {
 			Regex: prefixed(`sl\.(?:u\.)?`, `[A-Za-z0-9_\-]{130,1000}`), Keywords: []string{"sl."}, exactKeywords: true, run: true, Entropy: 4.0, Confidence: High},
 		pfx("figma-token", "Figma personal access token (figd_)", "figd_", `[A-Za-z0-9_\-]{40}`),
 		{ID: "airtable-pat", Description: "Airtable personal access token (pat<14>.<64 hex>)",
-			Regex: `\b(pat[A-Za-z0-9]{14}\.[a-f0-9]{64})\b`, Keywords: []string{"pat"}, exactKeywords: true, after: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgijklmnopqrsuvwxyz0123456789", Window: 84, Back: 1, Confidence: High},
+			Regex: `\b(pat[A-Za-z0-9]{14}\.[a-f0-9]{64})\b`, Keywords: []string{"pat"}, exactKeywords: true, Window: 84, Back: 1, Confidence: High},
 		{ID: "supabase-token", Description: "Supabase access token (sbp_) or secret key (sb_secret_)",
 			Regex:    prefixed(`sbp_`, `[a-f0-9]{40}`) + `|` + prefixed(`sb_secret_`, `[A-Za-z0-9_\-]{31,64}`),
 			Keywords: []string{"sbp_", "sb_secret_"}, Confidence: High},
@@ -47,10 +47,10 @@ func providerRules() []Rule {
 		pfx("buildkite-api-token", "Buildkite API access token (bkua_)", "bkua_", `[a-f0-9]{40}`),
 		{ID: "plaid-access-token", Description: "Plaid access token (access-production-, access-development-)",
 			Regex:    prefixed(`access-(?:production|development)-`, `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`),
-			Keywords: []string{"access-production-", "access-development-"}, Confidence: High},
+			Keywords: []string{"access-production", "access-development"}, Confidence: High},
 		{ID: "braintree-access-token", Description: "Braintree access token (access_token$production$)",
 			Regex:    `(access_token\$production\$[a-z0-9]{16}\$[a-f0-9]{32})\b`,
-			Keywords: []string{"access_token$production$"}, Confidence: High},
+			Keywords: []string{"access_token"}, Confidence: High},
 		{ID: "cloudinary-url", Description: "Cloudinary URL with its API secret (cloudinary://key:secret@cloud)",
 			Regex:    `(?i:cloudinary://)[0-9]{10,20}:([A-Za-z0-9_\-]{20,40})@`,
 			Keywords: []string{"cloudinary://"}, Confidence: High},
@@ -114,10 +114,11 @@ func providerRules() []Rule {
 		pfx("gitlab-oauth-app-secret", "GitLab OAuth application secret (gloas-)", "gloas-", `[a-f0-9]{64}`),
 		{ID: "http-basic-credentials", Description: "HTTP Basic credentials (Basic base64(user:password))",
 			Regex:    `(?i:\bbasic)\s+([A-Za-z0-9+/]{8,200}={0,2})` + endB64,
-			Keywords: []string{"basic "}, Check: basicCredentials, Window: 220, Confidence: High},
+			Keywords: []string{"basic"}, Check: basicCredentials, Window: 220, Confidence: High},
 		{ID: "jwk-private-key", Description: `Private JSON Web Key (a JWK with its "d" member)`,
-			Regex:    `(?:"|&#34;|&quot;|\\")d(?:"|&#34;|&quot;|\\")\s*:\s*(?:"|&#34;|&quot;|\\")([A-Za-z0-9_\-]{32,700})`,
-			Keywords: []string{`"d"`, `&#34;d&#34;`, `&quot;d&quot;`, `\"d\"`}, exactKeywords: true, Back: 2, Window: 760, Entropy: 3.5, Confidence: High},
+			Regex: `(?:"|&#34;|&quot;|\\")d(?:"|&#34;|&quot;|\\")\s*:\s*(?:"|&#34;|&quot;|\\")([A-Za-z0-9_\-]{32,700})`,
+			// Every JWK has "kty"; "d" comes before or after it.
+			Keywords: []string{"kty"}, exactKeywords: true, Back: 800, Window: 800, Entropy: 3.5, Confidence: High},
 		// A credential-like name (secret, password, token, API key) given a
 		// random value of 16 or more characters: how providers without a
 		// token prefix (Okta, Postmark, Algolia, Twilio and Alibaba secrets)

@@ -171,11 +171,21 @@ func (g *Guard) PathAllowed(path string) bool { return matchAny(g.allowPaths, pa
 // request path (for path allow-lists or path-scoped rules): one more PDK
 // call, made only then.
 func (g *Guard) NeedsPathForResponse() bool {
-	if len(g.allowPaths) > 0 || len(g.scanner.global) > 0 {
+	if len(g.allowPaths) > 0 || anyPaths(g.scanner.global) {
 		return true
 	}
 	for _, r := range g.scanner.rules {
-		if len(r.paths) > 0 || len(r.allow) > 0 {
+		if len(r.paths) > 0 || anyPaths(r.allow) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyPaths reports whether an allowlist matches on the request path.
+func anyPaths(as []compiledAllowlist) bool {
+	for _, a := range as {
+		if len(a.paths) > 0 {
 			return true
 		}
 	}
@@ -235,6 +245,15 @@ func (d *Decision) add(f Finding) {
 	if len(d.Findings) < maxAudited {
 		d.Findings = append(d.Findings, f)
 	}
+}
+
+// secretOf is the secret of the i-th match: its bytes in data, or the
+// decoded secret of a base64-wrapped one.
+func secretOf(data []byte, m Match, decoded [][]byte, i int) []byte {
+	if i < len(decoded) && decoded[i] != nil {
+		return decoded[i]
+	}
+	return data[m.Start:m.End]
 }
 
 // decisionState is what a partial scan may have added to a decision.
@@ -597,9 +616,10 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 	kind := kindOf(mediaType(headerValue(headers, "content-type")))
 	// The cheap first look: no keyword anywhere and nothing escaped that
 	// could hide one means nothing to find.
-	if !g.scanner.MayMatch(data) && !bytes.Contains(data, []byte(`\u`)) && (kind != kindForm || !bytes.ContainsAny(data, "%+")) {
+	if !g.scanner.MayMatch(data) && !bytes.Contains(data, []byte(`\u`)) && (kind != kindForm || !bytes.ContainsAny(data, "%+")) && !hasBase64Run(data) {
 		return
 	}
+	budget := base64Budget{left: g.maxScan}
 	var out []byte
 	changed := false
 	switch kind {
@@ -611,17 +631,21 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 		var scratch []byte
 		edits, err := walkJSON(data, func(s jsonString, pointer func() string) []byte {
 			var ms []Match
+			var decoded [][]byte
 			if s.IsKey {
 				ms = g.scanner.Scan(s.Value, path)
 			} else {
 				ms = g.scanField(&scratch, s.Key, s.Value, path)
+				if wholeBase64(s.Value) {
+					ms, decoded = withWrapped(ms, g.scanBase64(&budget, &scratch, s.Key, s.Value, path))
+				}
 			}
 			if len(ms) == 0 {
 				return nil
 			}
 			ptr := pointer()
-			for _, m := range ms {
-				d.add(g.finding(dir, m, s.Value[m.Start:m.End], dir.bodyLoc, "", ptr))
+			for i, m := range ms {
+				d.add(g.finding(dir, m, secretOf(s.Value, m, decoded, i), dir.bodyLoc, "", ptr))
 			}
 			if !hasRedaction(ms, dir) {
 				return nil
@@ -638,9 +662,10 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 		kind = kindText // not JSON after all
 		fallthrough
 	case kindText:
-		ms := g.scanner.Scan(data, path)
-		for _, m := range ms {
-			d.add(g.finding(dir, m, data[m.Start:m.End], dir.bodyLoc, "", ""))
+		var scratch []byte
+		ms, decoded := withWrapped(g.scanner.Scan(data, path), g.scanBase64(&budget, &scratch, nil, data, path))
+		for i, m := range ms {
+			d.add(g.finding(dir, m, secretOf(data, m, decoded, i), dir.bodyLoc, "", ""))
 		}
 		if hasRedaction(ms, dir) {
 			out, changed = redactSpans(data, ms, dir.redacting), true

@@ -217,10 +217,10 @@ func (w *jsonWalker) object() error {
 		w.ws()
 		w.path = append(w.path, pathSeg{key: string(name)})
 		key := name
-		if sibling != nil && valueMembers[string(name)] {
+		if sibling != nil && isValueMember(name) {
 			key = sibling
 		}
-		if nameMembers[string(name)] && w.pos < len(w.data) && w.data[w.pos] == '"' {
+		if w.pos < len(w.data) && w.data[w.pos] == '"' && isNameMember(name) {
 			v, err := w.str(key, false)
 			if err != nil {
 				return err
@@ -248,12 +248,23 @@ func (w *jsonWalker) object() error {
 	}
 }
 
-// nameMembers and valueMembers are the member names of name/value pair
-// objects: AWS tags and parameters, Kubernetes env, generic settings APIs.
-var (
-	nameMembers  = map[string]bool{"k": true, "key": true, "Key": true, "name": true, "Name": true, "ParameterKey": true, "OptionName": true}
-	valueMembers = map[string]bool{"v": true, "value": true, "Value": true, "ParameterValue": true}
-)
+// isNameMember and isValueMember recognise the members of name/value
+// pair objects: AWS tags and parameters, Kubernetes env, settings APIs.
+func isNameMember(n []byte) bool {
+	switch string(n) {
+	case "k", "key", "Key", "name", "Name", "ParameterKey", "OptionName":
+		return true
+	}
+	return false
+}
+
+func isValueMember(n []byte) bool {
+	switch string(n) {
+	case "v", "value", "Value", "ParameterValue":
+		return true
+	}
+	return false
+}
 
 func (w *jsonWalker) array() error {
 	if err := w.enter(); err != nil {
