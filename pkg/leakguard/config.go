@@ -32,12 +32,15 @@ const (
 	DefaultMaxFindingsAudited = 20
 )
 
-// DefaultContentTypes are the text-like media types scanned by default.
+// DefaultContentTypes are the text-like media types scanned by default:
+// every JSON type (+json, -json such as AWS's application/x-amz-json-1.1,
+// JSON lines), every XML, JavaScript and YAML type, all of text/*, forms
+// and the other textual application types.
 var DefaultContentTypes = []string{
-	"application/json", "application/*+json", "application/x-ndjson",
-	"text/*", "application/xml", "application/*+xml",
-	"application/x-www-form-urlencoded", "application/javascript",
-	"application/x-yaml", "application/yaml", "application/graphql",
+	"application/json", "application/*json*", "text/*", "application/*xml*",
+	"application/x-www-form-urlencoded", "application/*javascript*", "application/ecmascript",
+	"application/*yaml*", "application/graphql", "application/toml", "application/x-pem-file",
+	"application/jwt", "application/x-sh", "application/sql", "application/csv",
 }
 
 // DefaultRequestSkipHeaders are the request's own credential headers. A

@@ -32,6 +32,10 @@ const (
 	// UnscannedUpgrade: the request asks for a connection upgrade, whose
 	// answer the gateway proxies without showing it to response scanning.
 	UnscannedUpgrade = "connection_upgrade"
+	// UnscannedContentType: a textual body whose type is outside
+	// content_types. It is audited; unscannable_action does not apply,
+	// since content_types is the operator's own choice.
+	UnscannedContentType = "content_type"
 )
 
 // maxAudited bounds the findings a Decision carries; Total keeps the count.
@@ -425,7 +429,7 @@ func (g *Guard) finish(d *Decision, dir direction) {
 		d.Action, d.Reason = ActionRedact, ReasonRedacted
 	case d.Total > 0:
 		d.Action, d.Reason = ActionLogOnly, ReasonDetected
-	case d.Unscanned != "" && g.unscannable == UnscannableBlock:
+	case d.Unscanned != "" && d.Unscanned != UnscannedContentType && g.unscannable == UnscannableBlock:
 		d.Action, d.Reason = ActionBlock, ReasonUnscannableBlock
 	case d.Unscanned != "":
 		d.Action, d.Reason = ActionLogOnly, ReasonUnscannablePassed
@@ -596,7 +600,15 @@ func (g *Guard) scanPairs(d *Decision, dir direction, loc, raw string, skip map[
 
 // scanBody scans a body in scope: decoded, then taken apart by kind.
 func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string, body []byte, path string) {
-	if len(body) == 0 || !g.BodyInScope(headers) {
+	if !g.BodyInScope(headers) {
+		// The adapter did not read it (PlanSkip); a textual one is
+		// audited as left unscanned.
+		if n, ok := contentLength(headers); (!ok || n > 0) && isTextual(mediaType(headerValue(headers, "content-type"))) {
+			g.unscanned(d, UnscannedContentType)
+		}
+		return
+	}
+	if len(body) == 0 {
 		return
 	}
 	if len(body) > g.maxScan {

@@ -1,0 +1,162 @@
+package leakguard
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+)
+
+// Tests for the gaps issue #14 found with the provider corpus
+// (bench/leakguard): each failed before its fix.
+
+func respond(g *Guard, ct, body string) Decision {
+	return g.InspectResponse(Response{Headers: map[string][]string{"Content-Type": {ct}}, Body: []byte(body)})
+}
+
+// outBody is what the client gets.
+func outBody(d Decision, in string) string {
+	if d.BodyChanged {
+		return string(d.Body)
+	}
+	return in
+}
+
+func TestNoHalfSecretLeft(t *testing.T) {
+	t.Parallel()
+	gen := newGen(14)
+	asia, secret := "ASIA"+gen.S(leaktestBase32, 16), gen.S(alnum, 38)+"/+"
+	session := "IQoJb3JpZ2luX2VjE" + gen.S(alnum, 300) + "=="
+	twilioSK, twilioSecret := "SK"+gen.S(hexLower, 32), gen.S(alnum, 32)
+	ali, aliSecret := "LTAI"+gen.S(alnum, 20), gen.S(alnum, 30)
+	tests := []struct {
+		name, ct, body string
+		secrets        []string
+	}{
+		{"aws session next to ASIA id", "application/json",
+			`{"Credentials":{"AccessKeyId":"` + asia + `","SecretAccessKey":"` + secret + `","SessionToken":"` + session + `"}}`,
+			[]string{asia, secret, session}},
+		{"aws secret in a k/v sibling", "application/json",
+			`[{"k":"aws_access_key_id","v":"` + asia + `"},{"k":"aws_secret_access_key","v":"` + secret + `"}]`,
+			[]string{asia, secret}},
+		{"twilio secret in a Name/Value sibling", "application/json",
+			`{"Parameters":[{"Name":"TWILIO_API_KEY","Value":"` + twilioSK + `"},{"Name":"TWILIO_API_SECRET","Value":"` + twilioSecret + `"}]}`,
+			[]string{twilioSK, twilioSecret}},
+		{"alibaba secret in a key/value sibling", "application/json",
+			`{"env":[{"key":"ALIBABA_CLOUD_ACCESS_KEY_ID","value":"` + ali + `"},{"key":"ALIBABA_CLOUD_ACCESS_KEY_SECRET","value":"` + aliSecret + `"}]}`,
+			[]string{ali, aliSecret}},
+		{"html form", "text/html",
+			`<input name="aws_secret_access_key" value="` + secret + `"><input name="AccessKeyId" value="` + asia + `">`,
+			[]string{asia, secret}},
+		{"kubernetes secret, base64 data", "application/json",
+			`{"kind":"Secret","data":{"AWS_ACCESS_KEY_ID":"` + base64.StdEncoding.EncodeToString([]byte(ali)) + `","AWS_SECRET_ACCESS_KEY":"` + base64.StdEncoding.EncodeToString([]byte(secret)) + `"}}`,
+			[]string{base64.StdEncoding.EncodeToString([]byte(ali)), base64.StdEncoding.EncodeToString([]byte(secret))}},
+	}
+	g := newGuard(t, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := respond(g, tt.ct, tt.body)
+			out := outBody(d, tt.body)
+			for i, s := range tt.secrets {
+				if strings.Contains(out, s) || strings.Contains(out, s[len(s)/2:]) {
+					t.Errorf("secret %d left in %s (findings %+v)", i, out, d.Findings)
+				}
+			}
+		})
+	}
+}
+
+const leaktestBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+func TestDefaultPasswordsNotSecrets(t *testing.T) {
+	t.Parallel()
+	g := newGuard(t, nil)
+	for _, u := range []string{
+		"postgres://user:password@localhost:5432/db",
+		"postgresql://postgres:postgres@127.0.0.1/app",
+		"amqp://guest:guest@localhost:5672/",
+		"https://admin:admin@example.com/",
+	} {
+		if d := respond(g, "application/json", `{"url":"`+u+`"}`); d.Total != 0 {
+			t.Errorf("%s: %+v", u, d.Findings)
+		}
+	}
+	real := "postgres://app:Zk3vQ9xT2mB7@db.internal:5432/app"
+	if d := respond(g, "application/json", `{"url":"`+real+`"}`); d.Action != ActionRedact {
+		t.Errorf("a real password is not redacted: %+v", d)
+	}
+}
+
+func TestInvalidJSONReportedOnce(t *testing.T) {
+	t.Parallel()
+	g := newGuard(t, nil)
+	tok := newGen(3).Checksummed("ghp_")
+	body := `{"a":"` + tok + `", "b": nope}`
+	d := respond(g, "application/json", body)
+	if d.Total != 1 || len(d.Counts) != 1 || d.Counts[0].N != 1 {
+		t.Errorf("want one finding, got total %d, %+v", d.Total, d.Counts)
+	}
+	if strings.Contains(outBody(d, body), tok) {
+		t.Errorf("not redacted")
+	}
+}
+
+func TestResponseTypes(t *testing.T) {
+	t.Parallel()
+	g := newGuard(t, nil)
+	tok := newGen(4).Checksummed("ghp_")
+	for _, ct := range []string{"application/x-amz-json-1.1", "application/jsonl", "application/x-javascript", "application/vnd.api+json", "application/problem+xml", "text/csv"} {
+		body := `{"token":"` + tok + `"}`
+		if d := respond(g, ct, body); d.Action != ActionRedact || strings.Contains(outBody(d, body), tok) {
+			t.Errorf("%s: %+v", ct, d)
+		}
+	}
+	if d := respond(g, "application/x-amz-json-1.1", `{"token":"`+tok+`"}`); len(d.Findings) == 0 || d.Findings[0].Pointer != "/token" {
+		t.Errorf("-json not walked as JSON: %+v", d.Findings)
+	}
+	// A textual type the operator left out is audited, not blocked.
+	narrow := newGuard(t, func(c *Config) { c.ContentTypes = []string{"application/json"}; c.UnscannableAction = UnscannableBlock })
+	if d := respond(narrow, "text/plain", "x"); d.Unscanned != UnscannedContentType || d.Action != ActionLogOnly {
+		t.Errorf("textual type out of scope: %+v", d)
+	}
+	if d := respond(narrow, "image/png", "x"); d.Action != "" {
+		t.Errorf("binary type audited: %+v", d)
+	}
+}
+
+func TestContentTypePatterns(t *testing.T) {
+	t.Parallel()
+	m := typeMatcher{"application/*json*", "text/*", "application/*+xml"}
+	for mt, want := range map[string]bool{
+		"application/json": true, "application/x-amz-json-1.1": true, "application/jsonl": true,
+		"text/html": true, "application/atom+xml": true, "application/xml": false, "image/png": false,
+	} {
+		if got := m.match(mt); got != want {
+			t.Errorf("%s: %v, want %v", mt, got, want)
+		}
+	}
+	for p, ok := range map[string]bool{"application/*json*": true, "application/json*": false, "application/*js*on": false, "text/*": true} {
+		if err := validTypePattern(p); (err == nil) != ok {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}
+
+func TestBase64Budget(t *testing.T) {
+	t.Parallel()
+	// Base64 that decodes to binary is not scanned, and the decoding
+	// stops once max_scan_bytes have been decoded.
+	g := newGuard(t, func(c *Config) { c.MaxScanBytes = 64 })
+	inner := base64.StdEncoding.EncodeToString([]byte("token=" + newGen(5).Checksummed("ghp_")))
+	body := `["` + inner + `"]`
+	if d := respond(g, "application/json", body); d.Total != 0 {
+		t.Errorf("decoded past the budget: %+v", d)
+	}
+	g = newGuard(t, nil)
+	if d := respond(g, "application/json", body); d.Action != ActionRedact || strings.Contains(outBody(d, body), inner) {
+		t.Errorf("base64-wrapped token: %+v", d)
+	}
+	if d := respond(g, "application/json", `["`+base64.StdEncoding.EncodeToString([]byte{0, 1, 2, 3, 250, 251, 252, 253, 254, 255, 9, 8, 7, 6, 5, 4})+`"]`); d.Total != 0 {
+		t.Errorf("binary: %+v", d)
+	}
+}
