@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+
+	"github.com/warden-gw/warden/pkg/config"
 )
 
 // Tests for the gaps issue #14 found with the provider corpus
@@ -159,4 +161,64 @@ func TestBase64Budget(t *testing.T) {
 	if d := respond(g, "application/json", `["`+base64.StdEncoding.EncodeToString([]byte{0, 1, 2, 3, 250, 251, 252, 253, 254, 255, 9, 8, 7, 6, 5, 4})+`"]`); d.Total != 0 {
 		t.Errorf("binary: %+v", d)
 	}
+}
+
+func TestAllowRoutes(t *testing.T) {
+	t.Parallel()
+	jwt := newGen(6).JWT()
+	g := newGuard(t, func(c *Config) {
+		c.AllowRoutes = []AllowRoute{{Path: `^/oauth/token$`, Rules: []string{"jwt"}, Pointers: []string{"/access_token", "/id_token"}}}
+	})
+	if !g.NeedsPathForResponse() {
+		t.Fatal("allow_routes need the path")
+	}
+	h := map[string][]string{"Content-Type": {"application/json"}}
+	tests := []struct {
+		name, path, body string
+		redacted         bool
+	}{
+		{"the login endpoint's token", "/oauth/token", `{"access_token":"` + jwt + `","token_type":"Bearer"}`, false},
+		{"same route, another member", "/oauth/token", `{"debug":{"token":"` + jwt + `"}}`, true},
+		{"another route", "/users/1", `{"access_token":"` + jwt + `"}`, true},
+		{"same route, another rule", "/oauth/token", `{"access_token":"` + newGen(7).Checksummed("ghp_") + `"}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := g.InspectResponse(Response{Path: tt.path, Headers: h, Body: []byte(tt.body)})
+			if d.BodyChanged != tt.redacted {
+				t.Errorf("redacted %v, want %v: %+v", d.BodyChanged, tt.redacted, d)
+			}
+		})
+	}
+}
+
+func TestAllowRoutesInvalid(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		route AllowRoute
+		want  []string
+	}{
+		{AllowRoute{Path: "(", Rules: []string{"jwt"}}, []string{"allow_routes[0].path"}},
+		{AllowRoute{Path: "^/x", Rules: []string{"jwtt"}}, []string{"allow_routes[0].rules[0]", `unknown rule id "jwtt"`}},
+		{AllowRoute{Path: "^/x"}, []string{"allow_routes[0]: give rules, pointers or both"}},
+		{AllowRoute{Path: "", Pointers: []string{"access_token"}}, []string{"allow_routes[0].path: required", "allow_routes[0].pointers[0]"}},
+	} {
+		cfg := defaultConfig(t)
+		cfg.AllowRoutes = []AllowRoute{tt.route}
+		_, err := New(cfg)
+		for _, w := range tt.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%+v: error %v, want it to say %q", tt.route, err, w)
+			}
+		}
+	}
+}
+
+func defaultConfig(t testing.TB) *Config {
+	t.Helper()
+	cfg, err := config.Load[Config]([]byte(`{"fingerprint_key":"k"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

@@ -50,6 +50,7 @@ type Guard struct {
 	reqMin      Confidence
 	respMin     Confidence
 	types       typeMatcher
+	allowRoutes []compiledRoute
 	maxScan     int
 	unscannable string
 	allowPaths  []*regexp.Regexp
@@ -122,6 +123,9 @@ func New(cfg *Config) (*Guard, error) {
 	if g.allowPaths, err = compileAll(cfg.AllowPaths); err != nil {
 		return nil, config.Errorf("allow_paths", "%v", err)
 	}
+	if g.allowRoutes, err = compileRoutes(cfg.AllowRoutes, sc.Rules()); err != nil {
+		return nil, err
+	}
 	g.fpKey = []byte(cfg.FingerprintKey)
 	if len(g.fpKey) == 0 {
 		g.fpKey = make([]byte, 32)
@@ -175,7 +179,7 @@ func (g *Guard) PathAllowed(path string) bool { return matchAny(g.allowPaths, pa
 // request path (for path allow-lists or path-scoped rules): one more PDK
 // call, made only then.
 func (g *Guard) NeedsPathForResponse() bool {
-	if len(g.allowPaths) > 0 || anyPaths(g.scanner.global) {
+	if len(g.allowPaths) > 0 || len(g.allowRoutes) > 0 || anyPaths(g.scanner.global) {
 		return true
 	}
 	for _, r := range g.scanner.rules {
@@ -323,6 +327,8 @@ type direction struct {
 	bodyLoc  string
 	scanHdrs bool
 	scanBody bool
+	// routes are the allow_routes matching this response's path.
+	routes []compiledRoute
 }
 
 func (d direction) acts(c Confidence) bool { return c >= d.min }
@@ -363,7 +369,8 @@ func (g *Guard) InspectResponse(r Response) Decision {
 		return d
 	}
 	dir := direction{action: g.resp.Action, min: g.respMin, skipHdr: g.respSkipHdr,
-		hdrLoc: LocResponseHeader, bodyLoc: LocResponseBody, scanHdrs: g.resp.Headers, scanBody: g.resp.Body}
+		hdrLoc: LocResponseHeader, bodyLoc: LocResponseBody, scanHdrs: g.resp.Headers, scanBody: g.resp.Body,
+		routes: g.routesFor(r.Path)}
 	g.scanHeaders(&d, dir, r.Headers, r.Path)
 	if dir.scanBody {
 		switch {
@@ -524,7 +531,7 @@ func (g *Guard) scanHeaders(d *Decision, dir direction, headers map[string][]str
 		var newValues []string
 		changed := false
 		for _, v := range values {
-			ms := g.scanField(&scratch, []byte(lname), []byte(v), path)
+			ms, _ := allowedOnRoute(dir.routes, g.scanField(&scratch, []byte(lname), []byte(v), path), nil, "")
 			for _, m := range ms {
 				d.add(g.finding(dir, m, []byte(v[m.Start:m.End]), dir.hdrLoc, g.safe(name), ""))
 			}
@@ -656,6 +663,9 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 				return nil
 			}
 			ptr := pointer()
+			if ms, decoded = allowedOnRoute(dir.routes, ms, decoded, ptr); len(ms) == 0 {
+				return nil
+			}
 			for i, m := range ms {
 				d.add(g.finding(dir, m, secretOf(s.Value, m, decoded, i), dir.bodyLoc, "", ptr))
 			}
@@ -676,6 +686,7 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 	case kindText:
 		var scratch []byte
 		ms, decoded := withWrapped(g.scanner.Scan(data, path), g.scanBase64(&budget, &scratch, nil, data, path))
+		ms, decoded = allowedOnRoute(dir.routes, ms, decoded, "")
 		for i, m := range ms {
 			d.add(g.finding(dir, m, secretOf(data, m, decoded, i), dir.bodyLoc, "", ""))
 		}
