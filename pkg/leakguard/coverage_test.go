@@ -222,3 +222,19 @@ func defaultConfig(t testing.TB) *Config {
 	}
 	return cfg
 }
+
+func TestPairedSecretInText(t *testing.T) {
+	t.Parallel()
+	gen := newGen(8)
+	id, secret := "AKIA"+gen.S(leaktestBase32, 16), "Ab1"+gen.S(alnum, 37)
+	body := "creds " + id + " " + secret + "\n"
+	d := respond(newGuard(t, nil), "text/plain", body)
+	if out := outBody(d, body); strings.Contains(out, id) || strings.Contains(out, secret) {
+		t.Errorf("key id and its secret not both redacted: %q (%+v)", out, d.Findings)
+	}
+	// Without a key id the heuristic stays medium: audited, not acted.
+	lone := "value " + secret + "\n"
+	if d := respond(newGuard(t, nil), "text/plain", lone); d.BodyChanged {
+		t.Errorf("lone 40-character value redacted: %+v", d.Findings)
+	}
+}

@@ -79,6 +79,10 @@ type Rule struct {
 	// Paths, if set, limits the rule to request paths matching one of them.
 	Paths []string
 
+	// pairedWith names the key-id rule this rule finds the secret half
+	// of: where that rule matched in the same scan, this rule's matches
+	// take its confidence, so a redacted key id never leaves its secret.
+	pairedWith    string
 	builtin       bool   // placeholder values are ignored
 	exactKeywords bool   // keywords must match in their exact case
 	after         string // if set, the byte after a keyword hit must be one of these
