@@ -183,7 +183,7 @@ func (g *Gen) Positives() []Sample {
 		ctx("broker-url-password", "redis://:", g.S(Alnum, 24), "@cache:6379/0"),
 		ctx("url-basic-auth", "see https://deploy:", g.S(Alnum, 18), "@ci.corp.net/hook"),
 		ctx("generic-secret-assignment", `"client_secret": "`, g.S(Alnum, 9)+"9!#%^&*", `"`),
-		ctx("generic-secret-assignment", `db_password=`, g.S(Alnum, 13)+"7!", "\n"),
+		ctx("generic-secret-assignment", `db_password=`, g.S(Alnum, 10)+"7!#%^&", "\n"),
 	}, g.providerPositives(tok, ctx)...)
 }
 
