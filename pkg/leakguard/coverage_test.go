@@ -238,3 +238,19 @@ func TestPairedSecretInText(t *testing.T) {
 		t.Errorf("lone 40-character value redacted: %+v", d.Findings)
 	}
 }
+
+func TestActedPastTheAuditCap(t *testing.T) {
+	t.Parallel()
+	gen := newGen(9)
+	var b strings.Builder
+	for range maxAudited + 5 {
+		b.WriteString("k sk_test_" + gen.S(alnum, 24) + "\n") // medium: audited only
+	}
+	tok := gen.Checksummed("ghp_")
+	b.WriteString("t " + tok + "\n")
+	body := b.String()
+	d := respond(newGuard(t, nil), "text/plain", body)
+	if d.Action != ActionRedact || strings.Contains(outBody(d, body), tok) {
+		t.Errorf("the high-confidence secret after %d findings is left: action %q", maxAudited+5, d.Action)
+	}
+}

@@ -423,9 +423,11 @@ func (g *Guard) finish(d *Decision, dir direction) {
 	slices.SortFunc(d.Counts, func(a, b RuleCount) int {
 		return cmp.Or(strings.Compare(a.Rule, b.Rule), strings.Compare(a.Action, b.Action))
 	})
+	// Every finding counts, not only the audited ones: a secret past the
+	// first maxAudited findings is acted on too.
 	acted := false
-	for _, f := range d.Findings {
-		acted = acted || f.Acted
+	for _, c := range d.Counts {
+		acted = acted || c.Action != ActionLogOnly
 	}
 	switch {
 	case d.Reason == ReasonDecodeLimit:
