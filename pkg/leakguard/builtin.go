@@ -237,7 +237,7 @@ func BuiltinRules() []Rule {
 		pemRule("private-key-pgp", "PGP private key block", "PGP PRIVATE KEY BLOCK"),
 		{ID: "jwt", Description: "JSON Web Token (signed or unsecured) with a decodable header",
 			Regex:    `\b(eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]*)` + endURLSafe,
-			Keywords: []string{"eyJ"}, exactKeywords: true, Back: 2, run: true, Check: jwtHeader, Confidence: High},
+			Keywords: []string{"eyJ"}, exactKeywords: true, Back: 2, run: true, Check: jwtHeader, Confidence: High, requestConfidence: Medium},
 		{ID: "database-url-password", Description: "Password inside a database connection URL",
 			Regex: `(?i:\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|oracle|cockroachdb|clickhouse|couchdb|neo4j(?:\+s)?|cassandra)://)` +
 				`[^:@/\s"'<>]{1,128}:([^@/\s"'<>]{3,128})@[^\s"'<>]`,

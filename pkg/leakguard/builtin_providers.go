@@ -128,7 +128,7 @@ func providerRules() []Rule {
 			Regex: kv(`[a-z0-9_.\-]{0,32}(?:password|passwd|secret|api[_\-]?key|access[_\-]?key|token|private[_\-]?key|client[_\-]?secret)[a-z0-9_.\-]{0,16}`,
 				`[A-Za-z0-9_\-+/=.~]{16,128}`) + `(?:[^A-Za-z0-9_\-+/=.~]|$)`,
 			Keywords: []string{"password", "passwd", "secret", "api_key", "apikey", "api-key", "access_key", "accesskey", "access-key", "token", "private_key", "privatekey", "private-key"},
-			Back:     48, Window: 200, Entropy: 3.5, Check: randomLooking, Confidence: High,
+			Back:     48, Window: 200, Entropy: 3.5, Check: randomLooking, Confidence: High, requestConfidence: Low,
 			Allow: []Allowlist{{Regexes: []string{`(?i)(?:hash|digest|public|publishable|fingerprint|checksum|page|cursor|csrf|xsrf|nonce|state|type|_url|_uri|expires|_id\b)`}, RegexTarget: "match"}}},
 	}
 }

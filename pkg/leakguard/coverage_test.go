@@ -254,3 +254,25 @@ func TestActedPastTheAuditCap(t *testing.T) {
 		t.Errorf("the high-confidence secret after %d findings is left: action %q", maxAudited+5, d.Action)
 	}
 }
+
+func TestClientsOwnCredentialsInRequests(t *testing.T) {
+	t.Parallel()
+	gen := newGen(10)
+	g := newGuard(t, nil)
+	form := map[string][]string{"content-type": {"application/x-www-form-urlencoded"}}
+	for _, body := range []string{
+		"grant_type=client_credentials&client_id=app&client_secret=" + gen.S(alnum, 30) + "9",
+		"username=alice&password=" + gen.S(alnum, 20) + "7",
+		"token=" + gen.JWT() + "&token_type_hint=access_token",
+	} {
+		if d := g.InspectRequest(Request{Path: "/oauth/token", Headers: form, Body: []byte(body)}); d.Action == ActionBlock || d.Total == 0 {
+			t.Errorf("%.40s...: want audited, not blocked: %+v", body, d)
+		}
+	}
+	// The same values leaking in a response are redacted.
+	secret := gen.S(alnum, 30) + "9"
+	body := `{"client_secret":"` + secret + `"}`
+	if d := respond(g, "application/json", body); strings.Contains(outBody(d, body), secret) {
+		t.Errorf("client_secret left in a response: %+v", d)
+	}
+}

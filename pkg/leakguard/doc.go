@@ -38,7 +38,10 @@
 // printable text are decoded once and scanned, within max_scan_bytes of
 // decoding per body; a secret found next to its key id takes the key
 // id's confidence. allow_routes lets chosen routes return chosen tokens
-// (by rule id and/or JSON pointer).
+// (by rule id and/or JSON pointer). In requests, jwt and keyed-secret
+// keep their former confidence (medium, low): a client sending its own
+// password, client_secret or token is normal, the same in a response is
+// a leak.
 //
 // Package leaktest holds the regression set, one sample per built-in
 // rule written with the rules. The module in bench/leakguard measures

@@ -51,6 +51,9 @@ type Guard struct {
 	respMin     Confidence
 	types       typeMatcher
 	allowRoutes []compiledRoute
+	// reqCapped: rules whose findings in requests have a lower
+	// confidence (Rule.requestConfidence).
+	reqCapped   map[string]Confidence
 	maxScan     int
 	unscannable string
 	allowPaths  []*regexp.Regexp
@@ -117,6 +120,14 @@ func New(cfg *Config) (*Guard, error) {
 		types: typeMatcher(cfg.ContentTypes), maxScan: cfg.MaxScanBytes, unscannable: cfg.UnscannableAction,
 		reqSkipHdr: set(cfg.Request.SkipHeaders), respSkipHdr: set(cfg.Response.SkipHeaders),
 		skipQuery: set(cfg.Request.SkipQueryParams),
+	}
+	for _, r := range kept {
+		if r.requestConfidence != 0 {
+			if g.reqCapped == nil {
+				g.reqCapped = map[string]Confidence{}
+			}
+			g.reqCapped[r.ID] = r.requestConfidence
+		}
 	}
 	g.reqMin, _ = ParseConfidence(cfg.Request.ActMinConfidence)
 	g.respMin, _ = ParseConfidence(cfg.Response.ActMinConfidence)
@@ -329,6 +340,22 @@ type direction struct {
 	scanBody bool
 	// routes are the allow_routes matching this response's path.
 	routes []compiledRoute
+	// capped lowers the confidence of some rules in this direction (see
+	// Rule.requestConfidence).
+	capped map[string]Confidence
+}
+
+// cap applies the direction's confidence caps to ms, in place.
+func (d direction) cap(ms []Match) []Match {
+	if len(d.capped) == 0 {
+		return ms
+	}
+	for i, m := range ms {
+		if c, ok := d.capped[m.Rule]; ok && m.Confidence > c {
+			ms[i].Confidence = c
+		}
+	}
+	return ms
 }
 
 func (d direction) acts(c Confidence) bool { return c >= d.min }
@@ -342,7 +369,8 @@ func (g *Guard) InspectRequest(r Request) Decision {
 		return d
 	}
 	dir := direction{action: g.req.Action, min: g.reqMin, skipHdr: g.reqSkipHdr,
-		hdrLoc: LocRequestHeader, bodyLoc: LocRequestBody, scanHdrs: g.req.Headers, scanBody: g.req.Body}
+		hdrLoc: LocRequestHeader, bodyLoc: LocRequestBody, scanHdrs: g.req.Headers, scanBody: g.req.Body,
+		capped: g.reqCapped}
 	if g.req.Query && r.RawQuery != "" {
 		q, changed := g.scanPairs(&d, dir, LocRequestQuery, r.RawQuery, g.skipQuery, r.Path)
 		d.Query, d.QueryChanged = q, changed
@@ -533,7 +561,7 @@ func (g *Guard) scanHeaders(d *Decision, dir direction, headers map[string][]str
 		var newValues []string
 		changed := false
 		for _, v := range values {
-			ms, _ := allowedOnRoute(dir.routes, g.scanField(&scratch, []byte(lname), []byte(v), path), nil, "")
+			ms, _ := allowedOnRoute(dir.routes, dir.cap(g.scanField(&scratch, []byte(lname), []byte(v), path)), nil, "")
 			for _, m := range ms {
 				d.add(g.finding(dir, m, []byte(v[m.Start:m.End]), dir.hdrLoc, g.safe(name), ""))
 			}
@@ -586,10 +614,10 @@ func (g *Guard) scanPairs(d *Decision, dir direction, loc, raw string, skip map[
 		if err != nil {
 			v = rv
 		}
-		for _, m := range g.scanner.Scan([]byte(k), path) {
+		for _, m := range dir.cap(g.scanner.Scan([]byte(k), path)) {
 			d.add(g.finding(dir, m, []byte(k[m.Start:m.End]), loc, g.safe(k), ""))
 		}
-		ms := g.scanField(&scratch, []byte(k), []byte(v), path)
+		ms := dir.cap(g.scanField(&scratch, []byte(k), []byte(v), path))
 		for _, m := range ms {
 			d.add(g.finding(dir, m, []byte(v[m.Start:m.End]), loc, g.safe(k), ""))
 		}
@@ -664,6 +692,7 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 			if len(ms) == 0 {
 				return nil
 			}
+			ms = dir.cap(ms)
 			ptr := pointer()
 			if ms, decoded = allowedOnRoute(dir.routes, ms, decoded, ptr); len(ms) == 0 {
 				return nil
@@ -688,7 +717,7 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 	case kindText:
 		var scratch []byte
 		ms, decoded := withWrapped(g.scanner.Scan(data, path), g.scanBase64(&budget, &scratch, nil, data, path))
-		ms, decoded = allowedOnRoute(dir.routes, ms, decoded, "")
+		ms, decoded = allowedOnRoute(dir.routes, dir.cap(ms), decoded, "")
 		for i, m := range ms {
 			d.add(g.finding(dir, m, secretOf(data, m, decoded, i), dir.bodyLoc, "", ""))
 		}
