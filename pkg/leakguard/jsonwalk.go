@@ -57,12 +57,16 @@ type jsonWalker struct {
 	// safeKey renders a member name for a JSON pointer (names can hold
 	// secrets too).
 	safeKey func(string) string
+	// pointerFn is w.pointer, bound once: a method value made per visit
+	// is an allocation per string.
+	pointerFn func() string
 }
 
 // walkJSON visits every string of data and returns the edits the visitor
 // asked for, or errNotJSON.
 func walkJSON(data []byte, visit jsonVisitor, safeKey func(string) string) ([]jsonEdit, error) {
 	w := &jsonWalker{data: data, visit: visit, safeKey: safeKey}
+	w.pointerFn = w.pointer
 	w.ws()
 	if err := w.value(nil); err != nil {
 		return nil, err
@@ -348,7 +352,7 @@ func (w *jsonWalker) str(key []byte, isKey bool) ([]byte, error) {
 		value = []byte(s)
 	}
 	if w.visit != nil {
-		if repl := w.visit(jsonString{Value: value, Key: key, IsKey: isKey}, w.pointer); repl != nil {
+		if repl := w.visit(jsonString{Value: value, Key: key, IsKey: isKey}, w.pointerFn); repl != nil {
 			w.edits = append(w.edits, jsonEdit{start: start, end: end, repl: encodeJSONString(repl)})
 		}
 	}
