@@ -86,6 +86,8 @@ func parseBench(r io.Reader, suffix string) *benchRun {
 var (
 	gitleaksRow    = regexp.MustCompile(`^(clean JSON|secret-dense text)\s+(.+?)\s+([\d.]+)\s+(\d+)\s+([\d.]+)x\s*$`)
 	gitleaksRecall = regexp.MustCompile(`^(\S+)\s+recall ([\d.]+)`)
+	providerRow    = regexp.MustCompile(`^provider (.+?)\s+recall ([\d.]+) .*precision ([\d.]+)`)
+	interleavedRow = regexp.MustCompile(`^interleaved .*?([\d.]+) ms, now ([\d.]+) ms`)
 )
 
 // addLeakguard parses bench/leakguard's report into pseudo-benchmarks
@@ -105,6 +107,17 @@ func (run *benchRun) addLeakguard(out string) {
 			if strings.Contains(m[2], "library defaults") {
 				add("gitleaks/"+m[1]+"/baseline", "MB/s", v)
 			}
+		} else if m := providerRow.FindStringSubmatch(line); m != nil {
+			r, _ := strconv.ParseFloat(m[2], 64)
+			p, _ := strconv.ParseFloat(m[3], 64)
+			add("provider/recall/"+m[1], "recall", r)
+			add("provider/precision/"+m[1], "precision", p)
+		} else if m := interleavedRow.FindStringSubmatch(line); m != nil {
+			b, _ := strconv.ParseFloat(m[1], 64)
+			n, _ := strconv.ParseFloat(m[2], 64)
+			run.Results["leakguard/interleaved-1MiB"] = benchResult{Pkg: "bench/leakguard",
+				Metrics: map[string]float64{"before-ms": b, "now-ms": n}, Units: []string{"before-ms", "now-ms"}}
+			run.Order = append(run.Order, "leakguard/interleaved-1MiB")
 		} else if m := gitleaksRecall.FindStringSubmatch(line); m != nil {
 			v, _ := strconv.ParseFloat(m[2], 64)
 			add("gitleaks/recall/"+m[1], "recall", v)

@@ -25,15 +25,38 @@ func mediaType(contentType string) string {
 	return strings.ToLower(strings.TrimSpace(mt))
 }
 
-// kindOf picks the body kind for a media type.
+// kindOf picks the body kind for a media type: every JSON type
+// (application/json, +json, -json such as AWS's x-amz-json-1.1, JSON
+// lines) is walked as JSON, falling back to text when it is not one JSON
+// document.
 func kindOf(mt string) bodyKind {
+	_, sub, _ := strings.Cut(mt, "/")
 	switch {
-	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+	case strings.Contains(sub, "json"):
 		return kindJSON
 	case mt == "application/x-www-form-urlencoded":
 		return kindForm
 	}
 	return kindText
+}
+
+// isTextual reports media types whose bodies are text a secret can be
+// written in. A textual body out of content_types is audited as
+// unscanned rather than passed silently.
+func isTextual(mt string) bool {
+	typ, sub, _ := strings.Cut(mt, "/")
+	if typ == "text" {
+		return true
+	}
+	if typ != "application" {
+		return false
+	}
+	for _, w := range []string{"json", "xml", "javascript", "ecmascript", "yaml", "toml", "graphql", "x-www-form-urlencoded", "x-sh", "sql", "csv", "pem", "jwt", "x-httpd-php", "x-perl", "x-python"} {
+		if strings.Contains(sub, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // typeMatcher matches media types against patterns: "text/*",
@@ -53,8 +76,14 @@ func (m typeMatcher) match(mt string) bool {
 		if sub == "*" {
 			return true
 		}
-		if suffix, ok := strings.CutPrefix(sub, "*"); ok && strings.HasSuffix(msub, suffix) {
-			return true
+		if inner, ok := strings.CutPrefix(sub, "*"); ok {
+			if word, ok := strings.CutSuffix(inner, "*"); ok {
+				if strings.Contains(msub, word) {
+					return true
+				}
+			} else if strings.HasSuffix(msub, inner) {
+				return true
+			}
 		}
 	}
 	return false
@@ -64,13 +93,13 @@ func (m typeMatcher) match(mt string) bool {
 func validTypePattern(p string) error {
 	typ, sub, ok := strings.Cut(p, "/")
 	if !ok || typ == "" || sub == "" || strings.ContainsAny(p, " ;") {
-		return fmt.Errorf("%q: want type/subtype, type/*, or type/*+suffix", p)
+		return fmt.Errorf("%q: want type/subtype, type/*, type/*+suffix or type/*word*", p)
 	}
 	if typ == "*" && sub != "*" {
 		return fmt.Errorf("%q: a wildcard type needs a wildcard subtype", p)
 	}
-	if strings.Contains(sub[1:], "*") {
-		return fmt.Errorf("%q: * only at the start of the subtype", p)
+	if inner := strings.TrimSuffix(sub[1:], "*"); strings.Contains(inner, "*") || sub[0] != '*' && len(inner) < len(sub[1:]) {
+		return fmt.Errorf("%q: * only at the start of the subtype, or at both ends", p)
 	}
 	if p != strings.ToLower(p) {
 		return fmt.Errorf("%q: must be lower case", p)

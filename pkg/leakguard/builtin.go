@@ -13,7 +13,8 @@ const (
 	// kvSep joins a key name to its value: JSON ("key": "v"), YAML
 	// (key: v), env/ini (KEY=v), forms and the "name=value" text the
 	// engine builds for JSON members, query parameters and headers.
-	kvSep = `["']?\s*(?:=|:|=>|:=)\s*["']?`
+	// An HTML input or meta element (name="key" value="v") counts too.
+	kvSep = `(?:["']?\s*(?:=|:|=>|:=)\s*["']?|["']\s+(?:value|content)=["'])`
 	// endB64 ends a base64-alphabet token.
 	endB64 = `(?:[^A-Za-z0-9+/=]|$)`
 	// endURLSafe ends a token from the URL-safe alphabet.
@@ -51,9 +52,9 @@ func BuiltinRules() []Rule {
 			Keywords: []string{"secretaccess", "secret_access", "aws_secret", "awssecret"},
 			Entropy:  4.0, Confidence: High},
 		{ID: "aws-secret-near-key-id", Description: "40-character AWS secret key within 160 bytes after an access key id",
-			Regex:       `\b(?:AKIA|ASIA)[A-Z2-7]{16}\b[^\n]{1,160}?(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})` + endB64,
+			Regex:       `\b(?:AKIA|ASIA)[A-Z2-7]{16}\b[^\n]{0,160}?(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})` + endB64,
 			SecretGroup: 1, Keywords: []string{"AKIA", "ASIA"}, exactKeywords: true, Window: 240,
-			Entropy: 4.2, Check: mixedCase, Confidence: Medium},
+			Entropy: 4.2, Check: mixedCase, Confidence: Medium, pairedWith: "aws-access-key-id"},
 		{ID: "gcp-api-key", Description: "Google API key (AIza...)",
 			Regex:    `\b(AIza[0-9A-Za-z_\-]{35})` + endURLSafe,
 			Keywords: []string{"AIza"}, exactKeywords: true, Confidence: High},
@@ -65,7 +66,7 @@ func BuiltinRules() []Rule {
 			Keywords: []string{"GOCSPX-"}, Confidence: High},
 		{ID: "gcp-oauth-access-token", Description: "Google OAuth access token (ya29.)",
 			Regex:    prefixed(`ya29\.`, `[A-Za-z0-9_\-]{30,}`),
-			Keywords: []string{"ya29."}, run: true, Entropy: 4.0, Confidence: Medium},
+			Keywords: []string{"ya29."}, run: true, Entropy: 4.0, Confidence: High},
 		{ID: "azure-storage-account-key", Description: "Azure storage account key in a connection string (AccountKey=)",
 			Regex:    `(?i:AccountKey)=([A-Za-z0-9+/]{86}==)`,
 			Keywords: []string{"accountkey="}, Confidence: High},
@@ -74,10 +75,10 @@ func BuiltinRules() []Rule {
 			Keywords: []string{"sig="}, Back: 320, Confidence: High},
 		{ID: "azure-ad-client-secret", Description: "Microsoft Entra (Azure AD) client secret (xxxNQ~...)",
 			Regex:    `(?:^|[^A-Za-z0-9_~.\-])([A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})(?:[^A-Za-z0-9_~.\-]|$)`,
-			Keywords: []string{"Q~"}, exactKeywords: true, Back: 8, Entropy: 3.5, Confidence: Medium},
+			Keywords: []string{"Q~"}, exactKeywords: true, Back: 8, Entropy: 3.5, Confidence: High},
 		{ID: "alibaba-access-key-id", Description: "Alibaba Cloud AccessKey id (LTAI)",
 			Regex:    `\b(LTAI[A-Za-z0-9]{20})\b`,
-			Keywords: []string{"LTAI"}, exactKeywords: true, Confidence: Medium},
+			Keywords: []string{"LTAI"}, exactKeywords: true, Confidence: High},
 		{ID: "digitalocean-pat", Description: "DigitalOcean personal access token (dop_v1_)",
 			Regex: prefixed(`dop_v1_`, `[a-f0-9]{64}`), Keywords: []string{"dop_v1_"}, Confidence: High},
 		{ID: "digitalocean-oauth-token", Description: "DigitalOcean OAuth access token (doo_v1_)",
@@ -119,7 +120,7 @@ func BuiltinRules() []Rule {
 		{ID: "dockerhub-pat", Description: "Docker Hub personal access token (dckr_pat_)",
 			Regex: prefixed(`dckr_pat_`, `[A-Za-z0-9_\-]{27}`), Keywords: []string{"dckr_pat_"}, Entropy: 3.0, Confidence: High},
 		{ID: "huggingface-token", Description: "Hugging Face access token (hf_)",
-			Regex: prefixed(`hf_`, `[A-Za-z]{34}`), Keywords: []string{"hf_"}, Entropy: 3.8, Confidence: Medium},
+			Regex: prefixed(`hf_`, `[A-Za-z]{34}`), Keywords: []string{"hf_"}, Entropy: 3.8, Confidence: High},
 
 		// --- Chat, mail, messaging -----------------------------------------
 		{ID: "slack-bot-token", Description: "Slack bot token (xoxb-)",
@@ -136,18 +137,18 @@ func BuiltinRules() []Rule {
 			Keywords: []string{"/api/webhooks/"}, Back: 40, Confidence: High},
 		{ID: "telegram-bot-token", Description: "Telegram bot API token (<bot id>:AA...)",
 			Regex:    `(?:^|[^0-9])([0-9]{8,10}:AA[A-Za-z0-9_\-]{33})` + endURLSafe,
-			Keywords: []string{":AA"}, exactKeywords: true, Back: 16, Confidence: Medium},
+			Keywords: []string{":AA"}, exactKeywords: true, Back: 16, Confidence: High},
 		{ID: "twilio-api-key", Description: "Twilio API key SID (SK + 32 hex)",
-			Regex: `\b(SK[0-9a-f]{32})\b`, Keywords: []string{"SK"}, exactKeywords: true, after: "0123456789abcdef", Back: 2, Window: 40, Entropy: 3.0, Confidence: Medium},
+			Regex: `\b(SK[0-9a-f]{32})\b`, Keywords: []string{"SK"}, exactKeywords: true, after: "0123456789abcdef", Back: 2, Window: 40, Entropy: 3.0, Confidence: High},
 		{ID: "twilio-auth-token", Description: "Twilio auth token assigned to a twilio token name",
 			Regex:    kv(`twilio[a-z_\-]{0,20}(?:auth)?[_\-]?token`, `[0-9a-f]{32}`) + `\b`,
 			Keywords: []string{"twilio"}, Entropy: 3.0, Confidence: High},
 		{ID: "sendgrid-api-key", Description: "SendGrid API key (SG.<22>.<43>)",
 			Regex: prefixed(`SG\.`, `[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}`), Keywords: []string{"SG."}, exactKeywords: true, Confidence: High},
 		{ID: "mailgun-api-key", Description: "Mailgun API key (key- + 32 hex)",
-			Regex: `\b(key-[0-9a-f]{32})\b`, Keywords: []string{"key-"}, Entropy: 3.2, Confidence: Medium},
+			Regex: `\b(key-[0-9a-f]{32})\b`, Keywords: []string{"key-"}, Entropy: 3.2, Confidence: High},
 		{ID: "mailchimp-api-key", Description: "Mailchimp API key (32 hex + -us<dc>)",
-			Regex: `\b([0-9a-f]{32}-us[0-9]{1,2})\b`, Keywords: []string{"-us"}, Back: 40, Entropy: 3.2, Confidence: Medium},
+			Regex: `\b([0-9a-f]{32}-us[0-9]{1,2})\b`, Keywords: []string{"-us"}, Back: 40, Entropy: 3.2, Confidence: High},
 
 		// --- Payments and commerce ----------------------------------------
 		{ID: "stripe-secret-key", Description: "Stripe live secret key (sk_live_)",
@@ -159,7 +160,7 @@ func BuiltinRules() []Rule {
 		{ID: "stripe-webhook-secret", Description: "Stripe webhook signing secret (whsec_)",
 			Regex: prefixed(`whsec_`, `[A-Za-z0-9]{32,64}`), Keywords: []string{"whsec_"}, Confidence: High},
 		{ID: "square-access-token", Description: "Square access token (sq0atp- or EAAA)",
-			Regex: prefixed(`sq0atp-`, `[A-Za-z0-9_\-]{22}`), Keywords: []string{"sq0atp-"}, Confidence: High},
+			Regex: prefixed(`sq0atp-`, `[A-Za-z0-9_\-]{22}`) + `|` + prefixed(`EAAA`, `[A-Za-z0-9_\-]{60}`), Keywords: []string{"sq0atp-", "EAAA"}, Confidence: High},
 		{ID: "square-oauth-secret", Description: "Square OAuth application secret (sq0csp-)",
 			Regex: prefixed(`sq0csp-`, `[A-Za-z0-9_\-]{43}`), Keywords: []string{"sq0csp-"}, Confidence: High},
 		{ID: "shopify-access-token", Description: "Shopify Admin API access token (shpat_)",
@@ -182,16 +183,16 @@ func BuiltinRules() []Rule {
 		{ID: "vault-service-token", Description: "HashiCorp Vault service token (hvs.)",
 			Regex: prefixed(`hvs\.`, `[A-Za-z0-9_\-]{90,120}`), Keywords: []string{"hvs."}, Confidence: High},
 		{ID: "vault-batch-token", Description: "HashiCorp Vault batch token (hvb.)",
-			Regex: prefixed(`hvb\.`, `[A-Za-z0-9_\-]{138,300}`), Keywords: []string{"hvb."}, Confidence: High},
+			Regex: prefixed(`hvb\.`, `[A-Za-z0-9_\-]{90,300}`), Keywords: []string{"hvb."}, Confidence: High},
 		{ID: "terraform-cloud-token", Description: "Terraform Cloud / HCP Terraform API token (.atlasv1.)",
 			Regex:    `\b([a-zA-Z0-9]{14}\.atlasv1\.[A-Za-z0-9_\-=]{60,70})` + endURLSafe,
 			Keywords: []string{".atlasv1."}, Back: 16, Confidence: High},
 		{ID: "datadog-api-key", Description: "Datadog API key assigned to a datadog/dd api key name",
 			Regex:    kv(`(?:datadog|dd)[_\-]?api[_\-]?key`, `[a-f0-9]{32}`) + `\b`,
-			Keywords: []string{"datadog", "dd_api", "dd-api", "ddapi"}, Entropy: 3.0, Confidence: Medium},
+			Keywords: []string{"datadog", "dd_api", "dd-api", "ddapi"}, Entropy: 3.0, Confidence: High},
 		{ID: "datadog-app-key", Description: "Datadog application key assigned to a datadog/dd app key name",
 			Regex:    kv(`(?:datadog|dd)[_\-]?app(?:lication)?[_\-]?key`, `[a-f0-9]{40}`) + `\b`,
-			Keywords: []string{"datadog", "dd_app", "dd-app", "ddapp"}, Entropy: 3.0, Confidence: Medium},
+			Keywords: []string{"datadog", "dd_app", "dd-app", "ddapp"}, Entropy: 3.0, Confidence: High},
 		{ID: "newrelic-user-api-key", Description: "New Relic user API key (NRAK-)",
 			Regex: prefixed(`NRAK-`, `[A-Z0-9]{27}`), Keywords: []string{"NRAK-"}, Confidence: High},
 		{ID: "newrelic-insert-key", Description: "New Relic insights insert key (NRII-)",
@@ -213,13 +214,13 @@ func BuiltinRules() []Rule {
 		{ID: "postman-api-key", Description: "Postman API key (PMAK-)",
 			Regex: prefixed(`PMAK-`, `[a-f0-9]{24}-[a-f0-9]{34}`), Keywords: []string{"PMAK-"}, Confidence: High},
 		{ID: "doppler-token", Description: "Doppler personal or service token (dp.pt., dp.st.)",
-			Regex: prefixed(`dp\.(?:pt|st|sa|ct|scim|audit)\.`, `[A-Za-z0-9]{40,44}`), Keywords: []string{"dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."}, Confidence: High},
+			Regex: prefixed(`dp\.(?:pt|st|sa|ct|scim|audit)\.`, `(?:[a-z0-9_\-]{2,35}\.)?[A-Za-z0-9]{40,44}`), Keywords: []string{"dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."}, Confidence: High},
 		{ID: "pulumi-access-token", Description: "Pulumi access token (pul-)",
 			Regex: prefixed(`pul-`, `[a-f0-9]{40}`), Keywords: []string{"pul-"}, Confidence: High},
 		{ID: "planetscale-token", Description: "PlanetScale service token or password (pscale_tkn_, pscale_pw_)",
 			Regex: prefixed(`pscale_(?:tkn|pw|oauth)_`, `[A-Za-z0-9_\-.]{32,64}`), Keywords: []string{"pscale_"}, Confidence: High},
 		{ID: "databricks-token", Description: "Databricks personal access token (dapi + 32 hex)",
-			Regex: `\b(dapi[a-f0-9]{32}(?:-[0-9])?)\b`, Keywords: []string{"dapi"}, Entropy: 3.0, Confidence: Medium},
+			Regex: `\b(dapi[a-f0-9]{32}(?:-[0-9])?)\b`, Keywords: []string{"dapi"}, Entropy: 3.0, Confidence: High},
 		{ID: "dynatrace-token", Description: "Dynatrace API token (dt0c01.)",
 			Regex: prefixed(`dt0c01\.`, `[A-Z0-9]{24}\.[A-Z0-9]{64}`), Keywords: []string{"dt0c01."}, Confidence: High},
 		{ID: "flyio-token", Description: "Fly.io access token (fo1_)",
@@ -236,26 +237,27 @@ func BuiltinRules() []Rule {
 		pemRule("private-key-pgp", "PGP private key block", "PGP PRIVATE KEY BLOCK"),
 		{ID: "jwt", Description: "JSON Web Token (signed or unsecured) with a decodable header",
 			Regex:    `\b(eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]*)` + endURLSafe,
-			Keywords: []string{"eyJ"}, exactKeywords: true, Back: 2, run: true, Check: jwtHeader, Confidence: Medium},
+			Keywords: []string{"eyJ"}, exactKeywords: true, Back: 2, run: true, Check: jwtHeader, Confidence: High, requestConfidence: Medium},
 		{ID: "database-url-password", Description: "Password inside a database connection URL",
 			Regex: `(?i:\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|oracle|cockroachdb|clickhouse|couchdb|neo4j(?:\+s)?|cassandra)://)` +
 				`[^:@/\s"'<>]{1,128}:([^@/\s"'<>]{3,128})@[^\s"'<>]`,
 			Keywords: []string{"postgres", "mysql", "mariadb", "mongodb", "mssql", "sqlserver", "oracle", "cockroachdb", "clickhouse", "couchdb", "neo4j", "cassandra"},
-			Back:     16, Confidence: High},
+			Back:     16, Check: notDefaultPassword, Confidence: High},
 		{ID: "broker-url-password", Description: "Password inside a message broker or cache URL (AMQP, Redis, NATS, MQTT)",
 			Regex: `(?i:\b(?:amqps?|rediss?|nats|mqtts?|kafka|memcached|ldaps?|smtps?|ftp|sftp)://)` +
 				`[^:@/\s"'<>]{0,128}:([^@/\s"'<>]{3,128})@[^\s"'<>]`,
 			Keywords: []string{"amqp", "redis", "nats", "mqtt", "kafka", "memcached", "ldap", "smtp", "ftp"},
-			Back:     16, Confidence: High},
+			Back:     16, Check: notDefaultPassword, Confidence: High},
 		{ID: "url-basic-auth", Description: "HTTP Basic credentials in a URL (https://user:password@host)",
 			Regex:    `(?i:\bhttps?://)[^:@/\s"'<>]{1,128}:([^@/\s"'<>]{3,128})@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`,
-			Keywords: []string{"http"}, Entropy: 2.5, Back: 8, Confidence: Medium},
+			Keywords: []string{"http"}, Entropy: 2.5, Back: 8, Check: notDefaultPassword, Confidence: High},
 		{ID: "generic-secret-assignment", Description: "A password, secret or API key name assigned a random-looking value",
 			Regex: kv(`[a-z0-9_.\-]{0,32}(?:password|passwd|passphrase|secret|api[_\-]?key|access[_\-]?key|auth[_\-]?token|private[_\-]?key|client[_\-]?secret)[a-z0-9_.\-]{0,16}`,
 				`[A-Za-z0-9_\-+/=.~!@#$%^&*]{10,128}`) + `(?:[^A-Za-z0-9_\-+/=.~!@#$%^&*]|$)`,
 			Keywords: []string{"password", "passwd", "passphrase", "secret", "api_key", "apikey", "api-key", "access_key", "accesskey", "access-key", "auth_token", "authtoken", "auth-token", "private_key", "privatekey", "private-key", "client_secret"},
 			Back:     48, Window: 200, Entropy: 3.5, Check: notWordy, Confidence: Low},
 	}
+	rules = append(rules, providerRules()...)
 	for i := range rules {
 		rules[i].builtin = true
 	}

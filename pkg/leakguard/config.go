@@ -32,12 +32,15 @@ const (
 	DefaultMaxFindingsAudited = 20
 )
 
-// DefaultContentTypes are the text-like media types scanned by default.
+// DefaultContentTypes are the text-like media types scanned by default:
+// every JSON type (+json, -json such as AWS's application/x-amz-json-1.1,
+// JSON lines), every XML, JavaScript and YAML type, all of text/*, forms
+// and the other textual application types.
 var DefaultContentTypes = []string{
-	"application/json", "application/*+json", "application/x-ndjson",
-	"text/*", "application/xml", "application/*+xml",
-	"application/x-www-form-urlencoded", "application/javascript",
-	"application/x-yaml", "application/yaml", "application/graphql",
+	"application/json", "application/*json*", "text/*", "application/*xml*",
+	"application/x-www-form-urlencoded", "application/*javascript*", "application/ecmascript",
+	"application/*yaml*", "application/graphql", "application/toml", "application/x-pem-file",
+	"application/jwt", "application/x-sh", "application/sql", "application/csv",
 }
 
 // DefaultRequestSkipHeaders are the request's own credential headers. A
@@ -84,9 +87,14 @@ type Config struct {
 	// AllowPaths lists RE2 expressions over the request path; matching
 	// requests and their responses are not scanned.
 	AllowPaths []string `json:"allow_paths" desc:"RE2 expressions over the request path; requests whose path matches, and their responses, are not scanned."`
+	// AllowRoutes lets the responses of some routes carry tokens their
+	// API legitimately returns (a login endpoint's JWT), by rule id
+	// and/or JSON pointer. Default none.
+	AllowRoutes []AllowRoute `json:"allow_routes" desc:"Tokens a route's responses legitimately carry (a login endpoint's JWT): path, rule ids and/or JSON pointers; such findings in those responses are ignored, anywhere else they are acted on."`
 	// ContentTypes are the media types whose bodies are scanned
-	// ("type/subtype", "type/*", "type/*+suffix"). Default: text-like types.
-	ContentTypes []string `json:"content_types" desc:"Media types whose bodies are scanned: type/subtype, type/* or type/*+suffix. A body without Content-Type is scanned."`
+	// ("type/subtype", "type/*", "type/*+suffix", "type/*word*").
+	// Default: every textual type (DefaultContentTypes).
+	ContentTypes []string `json:"content_types" desc:"Media types whose bodies are scanned: type/subtype, type/*, type/*+suffix or type/*word* (subtype containing word). A body without Content-Type is scanned; a textual body of another type is audited as unscanned."`
 	// MaxScanBytes is the largest body scanned, in bytes, after decoding.
 	// Default 1 MiB, at most 64 MiB.
 	MaxScanBytes int `json:"max_scan_bytes" kong:"between=1:67108864" desc:"Largest body scanned, in bytes after gzip/deflate decoding. Compressed bodies decoding past it are refused (decompression bomb)."`

@@ -14,12 +14,12 @@ func TestDecisionCounts(t *testing.T) {
 	for range 25 {
 		body.WriteString("t " + gen.Checksummed("ghp_") + "\n")
 	}
-	body.WriteString("jwt " + gen.JWT() + "\njwt " + gen.JWT() + "\n")
+	body.WriteString("k sk_test_" + gen.S(alnum, 24) + "\nk sk_test_" + gen.S(alnum, 24) + "\n")
 	text := map[string][]string{"Content-Type": {"text/plain"}}
 
 	g := newGuard(t, nil)
 	d := g.InspectResponse(Response{Headers: text, Body: []byte(body.String())})
-	want := []RuleCount{{Rule: "github-pat", Action: ActionRedact, N: 25}, {Rule: "jwt", Action: ActionLogOnly, N: 2}}
+	want := []RuleCount{{Rule: "github-pat", Action: ActionRedact, N: 25}, {Rule: "stripe-test-secret-key", Action: ActionLogOnly, N: 2}}
 	if d.Total != 27 || len(d.Findings) != maxAudited || !reflect.DeepEqual(d.Counts, want) {
 		t.Errorf("total %d, audited %d, counts %+v; want 27, %d, %+v", d.Total, len(d.Findings), d.Counts, maxAudited, want)
 	}

@@ -32,7 +32,21 @@
 // name (with any secret in it redacted), length and a truncated
 // HMAC-SHA256 fingerprint under the configured key.
 //
-// Package leaktest holds the labelled corpus the rules are measured on;
-// the module in bench/leakguard measures throughput and recall next to
-// gitleaks (go -C bench/leakguard run .).
+// Coverage (issue #14): member values of {"k":…,"v":…}-style pair
+// objects are scanned under their sibling's name; a key-value rule also
+// reads HTML name="…" value="…" pairs; base64 values that decode to
+// printable text are decoded once and scanned, within max_scan_bytes of
+// decoding per body; a secret found next to its key id takes the key
+// id's confidence. allow_routes lets chosen routes return chosen tokens
+// (by rule id and/or JSON pointer). In requests, jwt and keyed-secret
+// keep their former confidence (medium, low): a client sending its own
+// password, client_secret or token is normal, the same in a response is
+// a leak.
+//
+// Package leaktest holds the regression set, one sample per built-in
+// rule written with the rules. The module in bench/leakguard measures
+// recall and precision on a provider corpus written from the providers'
+// documentation (formats.go), throughput next to gitleaks, and today's
+// response phase interleaved with the one before issue #14 (go -C
+// bench/leakguard run .).
 package leakguard

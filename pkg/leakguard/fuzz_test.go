@@ -1,6 +1,7 @@
 package leakguard
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"testing"
 )
@@ -16,6 +17,9 @@ func fuzzSeeds(f *testing.F) {
 	doc, _ := json.Marshal(map[string]any{"t": g.Checksummed("ghp_"), "n": []any{1, "x\u2028", nil}, "k": g.PEM("EC PRIVATE KEY")})
 	f.Add(doc)
 	f.Add([]byte(`{"password": "Zx9` + g.S(alnum, 20) + `", "\u0067hp_": "\ud83d\ude00"}`))
+	wrapped := base64.StdEncoding.EncodeToString([]byte("AWS_SECRET_ACCESS_KEY=" + g.S(alnum, 40)))
+	f.Add([]byte(`{"kind":"Secret","data":{"token":"` + wrapped + `","k":"` + base64.RawURLEncoding.EncodeToString([]byte(g.Checksummed("ghp_"))) + `"}}`))
+	f.Add([]byte("data:\n  key: " + wrapped + "==\n  other: " + wrapped[:30] + "\n"))
 }
 
 // FuzzScan: the prefiltered scan finds exactly what running every regex
@@ -77,6 +81,38 @@ func FuzzPairs(f *testing.F) {
 		d := g.InspectRequest(Request{Path: "/", RawQuery: q})
 		if d.Total < 0 || (d.QueryChanged && d.Query == q) {
 			t.Fatalf("changed query unchanged: %q", q)
+		}
+	})
+}
+
+// FuzzWrapped: base64-wrapped findings lie inside the input, and merged
+// with the plain ones they stay ordered and never overlap, so redaction
+// never cuts a run in two.
+func FuzzWrapped(f *testing.F) {
+	fuzzSeeds(f)
+	g := newGuard(f, nil)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		budget := base64Budget{left: len(data)}
+		var scratch []byte
+		ws := g.scanBase64(&budget, &scratch, []byte("token"), data, "/")
+		for _, w := range ws {
+			if w.m.Start < 0 || w.m.End > len(data) || w.m.End <= w.m.Start || len(w.secret) == 0 {
+				t.Fatalf("bad wrapped span %+v (len %d)", w.m, len(data))
+			}
+		}
+		ms, decoded := withWrapped(g.scanner.Scan(data, "/"), ws)
+		last := 0
+		for i, m := range ms {
+			if m.Start < last || m.End <= m.Start || m.End > len(data) {
+				t.Fatalf("merged spans out of order or overlapping at %d: %+v", i, ms)
+			}
+			last = m.End
+			if decoded != nil && len(decoded) != len(ms) {
+				t.Fatalf("%d decoded for %d matches", len(decoded), len(ms))
+			}
+		}
+		if budget.left < 0 {
+			t.Fatalf("budget overspent: %d", budget.left)
 		}
 	})
 }

@@ -33,6 +33,10 @@ const (
 	// UnscannedUpgrade: the request asks for a connection upgrade, whose
 	// answer the gateway proxies without showing it to response scanning.
 	UnscannedUpgrade = "connection_upgrade"
+	// UnscannedContentType: a textual body whose type is outside
+	// content_types. It is audited; unscannable_action does not apply,
+	// since content_types is the operator's own choice.
+	UnscannedContentType = "content_type"
 )
 
 // maxAudited bounds the findings a Decision carries; Total keeps the count.
@@ -47,6 +51,10 @@ type Guard struct {
 	reqMin      Confidence
 	respMin     Confidence
 	types       typeMatcher
+	allowRoutes []compiledRoute
+	// reqCapped: rules whose findings in requests have a lower
+	// confidence (Rule.requestConfidence).
+	reqCapped   map[string]Confidence
 	maxScan     int
 	unscannable string
 	allowPaths  []*regexp.Regexp
@@ -114,10 +122,21 @@ func New(cfg *Config) (*Guard, error) {
 		reqSkipHdr: set(cfg.Request.SkipHeaders), respSkipHdr: set(cfg.Response.SkipHeaders),
 		skipQuery: set(cfg.Request.SkipQueryParams),
 	}
+	for _, r := range kept {
+		if r.requestConfidence != 0 {
+			if g.reqCapped == nil {
+				g.reqCapped = map[string]Confidence{}
+			}
+			g.reqCapped[r.ID] = r.requestConfidence
+		}
+	}
 	g.reqMin, _ = ParseConfidence(cfg.Request.ActMinConfidence)
 	g.respMin, _ = ParseConfidence(cfg.Response.ActMinConfidence)
 	if g.allowPaths, err = compileAll(cfg.AllowPaths); err != nil {
 		return nil, config.Errorf("allow_paths", "%v", err)
+	}
+	if g.allowRoutes, err = compileRoutes(cfg.AllowRoutes, sc.Rules()); err != nil {
+		return nil, err
 	}
 	g.fpKey = []byte(cfg.FingerprintKey)
 	if len(g.fpKey) == 0 {
@@ -172,11 +191,21 @@ func (g *Guard) PathAllowed(path string) bool { return matchAny(g.allowPaths, pa
 // request path (for path allow-lists or path-scoped rules): one more PDK
 // call, made only then.
 func (g *Guard) NeedsPathForResponse() bool {
-	if len(g.allowPaths) > 0 || len(g.scanner.global) > 0 {
+	if len(g.allowPaths) > 0 || len(g.allowRoutes) > 0 || anyPaths(g.scanner.global) {
 		return true
 	}
 	for _, r := range g.scanner.rules {
-		if len(r.paths) > 0 || len(r.allow) > 0 {
+		if len(r.paths) > 0 || anyPaths(r.allow) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyPaths reports whether an allowlist matches on the request path.
+func anyPaths(as []compiledAllowlist) bool {
+	for _, a := range as {
+		if len(a.paths) > 0 {
 			return true
 		}
 	}
@@ -238,6 +267,37 @@ func (d *Decision) add(f Finding) {
 	}
 }
 
+// secretOf is the secret of the i-th match: its bytes in data, or the
+// decoded secret of a base64-wrapped one.
+func secretOf(data []byte, m Match, decoded [][]byte, i int) []byte {
+	if i < len(decoded) && decoded[i] != nil {
+		return decoded[i]
+	}
+	return data[m.Start:m.End]
+}
+
+// decisionState is what a partial scan may have added to a decision.
+type decisionState struct {
+	findings []Finding
+	total    int
+	counts   map[countKey]int
+}
+
+func (d *Decision) snapshot() decisionState {
+	st := decisionState{findings: d.Findings, total: d.Total}
+	if d.counts != nil {
+		st.counts = make(map[countKey]int, len(d.counts))
+		for k, v := range d.counts {
+			st.counts[k] = v
+		}
+	}
+	return st
+}
+
+func (d *Decision) restore(st decisionState) {
+	d.Findings, d.Total, d.counts = st.findings[:len(st.findings):len(st.findings)], st.total, st.counts
+}
+
 // Request is what the access phase read.
 type Request struct {
 	Path     string
@@ -279,6 +339,24 @@ type direction struct {
 	bodyLoc  string
 	scanHdrs bool
 	scanBody bool
+	// routes are the allow_routes matching this response's path.
+	routes []compiledRoute
+	// capped lowers the confidence of some rules in this direction (see
+	// Rule.requestConfidence).
+	capped map[string]Confidence
+}
+
+// cap applies the direction's confidence caps to ms, in place.
+func (d direction) cap(ms []Match) []Match {
+	if len(d.capped) == 0 {
+		return ms
+	}
+	for i, m := range ms {
+		if c, ok := d.capped[m.Rule]; ok && m.Confidence > c {
+			ms[i].Confidence = c
+		}
+	}
+	return ms
 }
 
 func (d direction) acts(c Confidence) bool { return c >= d.min }
@@ -292,7 +370,8 @@ func (g *Guard) InspectRequest(r Request) Decision {
 		return d
 	}
 	dir := direction{action: g.req.Action, min: g.reqMin, skipHdr: g.reqSkipHdr,
-		hdrLoc: LocRequestHeader, bodyLoc: LocRequestBody, scanHdrs: g.req.Headers, scanBody: g.req.Body}
+		hdrLoc: LocRequestHeader, bodyLoc: LocRequestBody, scanHdrs: g.req.Headers, scanBody: g.req.Body,
+		capped: g.reqCapped}
 	if g.req.Query && r.RawQuery != "" {
 		q, changed := g.scanPairs(&d, dir, LocRequestQuery, r.RawQuery, g.skipQuery, r.Path)
 		d.Query, d.QueryChanged = q, changed
@@ -319,7 +398,8 @@ func (g *Guard) InspectResponse(r Response) Decision {
 		return d
 	}
 	dir := direction{action: g.resp.Action, min: g.respMin, skipHdr: g.respSkipHdr,
-		hdrLoc: LocResponseHeader, bodyLoc: LocResponseBody, scanHdrs: g.resp.Headers, scanBody: g.resp.Body}
+		hdrLoc: LocResponseHeader, bodyLoc: LocResponseBody, scanHdrs: g.resp.Headers, scanBody: g.resp.Body,
+		routes: g.routesFor(r.Path)}
 	g.scanHeaders(&d, dir, r.Headers, r.Path)
 	if dir.scanBody {
 		switch {
@@ -372,9 +452,11 @@ func (g *Guard) finish(d *Decision, dir direction) {
 	slices.SortFunc(d.Counts, func(a, b RuleCount) int {
 		return cmp.Or(strings.Compare(a.Rule, b.Rule), strings.Compare(a.Action, b.Action))
 	})
+	// Every finding counts, not only the audited ones: a secret past the
+	// first maxAudited findings is acted on too.
 	acted := false
-	for _, f := range d.Findings {
-		acted = acted || f.Acted
+	for _, c := range d.Counts {
+		acted = acted || c.Action != ActionLogOnly
 	}
 	switch {
 	case d.Reason == ReasonDecodeLimit:
@@ -385,7 +467,7 @@ func (g *Guard) finish(d *Decision, dir direction) {
 		d.Action, d.Reason = ActionRedact, ReasonRedacted
 	case d.Total > 0:
 		d.Action, d.Reason = ActionLogOnly, ReasonDetected
-	case d.Unscanned != "" && g.unscannable == UnscannableBlock:
+	case d.Unscanned != "" && d.Unscanned != UnscannedContentType && g.unscannable == UnscannableBlock:
 		d.Action, d.Reason = ActionBlock, ReasonUnscannableBlock
 	case d.Unscanned != "":
 		d.Action, d.Reason = ActionLogOnly, ReasonUnscannablePassed
@@ -480,7 +562,7 @@ func (g *Guard) scanHeaders(d *Decision, dir direction, headers map[string][]str
 		var newValues []string
 		changed := false
 		for _, v := range values {
-			ms := g.scanField(&scratch, []byte(lname), []byte(v), path)
+			ms, _ := allowedOnRoute(dir.routes, dir.cap(g.scanField(&scratch, []byte(lname), []byte(v), path)), nil, "")
 			for _, m := range ms {
 				d.add(g.finding(dir, m, []byte(v[m.Start:m.End]), dir.hdrLoc, g.safe(name), ""))
 			}
@@ -529,10 +611,10 @@ func (g *Guard) scanPairs(d *Decision, dir direction, loc, raw string, skip map[
 			continue
 		}
 		v := uri.UnescapeComponent(rv)
-		for _, m := range g.scanner.Scan([]byte(k), path) {
+		for _, m := range dir.cap(g.scanner.Scan([]byte(k), path)) {
 			d.add(g.finding(dir, m, []byte(k[m.Start:m.End]), loc, g.safe(k), ""))
 		}
-		ms := g.scanField(&scratch, []byte(k), []byte(v), path)
+		ms := dir.cap(g.scanField(&scratch, []byte(k), []byte(v), path))
 		for _, m := range ms {
 			d.add(g.finding(dir, m, []byte(v[m.Start:m.End]), loc, g.safe(k), ""))
 		}
@@ -552,7 +634,15 @@ func (g *Guard) scanPairs(d *Decision, dir direction, loc, raw string, skip map[
 
 // scanBody scans a body in scope: decoded, then taken apart by kind.
 func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string, body []byte, path string) {
-	if len(body) == 0 || !g.BodyInScope(headers) {
+	if !g.BodyInScope(headers) {
+		// The adapter did not read it (PlanSkip); a textual one is
+		// audited as left unscanned.
+		if n, ok := contentLength(headers); (!ok || n > 0) && isTextual(mediaType(headerValue(headers, "content-type"))) {
+			g.unscanned(d, UnscannedContentType)
+		}
+		return
+	}
+	if len(body) == 0 {
 		return
 	}
 	if len(body) > g.maxScan {
@@ -572,27 +662,40 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 	kind := kindOf(mediaType(headerValue(headers, "content-type")))
 	// The cheap first look: no keyword anywhere and nothing escaped that
 	// could hide one means nothing to find.
-	if !g.scanner.MayMatch(data) && !bytes.Contains(data, []byte(`\u`)) && (kind != kindForm || !bytes.ContainsAny(data, "%+")) {
+	if !g.scanner.MayMatch(data) && !bytes.Contains(data, []byte(`\u`)) && (kind != kindForm || !bytes.ContainsAny(data, "%+")) && !hasBase64Run(data) {
 		return
 	}
+	budget := base64Budget{left: g.maxScan}
 	var out []byte
 	changed := false
 	switch kind {
 	case kindJSON:
+		// A document that turns out not to be JSON is scanned again as
+		// text: the findings of the partial walk are dropped so each
+		// secret is reported once.
+		saved := d.snapshot()
 		var scratch []byte
 		edits, err := walkJSON(data, func(s jsonString, pointer func() string) []byte {
 			var ms []Match
+			var decoded [][]byte
 			if s.IsKey {
 				ms = g.scanner.Scan(s.Value, path)
 			} else {
 				ms = g.scanField(&scratch, s.Key, s.Value, path)
+				if wholeBase64(s.Value) {
+					ms, decoded = withWrapped(ms, g.scanBase64(&budget, &scratch, s.Key, s.Value, path))
+				}
 			}
 			if len(ms) == 0 {
 				return nil
 			}
+			ms = dir.cap(ms)
 			ptr := pointer()
-			for _, m := range ms {
-				d.add(g.finding(dir, m, s.Value[m.Start:m.End], dir.bodyLoc, "", ptr))
+			if ms, decoded = allowedOnRoute(dir.routes, ms, decoded, ptr); len(ms) == 0 {
+				return nil
+			}
+			for i, m := range ms {
+				d.add(g.finding(dir, m, secretOf(s.Value, m, decoded, i), dir.bodyLoc, "", ptr))
 			}
 			if !hasRedaction(ms, dir) {
 				return nil
@@ -605,12 +708,15 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 			}
 			break
 		}
+		d.restore(saved)
 		kind = kindText // not JSON after all
 		fallthrough
 	case kindText:
-		ms := g.scanner.Scan(data, path)
-		for _, m := range ms {
-			d.add(g.finding(dir, m, data[m.Start:m.End], dir.bodyLoc, "", ""))
+		var scratch []byte
+		ms, decoded := withWrapped(g.scanner.Scan(data, path), g.scanBase64(&budget, &scratch, nil, data, path))
+		ms, decoded = allowedOnRoute(dir.routes, dir.cap(ms), decoded, "")
+		for i, m := range ms {
+			d.add(g.finding(dir, m, secretOf(data, m, decoded, i), dir.bodyLoc, "", ""))
 		}
 		if hasRedaction(ms, dir) {
 			out, changed = redactSpans(data, ms, dir.redacting), true

@@ -230,18 +230,19 @@ func TestRequestQueryHeadersForm(t *testing.T) {
 	})
 	t.Run("medium confidence only logged", func(t *testing.T) {
 		g := newGuard(t, nil)
-		d := g.InspectRequest(Request{Path: "/", RawQuery: "x=" + jwt})
-		if d.Action != ActionLogOnly || d.Findings[0].Acted || d.Findings[0].Rule != "jwt" {
+		stk := "sk_test_" + gen.S(alnum, 24)
+		d := g.InspectRequest(Request{Path: "/", RawQuery: "x=" + stk})
+		if d.Action != ActionLogOnly || d.Findings[0].Acted || d.Findings[0].Rule != "stripe-test-secret-key" {
 			t.Errorf("%+v", d)
 		}
 		g = newGuard(t, func(c *Config) { c.Request.ActMinConfidence = "medium" })
-		if d := g.InspectRequest(Request{Path: "/", RawQuery: "x=" + jwt}); d.Action != ActionBlock {
+		if d := g.InspectRequest(Request{Path: "/", RawQuery: "x=" + stk}); d.Action != ActionBlock {
 			t.Errorf("%+v", d)
 		}
 	})
 	t.Run("form body redacted", func(t *testing.T) {
 		g := newGuard(t, func(c *Config) { c.Request.Action = ActionRedact })
-		d := g.InspectRequest(Request{Path: "/", Body: []byte("name=bob&client_secret=" + "Zx9" + gen.S(alnum, 20)),
+		d := g.InspectRequest(Request{Path: "/", Body: []byte("name=bob&client_secret=" + "Zx9" + gen.S(alnum, 10)),
 			Headers: map[string][]string{"content-type": {"application/x-www-form-urlencoded"}}})
 		if d.Total != 1 || d.Findings[0].Rule != "generic-secret-assignment" || d.Action != ActionLogOnly {
 			t.Errorf("low-confidence generic finding: %+v", d)

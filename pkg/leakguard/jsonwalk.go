@@ -57,12 +57,16 @@ type jsonWalker struct {
 	// safeKey renders a member name for a JSON pointer (names can hold
 	// secrets too).
 	safeKey func(string) string
+	// pointerFn is w.pointer, bound once: a method value made per visit
+	// is an allocation per string.
+	pointerFn func() string
 }
 
 // walkJSON visits every string of data and returns the edits the visitor
 // asked for, or errNotJSON.
 func walkJSON(data []byte, visit jsonVisitor, safeKey func(string) string) ([]jsonEdit, error) {
 	w := &jsonWalker{data: data, visit: visit, safeKey: safeKey}
+	w.pointerFn = w.pointer
 	w.ws()
 	if err := w.value(nil); err != nil {
 		return nil, err
@@ -197,6 +201,10 @@ func (w *jsonWalker) object() error {
 		w.depth--
 		return nil
 	}
+	// sibling is the string value of a name member ("k", "key", "name"):
+	// in [{"k":"aws_secret_access_key","v":"..."}] it names the value
+	// member that follows, so key-value rules see the pair.
+	var sibling []byte
 	for {
 		if w.pos >= len(w.data) || w.data[w.pos] != '"' {
 			return errNotJSON
@@ -212,7 +220,17 @@ func (w *jsonWalker) object() error {
 		w.pos++
 		w.ws()
 		w.path = append(w.path, pathSeg{key: string(name)})
-		if err := w.value(name); err != nil {
+		key := name
+		if sibling != nil && isValueMember(name) {
+			key = sibling
+		}
+		if w.pos < len(w.data) && w.data[w.pos] == '"' && isNameMember(name) {
+			v, err := w.str(key, false)
+			if err != nil {
+				return err
+			}
+			sibling = v
+		} else if err := w.value(key); err != nil {
 			return err
 		}
 		w.path = w.path[:len(w.path)-1]
@@ -232,6 +250,24 @@ func (w *jsonWalker) object() error {
 			return errNotJSON
 		}
 	}
+}
+
+// isNameMember and isValueMember recognise the members of name/value
+// pair objects: AWS tags and parameters, Kubernetes env, settings APIs.
+func isNameMember(n []byte) bool {
+	switch string(n) {
+	case "k", "key", "Key", "name", "Name", "ParameterKey", "OptionName":
+		return true
+	}
+	return false
+}
+
+func isValueMember(n []byte) bool {
+	switch string(n) {
+	case "v", "value", "Value", "ParameterValue":
+		return true
+	}
+	return false
 }
 
 func (w *jsonWalker) array() error {
@@ -316,7 +352,7 @@ func (w *jsonWalker) str(key []byte, isKey bool) ([]byte, error) {
 		value = []byte(s)
 	}
 	if w.visit != nil {
-		if repl := w.visit(jsonString{Value: value, Key: key, IsKey: isKey}, w.pointer); repl != nil {
+		if repl := w.visit(jsonString{Value: value, Key: key, IsKey: isKey}, w.pointerFn); repl != nil {
 			w.edits = append(w.edits, jsonEdit{start: start, end: end, repl: encodeJSONString(repl)})
 		}
 	}

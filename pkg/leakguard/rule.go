@@ -79,9 +79,18 @@ type Rule struct {
 	// Paths, if set, limits the rule to request paths matching one of them.
 	Paths []string
 
-	builtin       bool   // placeholder values are ignored
-	exactKeywords bool   // keywords must match in their exact case
-	after         string // if set, the byte after a keyword hit must be one of these
+	// pairedWith names the key-id rule this rule finds the secret half
+	// of: where that rule matched in the same scan, this rule's matches
+	// take its confidence, so a redacted key id never leaves its secret.
+	pairedWith string
+	// requestConfidence, if set, is the rule's confidence in requests: a
+	// client sending its own credentials (a login form's password, an
+	// OAuth client_secret or refresh token, a JWT to introspect) is
+	// normal, the same value in a response is a leak.
+	requestConfidence Confidence
+	builtin           bool   // placeholder values are ignored
+	exactKeywords     bool   // keywords must match in their exact case
+	after             string // if set, the byte after a keyword hit must be one of these
 	// pem: the match runs from a BEGIN line to the first END line after
 	// it, however far; Window does not apply.
 	pem bool

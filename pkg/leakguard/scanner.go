@@ -31,6 +31,8 @@ type Scanner struct {
 	// (nil = any): a one-byte check that spares the regex most hits of
 	// a short keyword such as Twilio's "SK".
 	after []*[256]bool
+	// paired maps a rule id to the key-id rule it is paired with.
+	paired map[string]string
 	// fullRules run over the whole input: rules without keywords.
 	fullRules []int
 	global    []compiledAllowlist
@@ -73,6 +75,12 @@ func NewScanner(rules []Rule, opts ScannerOptions) (*Scanner, error) {
 			}
 		}
 		s.after = append(s.after, after)
+		if r.pairedWith != "" {
+			if s.paired == nil {
+				s.paired = map[string]string{}
+			}
+			s.paired[r.ID] = r.pairedWith
+		}
 		if len(r.Keywords) == 0 {
 			s.fullRules = append(s.fullRules, int(idx))
 			continue
@@ -192,7 +200,27 @@ func (s *Scanner) Scan(data []byte, path string) []Match {
 	for _, ri := range s.fullRules {
 		out = s.runRule(out, s.rules[ri], data, window{0, len(data)}, path)
 	}
-	return resolve(out, s.rules)
+	return resolve(s.pair(out), s.rules)
+}
+
+// pair raises the matches of a rule paired with a key-id rule to that
+// rule's confidence when the key id matched in the same input.
+func (s *Scanner) pair(ms []Match) []Match {
+	if len(s.paired) == 0 || len(ms) < 2 {
+		return ms
+	}
+	found := map[string]Confidence{}
+	for _, m := range ms {
+		found[m.Rule] = max(found[m.Rule], m.Confidence)
+	}
+	for i, m := range ms {
+		if id, ok := s.paired[m.Rule]; ok {
+			if c, ok := found[id]; ok && c > m.Confidence {
+				ms[i].Confidence = c
+			}
+		}
+	}
+	return ms
 }
 
 // ScanFull runs every rule's regex over the whole input, without the
@@ -203,7 +231,7 @@ func (s *Scanner) ScanFull(data []byte, path string) []Match {
 	for _, r := range s.rules {
 		out = s.runRule(out, r, data, window{0, len(data)}, path)
 	}
-	return resolve(out, s.rules)
+	return resolve(s.pair(out), s.rules)
 }
 
 // pemEnds finds, for a BEGIN line ending at pos, the end of the first END

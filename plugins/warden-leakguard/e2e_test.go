@@ -29,7 +29,7 @@ const pluginName = "warden-leakguard"
 // Fake secrets, generated per run: random bodies in the providers'
 // public formats, GitHub's with a valid checksum. None is real.
 type secrets struct {
-	github, stripe, aws, slackHook, dbPassword string
+	github, stripe, aws, slackHook, dbPassword, jwt string
 }
 
 func newSecrets() secrets {
@@ -49,6 +49,7 @@ func newSecrets() secrets {
 		aws:        "AKIA" + s("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
 		slackHook:  "https://hooks.slack.com/services/T" + s("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 8) + "/B" + s("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 10) + "/" + s(alnum, 24),
 		dbPassword: s(alnum, 18),
+		jwt:        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI" + s(alnum, 20) + "IiwiaWF0IjoxNzAwMDAwMDAwfQ." + s(alnum+"_-", 43),
 	}
 }
 
@@ -117,6 +118,9 @@ func newLeakyUpstream(t *testing.T, s secrets) *leakyUpstream {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Content-Encoding", "gzip")
 			_, _ = w.Write(bomb.Bytes())
+		case "/token":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"access_token":"`+s.jwt+`","debug":"`+s.jwt+`"}`)
 		case "/leak/header":
 			w.Header().Set("Content-Type", "text/plain")
 			w.Header().Set("X-Debug-Key", s.stripe)
@@ -207,6 +211,14 @@ services:
           - name: warden-leakguard
             config:
               request: {action: redact}
+      - name: login
+        paths: ["/login"]
+        plugins:
+          - name: warden-leakguard
+            config:
+              fingerprint_key: e2e-fingerprint-key
+              allow_routes:
+                - {path: "^/login/token$", rules: [jwt], pointers: [/access_token]}
       - name: badconf
         paths: ["/badconf"]
         plugins:
@@ -323,6 +335,21 @@ func TestE2E(t *testing.T) {
 		r := do(t, g, "GET", "/redact/leak/header", "")
 		if r.status != 200 || r.header.Get("X-Debug-Key") != "[REDACTED:stripe-secret-key]" || string(r.body) != "ok" {
 			t.Errorf("status %d header %q body %q", r.status, r.header.Get("X-Debug-Key"), r.body)
+		}
+	})
+
+	t.Run("allow_routes: the login route returns its token, nothing else", func(t *testing.T) {
+		r := do(t, g, "GET", "/login/token", "")
+		var doc map[string]string
+		if err := json.Unmarshal(r.body, &doc); r.status != 200 || err != nil {
+			t.Fatalf("status %d body %s", r.status, r.body)
+		}
+		if doc["access_token"] != s.jwt || doc["debug"] != "[REDACTED:jwt]" {
+			t.Errorf("body %s", r.body)
+		}
+		// The allow-list needs the path: one more call than a plain route.
+		if n := r.calls.ByPlugin[pluginName]["kong.request.get_path"]; n != 1 {
+			t.Errorf("%d get_path calls: %v", n, r.calls.ByPlugin[pluginName])
 		}
 	})
 

@@ -85,7 +85,7 @@ func (g *Gen) Positives() []Sample {
 	}
 	awsID := "AKIA" + g.S(Base32, 16)
 	sgBody := g.S(URLSafe, 22) + "." + g.S(URLSafe, 43)
-	return []Sample{
+	return append([]Sample{
 		tok("aws-access-key-id", awsID),
 		tok("aws-access-key-id", "ASIA"+g.S(Base32, 16)),
 		ctx("aws-secret-access-key", `aws_secret_access_key = `, g.S(Alnum, 38)+"/+", "\n"),
@@ -182,8 +182,81 @@ func (g *Gen) Positives() []Sample {
 		ctx("broker-url-password", "amqp://guest:", g.S(Alnum, 14), "@rabbit:5672/"),
 		ctx("broker-url-password", "redis://:", g.S(Alnum, 24), "@cache:6379/0"),
 		ctx("url-basic-auth", "see https://deploy:", g.S(Alnum, 18), "@ci.corp.net/hook"),
-		ctx("generic-secret-assignment", `"client_secret": "`, g.S(Alnum, 24)+"9", `"`),
-		ctx("generic-secret-assignment", `db_password=`, g.S(Alnum, 16)+"7!", "\n"),
+		ctx("generic-secret-assignment", `"client_secret": "`, g.S(Alnum, 9)+"9!#%^&*", `"`),
+		ctx("generic-secret-assignment", `db_password=`, g.S(Alnum, 10)+"7!#%^&", "\n"),
+	}, g.providerPositives(tok, ctx)...)
+}
+
+// providerPositives are the samples of the rules added for issue #14.
+func (g *Gen) providerPositives(tok func(rule, secret string) Sample, ctx func(rule, before, secret, after string) Sample) []Sample {
+	uuid := func() string {
+		return g.S(HexLower, 8) + "-" + g.S(HexLower, 4) + "-4" + g.S(HexLower, 3) + "-a" + g.S(HexLower, 3) + "-" + g.S(HexLower, 12)
+	}
+	digits := "0123456789"
+	return []Sample{
+		tok("aws-session-token", "IQoJb3JpZ2luX2VjE"+g.S(Base64, 300)+"=="),
+		ctx("aws-session-token", `"SessionToken": "`, g.S(Base64, 200), `"`),
+		tok("tencent-secret-id", "AKID"+g.S(Alnum, 32)),
+		ctx("azure-shared-access-key", "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=", g.S(Base64, 43)+"=", ";"),
+		tok("cloudflare-origin-ca-key", "v1.0-"+g.S(HexLower, 24)+"-"+g.S(HexLower, 146)),
+		tok("notion-token", "ntn_"+g.S(digits, 11)+g.S(Alnum, 35)),
+		tok("notion-token", "secret_"+g.S(Alnum, 43)),
+		tok("dropbox-token", "sl.u."+g.S(URLSafe, 140)),
+		tok("figma-token", "figd_"+g.S(URLSafe, 40)),
+		tok("airtable-pat", "pat"+g.S(Alnum, 14)+"."+g.S(HexLower, 64)),
+		tok("supabase-token", "sbp_"+g.S(HexLower, 40)),
+		tok("supabase-token", "sb_secret_"+g.S(URLSafe, 32)),
+		tok("mapbox-secret-token", "sk.eyJ1Ijoi"+g.S(URLSafe, 50)+"."+g.S(URLSafe, 22)),
+		tok("perplexity-api-key", "pplx-"+g.S(Alnum, 48)),
+		tok("replicate-api-token", "r8_"+g.S(Alnum, 37)),
+		tok("sonarqube-token", "squ_"+g.S(HexLower, 40)),
+		tok("buildkite-api-token", "bkua_"+g.S(HexLower, 40)),
+		tok("plaid-access-token", "access-production-"+uuid()),
+		tok("braintree-access-token", "access_token$production$"+g.S("abcdefghijklmnopqrstuvwxyz0123456789", 16)+"$"+g.S(HexLower, 32)),
+		ctx("cloudinary-url", "CLOUDINARY_URL=cloudinary://"+g.S(digits, 15)+":", g.S(URLSafe, 27), "@demo\n"),
+		tok("twitter-bearer-token", "AAAAAAAAAAAAAAAAAAAAA"+g.S(Alnum, 30)+"%3D"+g.S(Alnum, 50)),
+		tok("fcm-server-key", "AAAA"+g.S(URLSafe, 7)+":APA91b"+g.S(URLSafe, 134)),
+		tok("facebook-access-token", "EAAG"+g.S(Alnum, 150)),
+		tok("newrelic-license-key", g.S(HexLower, 36)+"NRAL"),
+		tok("bitbucket-app-password", "ATBB"+g.S(Alnum, 32)),
+		tok("adafruit-io-key", "aio_"+g.S(Alnum, 28)),
+		tok("asana-pat", "2/"+g.S(digits, 16)+"/"+g.S(digits, 16)+":"+g.S(HexLower, 32)),
+		tok("circleci-pat", "CCIPAT_"+g.S(Alnum, 22)+"_"+g.S(HexLower, 40)),
+		tok("clojars-token", "CLOJARS_"+g.S(HexLower, 60)),
+		tok("contentful-pat", "CFPAT-"+g.S(URLSafe, 43)),
+		tok("jfrog-reference-token", "cmVmdGtu"+g.S(Alnum, 56)),
+		tok("artifactory-api-key", "AKCp"+g.S(Alnum, 69)),
+		tok("langsmith-api-key", "lsv2_pt_"+g.S(HexLower, 32)+"_"+g.S(HexLower, 10)),
+		tok("launchdarkly-key", "api-"+uuid()),
+		tok("hubspot-private-app-token", "pat-na1-"+uuid()),
+		tok("klaviyo-private-key", "pk_"+g.S(HexLower, 34)),
+		tok("mailersend-api-token", "mlsn."+g.S(HexLower, 64)),
+		tok("brevo-api-key", "xkeysib-"+g.S(HexLower, 64)+"-"+g.S(Alnum, 16)),
+		tok("groq-api-key", "gsk_"+g.S(Alnum, 52)),
+		tok("xai-api-key", "xai-"+g.S(Alnum, 80)),
+		tok("pinecone-api-key", "pcsk_"+g.S(Alnum, 70)),
+		tok("tailscale-key", "tskey-auth-k"+g.S(Alnum, 16)+"-"+g.S(Alnum, 33)),
+		tok("amazon-mws-auth-token", "amzn.mws."+uuid()),
+		tok("octopus-api-key", "API-"+g.S(UpperNum, 27)),
+		tok("sourcegraph-token", "sgp_"+g.S(HexLower, 16)+"_"+g.S(HexLower, 40)),
+		tok("salesforce-access-token", "00D"+g.S(Alnum, 12)+"!AQ"+g.S(Alnum, 96)),
+		tok("teams-webhook-url", "https://contoso.webhook.office.com/webhookb2/"+uuid()+"@"+uuid()+"/IncomingWebhook/"+g.S(HexLower, 32)+"/"+uuid()),
+		tok("zapier-webhook-url", "https://hooks.zapier.com/hooks/catch/"+g.S(digits, 8)+"/"+g.S("abcdefghijklmnopqrstuvwxyz0123456789", 7)),
+		tok("harness-pat", "pat."+g.S(URLSafe, 22)+"."+g.S(HexLower, 24)+"."+g.S(Alnum, 20)),
+		tok("easypost-api-key", "EZAK"+g.S(HexLower, 54)),
+		tok("duffel-token", "duffel_live_"+g.S(URLSafe, 43)),
+		tok("flutterwave-secret-key", "FLWSECK-"+g.S(HexLower, 32)+"-X"),
+		tok("shippo-token", "shippo_live_"+g.S(HexLower, 40)),
+		tok("typeform-pat", "tfp_"+g.S(Alnum, 44)+"_"+g.S(Alnum, 14)),
+		tok("prefect-api-key", "pnu_"+g.S(Alnum, 36)),
+		tok("readme-api-key", "rdme_"+g.S(HexLower, 70)),
+		tok("razorpay-key-id", "rzp_live_"+g.S(Alnum, 14)),
+		tok("onepassword-service-account-token", "ops_eyJ"+g.S(URLSafe, 200)),
+		tok("gitlab-oauth-app-secret", "gloas-"+g.S(HexLower, 64)),
+		ctx("http-basic-credentials", "Authorization: Basic ", base64.StdEncoding.EncodeToString([]byte("svc:"+g.S(Alnum, 20))), "\n"),
+		ctx("jwk-private-key", `{"kty":"EC","crv":"P-256","x":"`+g.S(URLSafe, 43)+`","y":"`+g.S(URLSafe, 43)+`","d":"`, g.S(URLSafe, 43), `"}`),
+		ctx("keyed-secret", `"client_secret": "`, g.S(Alnum, 24)+"9", `"`),
+		ctx("keyed-secret", `OKTA_API_TOKEN=`, "00"+g.S(Alnum, 40), "\n"),
 	}
 }
 
