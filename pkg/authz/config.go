@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/warden-gw/warden/pkg/config"
+	"github.com/warden-gw/warden/pkg/identity"
 )
 
 // Defaults.
@@ -115,6 +116,11 @@ type Rule struct {
 	// Consumers lists Kong consumers (username or id), any of which may
 	// match.
 	Consumers []string `json:"consumers"`
+	// Confirmation requires a sender-constrained token, bound to the
+	// client by one of these methods (dpop: RFC 9449 proof; mtls: RFC 8705
+	// certificate), as warden-auth records it in the identity. A bearer
+	// token, however valid, gets 401.
+	Confirmation []string `json:"confirmation" kong:"one_of=dpop|mtls" desc:"Require a sender-constrained token bound by one of these methods: dpop (RFC 9449 proof of possession) or mtls (RFC 8705 certificate-bound). A plain bearer token gets 401."`
 	// IPAllow lists CIDRs the client IP (as Kong resolves it, honouring
 	// trusted_ips and real_ip_header) must be in; IPDeny CIDRs it must not
 	// be in.
@@ -183,6 +189,11 @@ func (r *Rule) validate(c *Config) error {
 	}
 	if r.Effect != EffectAllow && r.Effect != EffectDeny {
 		errs.Add("effect", "must be allow or deny")
+	}
+	for i, c := range r.Confirmation {
+		if c != identity.ConfirmationDPoP && c != identity.ConfirmationMTLS {
+			errs.Add(fmt.Sprintf("confirmation[%d]", i), "must be dpop or mtls")
+		}
 	}
 	for i, m := range r.Methods {
 		if !validMethod(m) {

@@ -27,6 +27,7 @@ const (
 	ReasonMissingRole       = "missing_role"
 	ReasonMissingGroup      = "missing_group"
 	ReasonConsumer          = "consumer_not_allowed"
+	ReasonNotBound          = "sender_constraint_required"
 	ReasonIPNotAllowed      = "ip_not_allowed"
 	ReasonIPDenied          = "ip_denied"
 	ReasonIPUnknown         = "client_ip_unknown"
@@ -510,6 +511,11 @@ func (ev *evaluator) check(r *rule, tmpl int32) (v verdict, applies bool) {
 		return fail(http.StatusUnauthorized, ReasonIdentityRequired)
 	}
 	id := ev.id
+	if len(r.confirmation) > 0 && !slices.Contains(r.confirmation, id.Confirmation) {
+		// A valid token the client did not prove it holds: it must come
+		// back with one bound to it (401, not 403).
+		return fail(http.StatusUnauthorized, ReasonNotBound)
+	}
 	if len(r.consumers) > 0 && !slices.ContainsFunc(r.consumers, func(c string) bool {
 		return c == id.ConsumerID || c == id.ConsumerUsername
 	}) {

@@ -39,6 +39,7 @@ type rule struct {
 	roles         *Requirement
 	groups        *Requirement
 	consumers     []string
+	confirmation  []string
 	ipAllow       []netip.Prefix
 	ipDeny        []netip.Prefix
 	owner         *Owner
@@ -96,6 +97,7 @@ func (p *Policy) compileRule(i int, cr *Rule, costLimit uint64) (*rule, error) {
 		roles:         cr.Roles,
 		groups:        cr.Groups,
 		consumers:     cr.Consumers,
+		confirmation:  cr.Confirmation,
 		owner:         cr.Owner,
 		anyHost:       len(cr.Hosts) == 0,
 	}
@@ -149,7 +151,7 @@ func (p *Policy) compileRule(i int, cr *Rule, costLimit uint64) (*rule, error) {
 	if len(r.ipAllow)+len(r.ipDeny) > 0 {
 		r.needs |= NeedIP
 	}
-	if r.authenticated || r.scopes != nil || r.roles != nil || r.groups != nil || len(r.consumers) > 0 || r.owner != nil {
+	if r.authenticated || r.scopes != nil || r.roles != nil || r.groups != nil || len(r.consumers) > 0 || len(r.confirmation) > 0 || r.owner != nil {
 		r.needs |= NeedIdentity
 	}
 	if cr.Condition != "" {
