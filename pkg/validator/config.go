@@ -1,10 +1,12 @@
 package validator
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/warden-gw/warden/pkg/config"
 )
@@ -148,9 +150,9 @@ type Operation struct {
 	// response_validation is enabled.
 	Responses []Response `json:"responses"`
 
-	// bodySchemas are schemas by media range, from an OpenAPI document
-	// whose request body has several; they beat BodySchema.
-	bodySchemas map[string]string
+	// bodySchemas are compiled schemas by media range, from an OpenAPI
+	// document; they beat BodySchema.
+	bodySchemas map[string]bodySchema
 }
 
 // Response is one documented response of an operation. The most specific
@@ -168,9 +170,9 @@ type Response struct {
 	// BodySchema is the JSON Schema (as JSON text) of a JSON body.
 	BodySchema string `json:"body_schema"`
 
-	// bodySchemas are schemas by media range, from an OpenAPI document;
-	// they beat BodySchema.
-	bodySchemas map[string]string
+	// bodySchemas are compiled schemas by media range, from an OpenAPI
+	// document; they beat BodySchema.
+	bodySchemas map[string]bodySchema
 }
 
 // Parameter is one request parameter.
@@ -191,6 +193,9 @@ type Parameter struct {
 	// Explode, for form style, means one occurrence per array item
 	// (?id=1&id=2) rather than ?id=1,2. Default true for form.
 	Explode *bool `json:"explode"`
+
+	// compiled is the schema an OpenAPI document's import compiled.
+	compiled *Schema
 }
 
 // InjectionGuard configures the pattern check.
@@ -315,7 +320,8 @@ func (c *Config) Validate() error {
 	// Compiling is the only complete check of schemas and templates;
 	// New compiles again, which costs a config load, not a request.
 	ops, err := c.operations()
-	if err != nil {
+	var still *stillImporting
+	if err != nil && !errors.As(err, &still) {
 		errs.Check("", err)
 	}
 	if c.ResponseValidation.Enabled && err == nil && !slices.ContainsFunc(ops, func(o *operation) bool { return len(o.responses) > 0 }) {
@@ -336,23 +342,49 @@ func (c *Config) limits() Limits {
 }
 
 // operations compiles the configured operations, from the OpenAPI
-// document when there is one.
+// document when there is one. A document is imported once per process
+// (importCached); when its import is still running after importWait,
+// the error is a *stillImporting: Validate lets the config through and
+// New returns a Validator that waits for it.
 func (c *Config) operations() ([]*operation, error) {
 	spec := []byte(c.OpenAPISpec)
-	field := "openapi_spec"
 	if c.OpenAPIFile != "" {
 		b, err := os.ReadFile(c.OpenAPIFile)
 		if err != nil {
 			return nil, config.Errorf("openapi_file", "cannot read: %v", err)
 		}
-		spec, field = b, "openapi_file"
+		spec = b
 	}
 	if len(spec) > 0 {
-		ops, draft, err := importOpenAPI(spec, c.ResponseValidation.Enabled)
-		if err != nil {
-			return nil, config.Prefix(field, err)
+		d := importCached(spec, c.ResponseValidation.Enabled)
+		if !d.wait(importWait) {
+			return nil, &stillImporting{d}
 		}
-		return compileOperations(ops, draft, c, field)
+		return c.operationsFrom(d)
 	}
 	return compileOperations(c.Operations, Draft(c.Draft), c, "operations")
+}
+
+// operationsFrom compiles the operations of a finished import.
+func (c *Config) operationsFrom(d *importedDoc) ([]*operation, error) {
+	field := "openapi_spec"
+	if c.OpenAPIFile != "" {
+		field = "openapi_file"
+	}
+	if d.err != nil {
+		return nil, config.Prefix(field, d.err)
+	}
+	return compileOperations(d.ops, d.draft, c, field)
+}
+
+// importWait bounds how long Validate and New wait for an OpenAPI import:
+// under Kong's 60 s socket timeout on cmd_start_instance, so Kong keeps
+// the instance rather than starting another.
+const importWait = 20 * time.Second
+
+// stillImporting is an import that outlasted importWait.
+type stillImporting struct{ doc *importedDoc }
+
+func (e *stillImporting) Error() string {
+	return "the OpenAPI document is still being imported"
 }

@@ -56,9 +56,11 @@ func compileParam(p Parameter, d Draft) (*param, error) {
 		cp.explode = *p.Explode
 	}
 	cp.loc = p.In + "/" + escapePointer(p.Name)
-	var err error
-	if cp.schema, err = CompileSchema([]byte(p.Schema), d); err != nil {
-		errs.Add("schema", "%v", err)
+	if cp.schema = p.compiled; cp.schema == nil {
+		var err error
+		if cp.schema, err = CompileSchema([]byte(p.Schema), d); err != nil {
+			errs.Add("schema", "%v", err)
+		}
 	}
 	return cp, errs.Err()
 }

@@ -195,7 +195,7 @@ func compileOperations(ops []Operation, d Draft, c *Config, root string) ([]*ope
 				errs.Add(at+".body_schema", "%v", err)
 			}
 		}
-		if o.bodies, err = compileTypedSchemas(op.bodySchemas, d, at+".content"); err != nil {
+		if o.bodies, err = compileTypedSchemas(op.bodySchemas, at+".content"); err != nil {
 			errs.Check("", err)
 		}
 		names := map[string]bool{}
