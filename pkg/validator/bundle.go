@@ -71,7 +71,7 @@ func (b *bundle) compile(d Draft) error {
 		return m, ok
 	}
 	for i, e := range b.entries {
-		e.s, e.names = subs[i], compiled.names
+		e.s, e.names, e.raw, e.resolve = subs[i], compiled.names, b.roots[i], resolve
 		e.typ, e.items = coercionTypes(b.roots[i], resolve)
 	}
 	return nil

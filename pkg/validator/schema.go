@@ -48,6 +48,16 @@ type Schema struct {
 	// names are the member names the schema declares anywhere: the only
 	// ones a violation's location spells out (see location).
 	names map[string]bool
+	// raw is the schema as decoded JSON, and resolve finds what its
+	// "#/definitions/X" references name: what form values and deepObject
+	// parameters are shaped by (see shaper).
+	raw     any
+	resolve func(ref string) (map[string]any, bool)
+}
+
+// shaper returns the shaper of form values for the schema.
+func (s *Schema) shaper(enc map[string]fieldEncoding) *shaper {
+	return &shaper{resolve: s.resolve, enc: enc, names: s.names}
 }
 
 // CompileSchema compiles a JSON Schema document for draft d. The document
@@ -82,7 +92,13 @@ func CompileSchema(doc []byte, d Draft) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compiling schema: %w", err)
 	}
-	out := &Schema{s: s, names: map[string]bool{}}
+	out := &Schema{s: s, names: map[string]bool{}, raw: root}
+	defs, _ := root.(map[string]any)
+	defs, _ = defs["definitions"].(map[string]any)
+	out.resolve = func(ref string) (map[string]any, bool) {
+		m, ok := defs[refName(ref)].(map[string]any)
+		return m, ok
+	}
 	declaredNames(root, out.names)
 	if m, ok := root.(map[string]any); ok {
 		out.typ, _ = m["type"].(string)

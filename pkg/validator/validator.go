@@ -230,6 +230,15 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 					vs = append(vs, sch.validate(doc, "body")...)
 				}
 			}
+		} else if ts := opForm(op, mt); ts != nil {
+			// A form body: its fields decoded as the operation's
+			// encoding says, then validated as the object they make.
+			form, bad := ts.schema.shaper(ts.form).formBody(b, mt, r.Headers["content-type"][0], ts.schema.raw)
+			if len(bad) > 0 {
+				vs = append(vs, bad...)
+			} else {
+				vs = append(vs, ts.schema.validate(form, "body")...)
+			}
 		}
 	case op != nil && op.bodyRequired:
 		vs = append(vs, Violation{Location: "body", Code: CodeBodyRequired, Message: "is required"})
@@ -273,6 +282,17 @@ func (v *Validator) router(wait time.Duration) (*router, error) {
 		return r, nil
 	}
 	return nil, v.pendingErr
+}
+
+// opForm returns the form schema for a body of type mt, or nil.
+func opForm(op *operation, mt mediaType) *typedSchema {
+	if op == nil {
+		return nil
+	}
+	if ts := typedFor(op.bodies, mt); ts != nil && ts.form != nil {
+		return ts
+	}
+	return nil
 }
 
 // relative strips the base path.
