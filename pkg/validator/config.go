@@ -153,6 +153,9 @@ type Operation struct {
 	// bodySchemas are compiled schemas by media range, from an OpenAPI
 	// document; they beat BodySchema.
 	bodySchemas map[string]bodySchema
+	// at names an imported operation in its document ("paths./a.get"),
+	// for errors.
+	at string
 }
 
 // Response is one documented response of an operation. The most specific

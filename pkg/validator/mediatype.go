@@ -129,10 +129,10 @@ func (r mediaRange) isForm() bool {
 	return r.typ == "application" && r.sub == "x-www-form-urlencoded" || r.typ == "multipart" && r.sub == "form-data"
 }
 
-// isTextLike reports whether bodies of the range are text that is not
-// JSON (text/*, XML): a schema for them cannot be applied.
-func (r mediaRange) isTextLike() bool {
-	return r.typ == "text" || r.sub == "xml" || r.suffix == "+xml" || strings.HasSuffix(r.sub, "+xml")
+// isJSONType reports whether the range names JSON exactly:
+// application/json or a +json type.
+func (r mediaRange) isJSONType() bool {
+	return r.typ == "application" && (r.sub == "json" || r.suffix == "+json" || strings.HasSuffix(r.sub, "+json"))
 }
 
 // bodySchema is an imported body schema: the compiled schema and, for a

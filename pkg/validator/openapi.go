@@ -33,9 +33,10 @@ func importOpenAPI(spec []byte, withResponses bool) ([]Operation, Draft, error) 
 	// An array schema without items admits any items (JSON Schema);
 	// kin-openapi refuses it, and GitHub's description has several.
 	fillMissingItems(doc)
-	if err := validateDocument(doc); err != nil {
-		return nil, 0, err
-	}
+	// Problems kin-openapi finds are reported with those the import
+	// finds, all at once.
+	var errs config.Errors
+	errs.Check("", validateDocument(doc))
 	is30 := !doc.IsOpenAPI31OrLater()
 	draft := Draft7
 	if is30 {
@@ -50,7 +51,6 @@ func importOpenAPI(spec []byte, withResponses bool) ([]Operation, Draft, error) 
 		}
 		comps = raw.(map[string]any)
 	}
-	var errs config.Errors
 	for _, dir := range []string{"request", "response"} {
 		if comps == nil || dir == "response" && !withResponses {
 			continue
@@ -95,7 +95,7 @@ func importOpenAPI(spec []byte, withResponses bool) ([]Operation, Draft, error) 
 		for _, method := range sortedKeys(opsByMethod) {
 			o := opsByMethod[method]
 			at := fmt.Sprintf("paths.%s.%s", path, strings.ToLower(method))
-			op := Operation{Method: strings.ToUpper(method), Path: path}
+			op := Operation{Method: strings.ToUpper(method), Path: path, at: at}
 			// Operation parameters override path-item ones by name and in.
 			params := map[string]*openapi3.Parameter{}
 			var order []string
@@ -183,6 +183,10 @@ func contentSchemas(content openapi3.Content, at string, request bool, errs *con
 		}
 		var enc map[string]fieldEncoding
 		switch {
+		case !rng.isJSONType() && anyBytes(mt.Schema):
+			// {type: string, format: binary} and the like hold for
+			// any body (*/* included): nothing to check.
+			continue
 		case rng.mayBeJSON():
 		case request && rng.isForm():
 			enc = map[string]fieldEncoding{}
@@ -197,12 +201,12 @@ func contentSchemas(content openapi3.Content, at string, request bool, errs *con
 				}
 				enc[name] = fe
 			}
-		case rng.isTextLike():
-			// A schema of a text type (text/plain, an XML type) cannot
-			// be applied to bytes that are not JSON; it is not checked.
+		case !request:
+			// A response of another type (XML, text) is not checked;
+			// the docs say so. A request body is refused below.
 			continue
 		default:
-			errs.Add(cat, "a schema for %s bodies cannot be checked (JSON, application/x-www-form-urlencoded and multipart/form-data are)", t)
+			errs.Add(cat, "a schema for %s request bodies cannot be checked (JSON, application/x-www-form-urlencoded and multipart/form-data bodies can; a schema any body satisfies, such as {type: string, format: binary}, is accepted)", t)
 			continue
 		}
 		if s := convert(mt.Schema, cat); s != nil {
@@ -210,6 +214,20 @@ func contentSchemas(content openapi3.Content, at string, request bool, errs *con
 		}
 	}
 	return out
+}
+
+// anyBytes reports whether every body satisfies a schema of a non-JSON
+// media type: no schema keyword but type string, format, and annotations.
+func anyBytes(r *openapi3.SchemaRef) bool {
+	if r == nil || r.Value == nil {
+		return true
+	}
+	s := *r.Value
+	if !s.Type.IsEmpty() && !s.Type.Is("string") {
+		return false
+	}
+	s.Type, s.Format, s.Title, s.Description, s.Example, s.Extensions, s.ContentMediaType, s.ContentEncoding = nil, "", "", "", nil, nil, "", ""
+	return s.IsEmpty()
 }
 
 // validateDocument is kin-openapi's validation of the document, every

@@ -168,6 +168,9 @@ func compileOperations(ops []Operation, d Draft, c *Config, root string) ([]*ope
 	seen := map[string]bool{}
 	for i, op := range ops {
 		at := fmt.Sprintf("%s[%d]", root, i)
+		if op.at != "" {
+			at = root + "." + op.at
+		}
 		o := &operation{method: strings.ToUpper(op.Method), template: op.Path, bodyRequired: op.BodyRequired}
 		var err error
 		if o.segs, err = compileTemplate(op.Path); err != nil {
@@ -206,6 +209,9 @@ func compileOperations(ops []Operation, d Draft, c *Config, root string) ([]*ope
 		}
 		for j, p := range op.Parameters {
 			pat := fmt.Sprintf("%s.parameters[%d]", at, j)
+			if op.at != "" {
+				pat = at + ".parameters." + p.Name
+			}
 			cp, err := compileParam(p, d)
 			if err != nil {
 				errs.Check(pat, err)
