@@ -1,7 +1,6 @@
 package validator
 
 import (
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -49,13 +48,10 @@ func (b *bundle) compile(d Draft) error {
 		all[i] = map[string]any{"$ref": "#/definitions/" + entryKey(i)}
 	}
 	root := map[string]any{"definitions": b.defs, "allOf": all}
-	// The converter wrote it; a round trip through JSON gives
-	// gojsonschema the plain values (json.Number, []any) it expects.
-	text, err := json.Marshal(root)
-	if err != nil {
-		return fmt.Errorf("encoding schemas: %w", err)
+	if _, ok := d.lib(); !ok {
+		return fmt.Errorf("%w: draft %d", ErrUnknownDraft, d)
 	}
-	compiled, err := CompileSchema(text, d)
+	compiled, err := compileValue(root, d)
 	if err != nil {
 		return err
 	}
@@ -71,8 +67,9 @@ func (b *bundle) compile(d Draft) error {
 		return m, ok
 	}
 	for i, e := range b.entries {
-		e.s, e.names, e.raw, e.resolve = subs[i], compiled.names, b.roots[i], resolve
+		e.s, e.names, e.raw, e.resolve, e.defs = subs[i], compiled.names, b.roots[i], resolve, b.defs
 		e.typ, e.items = coercionTypes(b.roots[i], resolve)
+		e.anyString = admitsAnyString(b.roots[i], resolve)
 	}
 	return nil
 }

@@ -7,7 +7,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -21,12 +21,24 @@ import (
 // gives each position, and the whole validated as JSON would be.
 
 // formNode is what was sent under one name: its plain values (name=v),
-// its elements (name[]=v, name[0]=v) and its members (name[k]=v).
+// its elements (name[]=v, name[0]=v) and its members (name[k]=v). Forms
+// are small: members and indexed elements are short lists, searched in
+// turn, which allocates less than maps.
 type formNode struct {
 	vals    []string
-	indexed map[int]*formNode // name[0], name[1]…
-	pushed  []*formNode       // name[]…, after the indexed ones
-	members map[string]*formNode
+	indexed []indexedNode // name[0], name[1]…, in the order first sent
+	pushed  []*formNode   // name[]…, after the indexed ones
+	members []memberNode
+}
+
+type indexedNode struct {
+	i    int
+	node *formNode
+}
+
+type memberNode struct {
+	name string
+	node *formNode
 }
 
 // maxFormDepth bounds the subscripts of one name (qs's default is 5).
@@ -38,42 +50,54 @@ const maxFormFields = 1000
 var errFormSyntax = errors.New("malformed form name")
 
 func (n *formNode) member(k string) *formNode {
-	if n.members == nil {
-		n.members = map[string]*formNode{}
+	for _, m := range n.members {
+		if m.name == k {
+			return m.node
+		}
 	}
-	c := n.members[k]
-	if c == nil {
-		c = &formNode{}
-		n.members[k] = c
-	}
+	c := &formNode{}
+	n.members = append(n.members, memberNode{k, c})
 	return c
 }
 
-// add puts value v at the subscripts of name under n (n is the node of the
-// name's base). ok is false for a malformed or too deep name.
-func (n *formNode) add(subs []string, v string) {
-	for _, s := range subs {
+func (n *formNode) index(i int) *formNode {
+	for _, e := range n.indexed {
+		if e.i == i {
+			return e.node
+		}
+	}
+	c := &formNode{}
+	n.indexed = append(n.indexed, indexedNode{i, c})
+	return c
+}
+
+// addAt puts value v under n at the subscripts of rest ("[b][]"), which
+// must be well formed and at most maxFormDepth deep.
+func (n *formNode) addAt(rest, v string) error {
+	for depth := 0; rest != ""; depth++ {
+		if rest[0] != '[' || depth >= maxFormDepth {
+			return errFormSyntax
+		}
+		end := strings.IndexByte(rest, ']')
+		if end < 0 || strings.IndexByte(rest[1:end], '[') >= 0 {
+			return errFormSyntax
+		}
+		sub := rest[1:end]
+		rest = rest[end+1:]
 		switch {
-		case s == "":
+		case sub == "":
 			c := &formNode{}
 			n.pushed = append(n.pushed, c)
 			n = c
-		case isFormIndex(s):
-			i, _ := strconv.Atoi(s)
-			if n.indexed == nil {
-				n.indexed = map[int]*formNode{}
-			}
-			c := n.indexed[i]
-			if c == nil {
-				c = &formNode{}
-				n.indexed[i] = c
-			}
-			n = c
+		case isFormIndex(sub):
+			i, _ := strconv.Atoi(sub)
+			n = n.index(i)
 		default:
-			n = n.member(s)
+			n = n.member(sub)
 		}
 	}
 	n.vals = append(n.vals, v)
+	return nil
 }
 
 func isFormIndex(s string) bool {
@@ -88,49 +112,17 @@ func isFormIndex(s string) bool {
 	return true
 }
 
-// splitName splits "a[b][]" into "a" and ["b", ""]. A name without
-// brackets has no subscripts; a name whose brackets are not well formed
-// is refused.
-func splitName(name string) (base string, subs []string, err error) {
-	open := strings.IndexByte(name, '[')
-	if open <= 0 {
-		if open == 0 || strings.IndexByte(name, ']') >= 0 {
-			return "", nil, errFormSyntax
-		}
-		return name, nil, nil
-	}
-	base, rest := name[:open], name[open:]
-	for rest != "" {
-		if rest[0] != '[' {
-			return "", nil, errFormSyntax
-		}
-		end := strings.IndexByte(rest, ']')
-		if end < 0 || strings.IndexByte(rest[1:end], '[') >= 0 {
-			return "", nil, errFormSyntax
-		}
-		subs = append(subs, rest[1:end])
-		rest = rest[end+1:]
-		if len(subs) > maxFormDepth {
-			return "", nil, errFormSyntax
-		}
-	}
-	return base, subs, nil
-}
-
 // elements returns the node's elements in order: plain values, then
 // indexed ones by index, then pushed ones.
 func (n *formNode) elements() []*formNode {
-	var out []*formNode
+	out := make([]*formNode, 0, len(n.vals)+len(n.indexed)+len(n.pushed))
 	for _, v := range n.vals {
 		out = append(out, &formNode{vals: []string{v}})
 	}
-	idx := make([]int, 0, len(n.indexed))
-	for i := range n.indexed {
-		idx = append(idx, i)
-	}
-	sort.Ints(idx)
-	for _, i := range idx {
-		out = append(out, n.indexed[i])
+	idx := slices.Clone(n.indexed)
+	slices.SortFunc(idx, func(a, b indexedNode) int { return a.i - b.i })
+	for _, e := range idx {
+		out = append(out, e.node)
 	}
 	return append(out, n.pushed...)
 }
@@ -140,21 +132,21 @@ type formTree map[string]*formNode
 
 // add files one name=value pair.
 func (t formTree) add(name, v string) error {
-	base, subs, err := splitName(name)
-	if err != nil {
-		return err
+	open := strings.IndexByte(name, '[')
+	base, rest := name, ""
+	if open >= 0 {
+		base, rest = name[:open], name[open:]
+	}
+	if base == "" || strings.IndexByte(base, ']') >= 0 {
+		return errFormSyntax
 	}
 	n := t[base]
 	if n == nil {
 		n = &formNode{}
 		t[base] = n
 	}
-	n.add(subs, v)
-	return nil
+	return n.addAt(rest, v)
 }
-
-// object is the tree as a node whose members are the names.
-func (t formTree) object() *formNode { return &formNode{members: t} }
 
 // shaper turns a formNode into the JSON value a schema expects at its
 // position, resolving $refs among the bundle's definitions.
@@ -193,15 +185,15 @@ func (sh *shaper) shape(n *formNode, s any, at string, enc *fieldEncoding) (any,
 		}
 		obj := sh.pick(m, "object")
 		out := make(map[string]any, len(n.members))
-		for k, c := range n.members {
-			v, p := sh.shape(c, sh.propertySchema(obj, k), join(at, sh.token(k)), nil)
+		for _, mn := range n.members {
+			v, p := sh.shape(mn.node, sh.propertySchema(obj, mn.name), join(at, sh.token(mn.name)), nil)
 			if p != nil {
 				return nil, p
 			}
-			out[k] = v
+			out[mn.name] = v
 		}
 		return out, nil
-	case hasItems || types["array"] && !types.scalar():
+	case hasItems || types.has("array") && !types.scalar():
 		arr := sh.pick(m, "array")
 		var items any
 		if arr != nil {
@@ -231,7 +223,7 @@ func (sh *shaper) shape(n *formNode, s any, at string, enc *fieldEncoding) (any,
 	}
 	v := n.vals[0]
 	for _, t := range []string{"integer", "number", "boolean", "null"} {
-		if types[t] {
+		if types.has(t) {
 			if c := coerceScalar(v, t); c != any(v) {
 				return c, nil
 			}
@@ -240,17 +232,30 @@ func (sh *shaper) shape(n *formNode, s any, at string, enc *fieldEncoding) (any,
 	return v, nil
 }
 
-// typeSet is the types a schema position admits.
-type typeSet map[string]bool
+// typeSet is the types a schema position admits, one bit each.
+type typeSet uint8
 
-func (t typeSet) scalar() bool {
-	return t["string"] || t["integer"] || t["number"] || t["boolean"]
-}
+const (
+	tString typeSet = 1 << iota
+	tInteger
+	tNumber
+	tBoolean
+	tNull
+	tArray
+	tObject
+)
+
+var typeBits = map[string]typeSet{"string": tString, "integer": tInteger, "number": tNumber,
+	"boolean": tBoolean, "null": tNull, "array": tArray, "object": tObject}
+
+func (t typeSet) has(name string) bool { return t&typeBits[name] != 0 }
+
+func (t typeSet) scalar() bool { return t&(tString|tInteger|tNumber|tBoolean) != 0 }
 
 // types collects the types a schema admits: its type (or types), or those
-// of its anyOf and oneOf members.
+// of its anyOf, oneOf and allOf members.
 func (sh *shaper) types(m map[string]any) typeSet {
-	out := typeSet{}
+	var out typeSet
 	var add func(m map[string]any, depth int)
 	add = func(m map[string]any, depth int) {
 		if m == nil || depth > 4 {
@@ -258,12 +263,12 @@ func (sh *shaper) types(m map[string]any) typeSet {
 		}
 		switch t := m["type"].(type) {
 		case string:
-			out[t] = true
+			out |= typeBits[t]
 			return
 		case []any:
 			for _, el := range t {
 				if s, ok := el.(string); ok {
-					out[s] = true
+					out |= typeBits[s]
 				}
 			}
 			return

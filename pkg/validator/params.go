@@ -312,6 +312,9 @@ func (p *param) check(r *requestParams) []Violation {
 	if bad != nil {
 		return []Violation{*bad}
 	}
+	if _, isString := v.(string); isString && p.schema.anyString {
+		return nil
+	}
 	return p.schema.validate(v, p.loc)
 }
 

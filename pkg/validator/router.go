@@ -102,6 +102,15 @@ func (o *operation) specificity() []int {
 // router finds the operation of a request.
 type router struct {
 	ops []*operation // most specific first
+	// byShape holds ops by method and segment count, most specific
+	// first: a Stripe-size document has hundreds of operations, and a
+	// template matches only paths of its own length.
+	byShape map[routeShape][]*operation
+}
+
+type routeShape struct {
+	method string
+	segs   int
 }
 
 func newRouter(ops []*operation) *router {
@@ -109,7 +118,12 @@ func newRouter(ops []*operation) *router {
 	slices.SortStableFunc(sorted, func(a, b *operation) int {
 		return -slices.Compare(a.specificity(), b.specificity())
 	})
-	return &router{ops: sorted}
+	r := &router{ops: sorted, byShape: map[routeShape][]*operation{}}
+	for _, o := range sorted {
+		k := routeShape{o.method, len(o.segs)}
+		r.byShape[k] = append(r.byShape[k], o)
+	}
+	return r
 }
 
 // find returns the operation for method and a normalized path, with its
@@ -128,10 +142,7 @@ func (r *router) find(method, path string) (op *operation, params map[string]str
 		if fold {
 			parts = looseParts(parts)
 		}
-		for _, o := range r.ops {
-			if o.method != method {
-				continue
-			}
+		for _, o := range r.byShape[routeShape{method, len(parts)}] {
 			params = map[string]string{}
 			if o.match(parts, params, fold) {
 				return o, params, nil
