@@ -382,8 +382,8 @@ func (c *Config) operationsFrom(d *importedDoc) ([]*operation, error) {
 
 // importWait bounds how long Validate and New wait for an OpenAPI import:
 // under Kong's 60 s socket timeout on cmd_start_instance, so Kong keeps
-// the instance rather than starting another.
-const importWait = 20 * time.Second
+// the instance rather than starting another. A variable for tests.
+var importWait = 20 * time.Second
 
 // stillImporting is an import that outlasted importWait.
 type stillImporting struct{ doc *importedDoc }

@@ -1,6 +1,7 @@
 package validator
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -430,3 +431,65 @@ func importCount() int {
 	defer docImports.Unlock()
 	return docImports.n
 }
+
+// TestOpenAPIImportInFlight: an instance whose document is still being
+// imported after importWait starts anyway; its requests wait at most
+// requestImportWait and are answered 503 with Retry-After, and once the
+// import is done they are checked, without a second import.
+func TestOpenAPIImportInFlight(t *testing.T) {
+	// Not parallel: it changes the waits.
+	defer func(a, b time.Duration) { importWait, requestImportWait = a, b }(importWait, requestImportWait)
+	importWait, requestImportWait = 10*time.Millisecond, 20*time.Millisecond
+	spec := `{"openapi":"3.0.3","info":{"title":"slow","version":"1"},"paths":{"/a":{"get":{"parameters":[{"name":"n","in":"query","schema":{"type":"integer"}}],"responses":{"200":{"description":"ok"}}}}}}`
+	// A document whose import has not finished: its entry is in the
+	// cache, not done.
+	slow := &importedDoc{done: make(chan struct{}), used: time.Now()}
+	key := docKey{sha256Sum(spec), false}
+	docCache.mu.Lock()
+	docCache.docs[key] = slow
+	docCache.mu.Unlock()
+	defer func() {
+		docCache.mu.Lock()
+		delete(docCache.docs, key)
+		docCache.mu.Unlock()
+	}()
+	before := importCount()
+	cfg, err := specConfig(t, spec, false)
+	if err != nil {
+		t.Fatalf("config refused while importing: %v", err)
+	}
+	v := mustNew(t, cfg)
+	req := &Request{Method: "GET", PathWithQuery: "/a?n=x", Headers: map[string][]string{}}
+	start := time.Now()
+	d, err := v.Check(req, bodyOf(""))
+	if err != nil || d.Status != 503 || d.Reason != CodeCompiling || d.RetryAfter < 1 {
+		t.Fatalf("while importing: %v %+v, want 503 %s with Retry-After", err, d, CodeCompiling)
+	}
+	if el := time.Since(start); el > time.Second {
+		t.Fatalf("request waited %s", el)
+	}
+	if h := d.Response().Headers; len(h["Retry-After"]) != 1 {
+		t.Fatalf("no Retry-After in %v", h)
+	}
+	// The import finishes (as the goroutine importCached started would).
+	slow.ops, slow.draft, slow.err = mustImport(t, spec)
+	close(slow.done)
+	d, err = v.Check(req, bodyOf(""))
+	if err != nil || d.Status != 400 {
+		t.Fatalf("after import: %v %+v, want 400", err, d)
+	}
+	if n := importCount() - before; n != 0 {
+		t.Fatalf("%d more imports, want none", n)
+	}
+}
+
+func mustImport(t *testing.T, spec string) ([]Operation, Draft, error) {
+	t.Helper()
+	ops, d, err := importOpenAPI([]byte(spec), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ops, d, nil
+}
+
+func sha256Sum(s string) [32]byte { return sha256.Sum256([]byte(s)) }

@@ -122,7 +122,7 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 	routes, err := v.router(requestImportWait)
 	if errors.Is(err, ErrCompiling) {
 		d := v.finish(http.StatusServiceUnavailable, []Violation{{Location: "config", Code: CodeCompiling, Message: "the API description is still being compiled: retry"}}, nil, "")
-		d.RetryAfter = int(requestImportWait / time.Second)
+		d.RetryAfter = max(1, int(requestImportWait/time.Second))
 		return d, nil
 	}
 	if err != nil {
@@ -256,8 +256,9 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 
 // requestImportWait bounds how long a request waits for an OpenAPI
 // document still being imported: it is then answered 503 with
-// Retry-After, and the import goes on (never a second one).
-const requestImportWait = 5 * time.Second
+// Retry-After, and the import goes on (never a second one). A variable
+// for tests.
+var requestImportWait = 5 * time.Second
 
 // router returns the operations' router, waiting at most wait for an
 // import in flight (ErrCompiling when it is still running). An import
