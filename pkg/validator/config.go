@@ -191,8 +191,11 @@ type Parameter struct {
 	// coerced to its type (integer, number, boolean, array) first.
 	Schema string `json:"schema" kong:"required"`
 	// Style is how an array is written: form (query, cookie; default),
-	// simple (path, header; default), spaceDelimited or pipeDelimited.
-	Style string `json:"style" kong:"one_of=form|simple|spaceDelimited|pipeDelimited"`
+	// simple (path, header; default), spaceDelimited or pipeDelimited;
+	// or, for a query object, deepObject (filter[gte]=1). Bracketed
+	// spellings of a query parameter's name (limit[]=, limit[0]=), which
+	// qs, PHP and Rack read as the name, are checked as the name.
+	Style string `json:"style" kong:"one_of=form|simple|spaceDelimited|pipeDelimited|deepObject"`
 	// Explode, for form style, means one occurrence per array item
 	// (?id=1&id=2) rather than ?id=1,2. Default true for form.
 	Explode *bool `json:"explode"`

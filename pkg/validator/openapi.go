@@ -43,24 +43,16 @@ func importOpenAPI(spec []byte, withResponses bool) ([]Operation, Draft, error) 
 		draft = Draft4
 	}
 	b := &bundle{defs: map[string]any{}}
-	var comps map[string]any // the unconverted component schemas
-	if doc.Components != nil && len(doc.Components.Schemas) > 0 {
-		raw, err := toGeneric(doc.Components.Schemas)
-		if err != nil {
-			return nil, 0, err
-		}
-		comps = raw.(map[string]any)
+	comps, err := componentSchemas(spec, doc) // unconverted
+	if err != nil {
+		return nil, 0, err
 	}
 	for _, dir := range []string{"request", "response"} {
 		if comps == nil || dir == "response" && !withResponses {
 			continue
 		}
-		raw, err := toGeneric(doc.Components.Schemas)
-		if err != nil {
-			return nil, 0, err
-		}
 		c := newConverter(is30, dir, comps)
-		for name, s := range raw.(map[string]any) {
+		for name, s := range deepCopy(comps).(map[string]any) {
 			conv, err := c.schema(s, "components.schemas."+name)
 			if err != nil {
 				errs.Check("", err)
@@ -402,6 +394,52 @@ func fillMissingItems(doc *openapi3.T) {
 	for _, r := range schemaRoots(doc) {
 		walk(r.ref)
 	}
+}
+
+// componentSchemas returns the document's component schemas as decoded
+// JSON. A JSON document's are read from its text, which is what they say
+// (kin-openapi's encoding of them costs as much again as reading the
+// document); a YAML document's from kin-openapi's.
+func componentSchemas(spec []byte, doc *openapi3.T) (map[string]any, error) {
+	if doc.Components == nil || len(doc.Components.Schemas) == 0 {
+		return nil, nil
+	}
+	if t := bytes.TrimLeft(spec, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		var raw struct {
+			Components struct {
+				Schemas map[string]any `json:"schemas"`
+			} `json:"components"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(spec))
+		dec.UseNumber()
+		if err := dec.Decode(&raw); err == nil && len(raw.Components.Schemas) == len(doc.Components.Schemas) {
+			return raw.Components.Schemas, nil
+		}
+	}
+	raw, err := toGeneric(doc.Components.Schemas)
+	if err != nil {
+		return nil, err
+	}
+	return raw.(map[string]any), nil
+}
+
+// deepCopy copies decoded JSON, for a converter to change.
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, el := range v {
+			out[k] = deepCopy(el)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, el := range v {
+			out[i] = deepCopy(el)
+		}
+		return out
+	}
+	return v
 }
 
 // loadDocument parses spec. kin-openapi reads every document as YAML
