@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -347,30 +346,85 @@ func delimiterOf(style string) string {
 	return ","
 }
 
-// parseURLEncoded reads an application/x-www-form-urlencoded body.
+// parseURLEncoded reads an application/x-www-form-urlencoded body: '&'
+// separates fields, '=' a name from its value, '+' is a space and %XX a
+// byte (an invalid escape is an error). Every name and value is decoded
+// into one buffer, so a field costs no allocation of its own.
 func parseURLEncoded(b []byte) (formTree, error) {
-	t := formTree{}
-	n := 0
-	for raw := string(b); raw != ""; {
-		var pair string
-		pair, raw, _ = strings.Cut(raw, "&")
-		if pair == "" {
+	type span struct{ k0, k1, v0, v1 int }
+	spans := make([]span, 0, bytes.Count(b, []byte{'&'})+1)
+	buf := make([]byte, 0, len(b))
+	var ok bool
+	for raw := b; len(raw) > 0; {
+		pair := raw
+		if i := bytes.IndexByte(raw, '&'); i >= 0 {
+			pair, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		if len(pair) == 0 {
 			continue
 		}
-		if n++; n > maxFormFields {
+		if len(spans) >= maxFormFields {
 			return nil, errors.New("too many fields")
 		}
-		k, v, _ := strings.Cut(pair, "=")
-		k, err1 := url.QueryUnescape(k)
-		v, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil {
+		k, v := pair, []byte(nil)
+		if i := bytes.IndexByte(pair, '='); i >= 0 {
+			k, v = pair[:i], pair[i+1:]
+		}
+		var sp span
+		sp.k0 = len(buf)
+		if buf, ok = appendUnescaped(buf, k); !ok {
 			return nil, errors.New("invalid percent-encoding")
 		}
-		if err := t.add(k, v); err != nil {
+		sp.k1, sp.v0 = len(buf), len(buf)
+		if buf, ok = appendUnescaped(buf, v); !ok {
+			return nil, errors.New("invalid percent-encoding")
+		}
+		sp.v1 = len(buf)
+		spans = append(spans, sp)
+	}
+	text := string(buf)
+	t := make(formTree, len(spans))
+	for _, sp := range spans {
+		if err := t.add(text[sp.k0:sp.k1], text[sp.v0:sp.v1]); err != nil {
 			return nil, err
 		}
 	}
 	return t, nil
+}
+
+// appendUnescaped appends s form-decoded ('+' a space, %XX a byte).
+func appendUnescaped(dst, s []byte) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '+':
+			dst = append(dst, ' ')
+		case '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return dst, false
+			}
+			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst, true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }
 
 // parseMultipart reads a multipart/form-data body: each part's name and

@@ -143,8 +143,9 @@ func (r *router) find(method, path string) (op *operation, params map[string]str
 			parts = looseParts(parts)
 		}
 		for _, o := range r.byShape[routeShape{method, len(parts)}] {
-			params = map[string]string{}
-			if o.match(parts, params, fold) {
+			if o.match(parts, nil, fold) {
+				params = map[string]string{}
+				o.match(parts, params, fold)
 				return o, params, nil
 			}
 		}
