@@ -73,7 +73,10 @@ type Config struct {
 	// OpenAPI options.
 	Operations []Operation `json:"operations"`
 	// OpenAPISpec is an inline OpenAPI 3.0 or 3.1 document (JSON or
-	// YAML) whose operations become the checks. External $refs refused.
+	// YAML) whose operations become the checks (JSON, form-encoded and
+	// multipart bodies, deepObject parameters). External $refs refused;
+	// what cannot be checked is refused, every problem named; imported
+	// once per process by content hash (docs/openapi.md).
 	OpenAPISpec string `json:"openapi_spec"`
 	// OpenAPIFile is the path of an OpenAPI document, read once when the
 	// config loads. Exclusive with openapi_spec.
