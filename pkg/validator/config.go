@@ -383,7 +383,19 @@ func (c *Config) operationsFrom(d *importedDoc) ([]*operation, error) {
 	if d.err != nil {
 		return nil, config.Prefix(field, d.err)
 	}
-	return compileOperations(d.ops, d.draft, c, field)
+	// What compileOperations reads of c besides the document.
+	key := field + "\x00" + strings.Join(c.AllowedContentTypes, "\x00")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if r, ok := d.compiled[key]; ok {
+		return r.ops, r.err
+	}
+	ops, err := compileOperations(d.ops, d.draft, c, field)
+	if d.compiled == nil {
+		d.compiled = map[string]compiledOps{}
+	}
+	d.compiled[key] = compiledOps{ops, err}
+	return ops, err
 }
 
 // importWait bounds how long Validate and New wait for an OpenAPI import:

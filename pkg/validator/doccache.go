@@ -25,6 +25,18 @@ type importedDoc struct {
 	draft Draft
 	err   error
 	used  time.Time // guarded by docCache.mu
+
+	// compiled are the operations compiled from ops, by what else they
+	// depend on (see Config.operationsFrom): the same document under the
+	// same settings is compiled once, whatever instance asks. Compiled
+	// operations are never changed after compile, so instances share them.
+	mu       sync.Mutex
+	compiled map[string]compiledOps
+}
+
+type compiledOps struct {
+	ops []*operation
+	err error
 }
 
 // docCacheSize bounds the imported documents kept: the latest ones used.
