@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Form bodies and bracketed query parameters are decoded the way the
@@ -48,31 +49,41 @@ const maxFormFields = 1000
 
 var errFormSyntax = errors.New("malformed form name")
 
-func (n *formNode) member(k string) *formNode {
+func (t *formTree) member(n *formNode, k string) *formNode {
 	for _, m := range n.members {
 		if m.name == k {
 			return m.node
 		}
 	}
-	c := &formNode{}
+	c := t.node()
 	n.members = append(n.members, memberNode{k, c})
 	return c
 }
 
-func (n *formNode) index(i int) *formNode {
+func (t *formTree) index(n *formNode, i int) *formNode {
 	for _, e := range n.indexed {
 		if e.i == i {
 			return e.node
 		}
 	}
-	c := &formNode{}
+	c := t.node()
 	n.indexed = append(n.indexed, indexedNode{i, c})
 	return c
 }
 
+// node returns a new node from the tree's slab: a form of a few dozen
+// fields costs a few allocations, not one per name and subscript.
+func (t *formTree) node() *formNode {
+	if len(t.slab) == cap(t.slab) {
+		t.slab = make([]formNode, 0, max(16, 2*cap(t.slab)))
+	}
+	t.slab = t.slab[:len(t.slab)+1]
+	return &t.slab[len(t.slab)-1]
+}
+
 // addAt puts value v under n at the subscripts of rest ("[b][]"), which
 // must be well formed and at most maxFormDepth deep.
-func (n *formNode) addAt(rest, v string) error {
+func (t *formTree) addAt(n *formNode, rest, v string) error {
 	for depth := 0; rest != ""; depth++ {
 		if rest[0] != '[' || depth >= maxFormDepth {
 			return errFormSyntax
@@ -85,15 +96,25 @@ func (n *formNode) addAt(rest, v string) error {
 		rest = rest[end+1:]
 		switch {
 		case sub == "":
-			c := &formNode{}
+			c := t.node()
 			n.pushed = append(n.pushed, c)
 			n = c
 		case isFormIndex(sub):
 			i, _ := strconv.Atoi(sub)
-			n = n.index(i)
+			n = t.index(n, i)
 		default:
-			n = n.member(sub)
+			n = t.member(n, sub)
 		}
+	}
+	if n.vals == nil {
+		// Most names have one value: a one-element window on the
+		// tree's string slab (appending more reallocates).
+		if len(t.vals) == cap(t.vals) {
+			t.vals = make([]string, 0, max(16, 2*cap(t.vals)))
+		}
+		t.vals = append(t.vals, v)
+		n.vals = t.vals[len(t.vals)-1 : len(t.vals) : len(t.vals)]
+		return nil
 	}
 	n.vals = append(n.vals, v)
 	return nil
@@ -127,10 +148,19 @@ func (n *formNode) elements() []*formNode {
 }
 
 // formTree groups fields by base name.
-type formTree map[string]*formNode
+type formTree struct {
+	names map[string]*formNode
+	slab  []formNode // where nodes come from
+	vals  []string   // where single values come from
+}
+
+func newFormTree(fields int) *formTree {
+	return &formTree{names: make(map[string]*formNode, fields),
+		slab: make([]formNode, 0, fields+fields/2+1), vals: make([]string, 0, fields)}
+}
 
 // add files one name=value pair.
-func (t formTree) add(name, v string) error {
+func (t *formTree) add(name, v string) error {
 	open := strings.IndexByte(name, '[')
 	base, rest := name, ""
 	if open >= 0 {
@@ -139,12 +169,12 @@ func (t formTree) add(name, v string) error {
 	if base == "" || strings.IndexByte(base, ']') >= 0 {
 		return errFormSyntax
 	}
-	n := t[base]
+	n := t.names[base]
 	if n == nil {
-		n = &formNode{}
-		t[base] = n
+		n = t.node()
+		t.names[base] = n
 	}
-	return n.addAt(rest, v)
+	return t.addAt(n, rest, v)
 }
 
 // shaper turns a formNode into the JSON value a schema expects at its
@@ -169,33 +199,46 @@ type formProblem struct {
 	path string // the location: "body/shipping/name"
 	code string
 	msg  string
+	// rev are the location's tokens below the top, innermost first,
+	// gathered as shape returns: no location is built for a value that
+	// has no problem.
+	rev []string
 }
 
-// shape converts n for schema s (raw, converted JSON Schema). at is the
-// location of n, for problems.
-func (sh *shaper) shape(n *formNode, s any, at string, enc *fieldEncoding) (any, *formProblem) {
+// at returns the problem located under prefix.
+func (p *formProblem) at(prefix string) *formProblem {
+	p.path = prefix
+	for i := len(p.rev) - 1; i >= 0; i-- {
+		p.path = join(p.path, p.rev[i])
+	}
+	return p
+}
+
+// shape converts n for schema s (raw, converted JSON Schema); a problem's
+// location is relative to n (see formProblem.at).
+func (sh *shaper) shape(n *formNode, s any, enc *fieldEncoding) (any, *formProblem) {
 	m := deref(s, sh.resolve)
-	types := sh.types(m)
+	types := sh.types(m, 0)
 	hasItems := len(n.indexed) > 0 || len(n.pushed) > 0
 	switch {
 	case len(n.members) > 0:
 		if len(n.vals) > 0 || hasItems {
-			return nil, &formProblem{at, CodeMalformed, "is sent both as a value and with members"}
+			return nil, &formProblem{code: CodeMalformed, msg: "is sent both as a value and with members"}
 		}
-		obj := sh.pick(m, "object")
+		obj := sh.pick(m, tObject, 0)
 		out := make(map[string]any, len(n.members))
 		for _, mn := range n.members {
-			v, p := sh.shape(mn.node, sh.propertySchema(obj, mn.name), join(at, sh.token(mn.name)), nil)
+			v, p := sh.shape(mn.node, sh.propertySchema(obj, mn.name), nil)
 			if p != nil {
+				p.rev = append(p.rev, sh.token(mn.name))
 				return nil, p
 			}
 			out[mn.name] = v
 		}
 		return out, nil
-	case hasItems || types.has("array") && !types.scalar():
-		arr := sh.pick(m, "array")
+	case hasItems || types&tArray != 0 && !types.scalar():
 		var items any
-		if arr != nil {
+		if arr := sh.pick(m, tArray, 0); arr != nil {
 			items = arr["items"]
 		}
 		elems := n.elements()
@@ -209,21 +252,29 @@ func (sh *shaper) shape(n *formNode, s any, at string, enc *fieldEncoding) (any,
 		}
 		out := make([]any, len(elems))
 		for i, c := range elems {
-			v, p := sh.shape(c, items, join(at, strconv.Itoa(i)), nil)
+			v, p := sh.shape(c, items, nil)
 			if p != nil {
+				p.rev = append(p.rev, strconv.Itoa(i))
 				return nil, p
 			}
 			out[i] = v
 		}
 		return out, nil
 	}
-	if len(n.vals) > 1 {
-		return nil, &formProblem{at, CodeMultipleValues, "must be given once"}
+	switch len(n.vals) {
+	case 0:
+		return "", nil // not made by the decoders: every leaf has a value
+	case 1:
+	default:
+		return nil, &formProblem{code: CodeMultipleValues, msg: "must be given once"}
 	}
 	v := n.vals[0]
-	for _, t := range []string{"integer", "number", "boolean", "null"} {
-		if types.has(t) {
-			if c := coerceScalar(v, t); c != any(v) {
+	for _, t := range [...]struct {
+		bit  typeSet
+		name string
+	}{{tInteger, "integer"}, {tNumber, "number"}, {tBoolean, "boolean"}, {tNull, "null"}} {
+		if types&t.bit != 0 {
+			if c := coerceScalar(v, t.name); c != any(v) {
 				return c, nil
 			}
 		}
@@ -244,79 +295,80 @@ const (
 	tObject
 )
 
-var typeBits = map[string]typeSet{"string": tString, "integer": tInteger, "number": tNumber,
-	"boolean": tBoolean, "null": tNull, "array": tArray, "object": tObject}
-
-func (t typeSet) has(name string) bool { return t&typeBits[name] != 0 }
+func typeBit(name string) typeSet {
+	switch name {
+	case "string":
+		return tString
+	case "integer":
+		return tInteger
+	case "number":
+		return tNumber
+	case "boolean":
+		return tBoolean
+	case "null":
+		return tNull
+	case "array":
+		return tArray
+	case "object":
+		return tObject
+	}
+	return 0
+}
 
 func (t typeSet) scalar() bool { return t&(tString|tInteger|tNumber|tBoolean) != 0 }
 
+// maxShapeDepth bounds the anyOf/oneOf/allOf nesting read for types.
+const maxShapeDepth = 4
+
 // types collects the types a schema admits: its type (or types), or those
 // of its anyOf, oneOf and allOf members.
-func (sh *shaper) types(m map[string]any) typeSet {
+func (sh *shaper) types(m map[string]any, depth int) typeSet {
+	if m == nil || depth > maxShapeDepth {
+		return 0
+	}
+	switch t := m["type"].(type) {
+	case string:
+		return typeBit(t)
+	case []any:
+		var out typeSet
+		for _, el := range t {
+			if s, ok := el.(string); ok {
+				out |= typeBit(s)
+			}
+		}
+		return out
+	}
 	var out typeSet
-	var add func(m map[string]any, depth int)
-	add = func(m map[string]any, depth int) {
-		if m == nil || depth > 4 {
-			return
-		}
-		switch t := m["type"].(type) {
-		case string:
-			out |= typeBits[t]
-			return
-		case []any:
-			for _, el := range t {
-				if s, ok := el.(string); ok {
-					out |= typeBits[s]
-				}
-			}
-			return
-		}
-		for _, k := range []string{"anyOf", "oneOf", "allOf"} {
-			l, _ := m[k].([]any)
-			for _, el := range l {
-				add(deref(el, sh.resolve), depth+1)
-			}
+	for _, k := range [...]string{"anyOf", "oneOf", "allOf"} {
+		l, _ := m[k].([]any)
+		for _, el := range l {
+			out |= sh.types(deref(el, sh.resolve), depth+1)
 		}
 	}
-	add(m, 0)
 	return out
 }
 
 // pick returns the schema (m, or an anyOf/oneOf/allOf member) whose type
-// is typ, or nil.
-func (sh *shaper) pick(m map[string]any, typ string) map[string]any {
-	var find func(m map[string]any, depth int) map[string]any
-	find = func(m map[string]any, depth int) map[string]any {
-		if m == nil || depth > 4 {
-			return nil
-		}
-		switch t := m["type"].(type) {
-		case string:
-			if t == typ {
-				return m
-			}
-		case []any:
-			for _, el := range t {
-				if el == typ {
-					return m
-				}
-			}
-		}
-		if _, ok := m["properties"]; ok && typ == "object" {
-			return m
-		}
-		for _, k := range []string{"anyOf", "oneOf", "allOf"} {
-			l, _ := m[k].([]any)
-			for _, el := range l {
-				if f := find(deref(el, sh.resolve), depth+1); f != nil {
-					return f
-				}
-			}
-		}
+// is typ, or nil. A schema with properties and no type is an object's.
+func (sh *shaper) pick(m map[string]any, typ typeSet, depth int) map[string]any {
+	if m == nil || depth > maxShapeDepth {
 		return nil
 	}
-	return find(m, 0)
+	if sh.types(m, maxShapeDepth)&typ != 0 {
+		return m
+	}
+	if _, ok := m["properties"]; ok && typ == tObject {
+		return m
+	}
+	for _, k := range [...]string{"anyOf", "oneOf", "allOf"} {
+		l, _ := m[k].([]any)
+		for _, el := range l {
+			if f := sh.pick(deref(el, sh.resolve), typ, depth+1); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
 }
 
 // propertySchema is the schema of member k of an object schema: its
@@ -350,7 +402,7 @@ func delimiterOf(style string) string {
 // separates fields, '=' a name from its value, '+' is a space and %XX a
 // byte (an invalid escape is an error). Every name and value is decoded
 // into one buffer, so a field costs no allocation of its own.
-func parseURLEncoded(b []byte) (formTree, error) {
+func parseURLEncoded(b []byte) (*formTree, error) {
 	type span struct{ k0, k1, v0, v1 int }
 	spans := make([]span, 0, bytes.Count(b, []byte{'&'})+1)
 	buf := make([]byte, 0, len(b))
@@ -384,8 +436,9 @@ func parseURLEncoded(b []byte) (formTree, error) {
 		sp.v1 = len(buf)
 		spans = append(spans, sp)
 	}
-	text := string(buf)
-	t := make(formTree, len(spans))
+	// buf is not written again: the names and values are views of it.
+	text := unsafe.String(unsafe.SliceData(buf), len(buf))
+	t := newFormTree(len(spans))
 	for _, sp := range spans {
 		if err := t.add(text[sp.k0:sp.k1], text[sp.v0:sp.v1]); err != nil {
 			return nil, err
@@ -429,13 +482,13 @@ func unhex(c byte) byte {
 
 // parseMultipart reads a multipart/form-data body: each part's name and
 // content (a file's content is its value: OpenAPI's format binary).
-func parseMultipart(b []byte, contentType string) (formTree, error) {
+func parseMultipart(b []byte, contentType string) (*formTree, error) {
 	_, params, err := mime.ParseMediaType(contentType)
 	if err != nil || params["boundary"] == "" {
 		return nil, errors.New("no boundary")
 	}
 	r := multipart.NewReader(bytes.NewReader(b), params["boundary"])
-	t := formTree{}
+	t := newFormTree(8)
 	for n := 0; ; n++ {
 		p, err := r.NextPart()
 		if err == io.EOF {
@@ -464,7 +517,7 @@ func parseMultipart(b []byte, contentType string) (formTree, error) {
 // formBody decodes a form body of media type mt (the Content-Type as
 // sent: the multipart boundary is case-sensitive) and shapes it for ts.
 func (sh *shaper) formBody(b []byte, mt mediaType, contentType string, schema any) (any, []Violation) {
-	var t formTree
+	var t *formTree
 	var err error
 	if mt.typ == "multipart" {
 		t, err = parseMultipart(b, contentType)
@@ -475,16 +528,17 @@ func (sh *shaper) formBody(b []byte, mt mediaType, contentType string, schema an
 		return nil, []Violation{{Location: "body", Code: CodeMalformed, Message: "is not a valid form: " + err.Error()}}
 	}
 	m := deref(schema, sh.resolve)
-	obj := sh.pick(m, "object")
-	out := make(map[string]any, len(t))
+	obj := sh.pick(m, tObject, 0)
+	out := make(map[string]any, len(t.names))
 	var vs []Violation
-	for k, n := range t {
+	for k, n := range t.names {
 		var enc *fieldEncoding
 		if e, ok := sh.enc[k]; ok {
 			enc = &e
 		}
-		v, p := sh.shape(n, sh.propertySchema(obj, k), join("body", sh.token(k)), enc)
+		v, p := sh.shape(n, sh.propertySchema(obj, k), enc)
 		if p != nil {
+			p.at(join("body", sh.token(k)))
 			vs = append(vs, Violation{Location: p.path, Code: p.code, Message: p.msg})
 			continue
 		}

@@ -228,17 +228,17 @@ type requestParams struct {
 	headers map[string][]string
 	path    map[string]string // raw, percent-encoded
 	cookies map[string][]string
-	tree    formTree // the query by base name, built when first needed
+	tree    *formTree // the query by base name, built when first needed
 }
 
 // queryTree groups the query's names by base name: "a", "a[]", "a[0]"
 // and "a[k]" are all a. Names whose brackets are malformed are left out
 // (and so are unchecked, as names no parameter declares).
-func (r *requestParams) queryTree() formTree {
+func (r *requestParams) queryTree() *formTree {
 	if r.tree != nil {
 		return r.tree
 	}
-	r.tree = formTree{}
+	r.tree = newFormTree(len(r.query))
 	for k, vs := range r.query {
 		for _, v := range vs {
 			_ = r.tree.add(k, v)
@@ -259,7 +259,7 @@ func (p *param) queryNode(r *requestParams) *formNode {
 		}
 		return nil
 	}
-	return r.queryTree()[p.name]
+	return r.queryTree().names[p.name]
 }
 
 // check validates every parameter of op.
@@ -273,8 +273,9 @@ func (p *param) check(r *requestParams) []Violation {
 		}
 		if p.style == "deepObject" || len(n.members) > 0 {
 			// An object (or what the schema must refuse as one).
-			v, bad := p.schema.shaper(nil).shape(n, p.schema.raw, p.loc, nil)
+			v, bad := p.schema.shaper(nil).shape(n, p.schema.raw, nil)
 			if bad != nil {
+				bad.at(p.loc)
 				return []Violation{{Location: bad.path, Code: bad.code, Message: bad.msg}}
 			}
 			return p.schema.validate(v, p.loc)
