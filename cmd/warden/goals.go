@@ -69,7 +69,7 @@ func yesNo(ok bool) string {
 
 // formatValue writes times in the largest readable unit.
 func formatValue(v float64, unit string) string {
-	if unit == "ns/op" || strings.HasSuffix(unit, "ns/event") {
+	if unit == "ns/op" || strings.HasSuffix(unit, "ns/event") || strings.HasSuffix(unit, "-ns/op") {
 		switch {
 		case v >= 1e6:
 			return fmt.Sprintf("%.2f ms", v/1e6)
