@@ -1,10 +1,12 @@
 package validator
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/warden-gw/warden/pkg/config"
 )
@@ -71,7 +73,10 @@ type Config struct {
 	// OpenAPI options.
 	Operations []Operation `json:"operations"`
 	// OpenAPISpec is an inline OpenAPI 3.0 or 3.1 document (JSON or
-	// YAML) whose operations become the checks. External $refs refused.
+	// YAML) whose operations become the checks (JSON, form-encoded and
+	// multipart bodies, deepObject parameters). External $refs refused;
+	// what cannot be checked is refused, every problem named; imported
+	// once per process by content hash (docs/openapi.md).
 	OpenAPISpec string `json:"openapi_spec"`
 	// OpenAPIFile is the path of an OpenAPI document, read once when the
 	// config loads. Exclusive with openapi_spec.
@@ -148,9 +153,12 @@ type Operation struct {
 	// response_validation is enabled.
 	Responses []Response `json:"responses"`
 
-	// bodySchemas are schemas by media range, from an OpenAPI document
-	// whose request body has several; they beat BodySchema.
-	bodySchemas map[string]string
+	// bodySchemas are compiled schemas by media range, from an OpenAPI
+	// document; they beat BodySchema.
+	bodySchemas map[string]bodySchema
+	// at names an imported operation in its document ("paths./a.get"),
+	// for errors.
+	at string
 }
 
 // Response is one documented response of an operation. The most specific
@@ -168,9 +176,9 @@ type Response struct {
 	// BodySchema is the JSON Schema (as JSON text) of a JSON body.
 	BodySchema string `json:"body_schema"`
 
-	// bodySchemas are schemas by media range, from an OpenAPI document;
-	// they beat BodySchema.
-	bodySchemas map[string]string
+	// bodySchemas are compiled schemas by media range, from an OpenAPI
+	// document; they beat BodySchema.
+	bodySchemas map[string]bodySchema
 }
 
 // Parameter is one request parameter.
@@ -186,11 +194,17 @@ type Parameter struct {
 	// coerced to its type (integer, number, boolean, array) first.
 	Schema string `json:"schema" kong:"required"`
 	// Style is how an array is written: form (query, cookie; default),
-	// simple (path, header; default), spaceDelimited or pipeDelimited.
-	Style string `json:"style" kong:"one_of=form|simple|spaceDelimited|pipeDelimited"`
+	// simple (path, header; default), spaceDelimited or pipeDelimited;
+	// or, for a query object, deepObject (filter[gte]=1). Bracketed
+	// spellings of a query parameter's name (limit[]=, limit[0]=), which
+	// qs, PHP and Rack read as the name, are checked as the name.
+	Style string `json:"style" kong:"one_of=form|simple|spaceDelimited|pipeDelimited|deepObject"`
 	// Explode, for form style, means one occurrence per array item
 	// (?id=1&id=2) rather than ?id=1,2. Default true for form.
 	Explode *bool `json:"explode"`
+
+	// compiled is the schema an OpenAPI document's import compiled.
+	compiled *Schema
 }
 
 // InjectionGuard configures the pattern check.
@@ -315,7 +329,8 @@ func (c *Config) Validate() error {
 	// Compiling is the only complete check of schemas and templates;
 	// New compiles again, which costs a config load, not a request.
 	ops, err := c.operations()
-	if err != nil {
+	var still *stillImporting
+	if err != nil && !errors.As(err, &still) {
 		errs.Check("", err)
 	}
 	if c.ResponseValidation.Enabled && err == nil && !slices.ContainsFunc(ops, func(o *operation) bool { return len(o.responses) > 0 }) {
@@ -336,23 +351,61 @@ func (c *Config) limits() Limits {
 }
 
 // operations compiles the configured operations, from the OpenAPI
-// document when there is one.
+// document when there is one. A document is imported once per process
+// (importCached); when its import is still running after importWait,
+// the error is a *stillImporting: Validate lets the config through and
+// New returns a Validator that waits for it.
 func (c *Config) operations() ([]*operation, error) {
 	spec := []byte(c.OpenAPISpec)
-	field := "openapi_spec"
 	if c.OpenAPIFile != "" {
 		b, err := os.ReadFile(c.OpenAPIFile)
 		if err != nil {
 			return nil, config.Errorf("openapi_file", "cannot read: %v", err)
 		}
-		spec, field = b, "openapi_file"
+		spec = b
 	}
 	if len(spec) > 0 {
-		ops, draft, err := importOpenAPI(spec, c.ResponseValidation.Enabled)
-		if err != nil {
-			return nil, config.Prefix(field, err)
+		d := importCached(spec, c.ResponseValidation.Enabled)
+		if !d.wait(importWait) {
+			return nil, &stillImporting{d}
 		}
-		return compileOperations(ops, draft, c, field)
+		return c.operationsFrom(d)
 	}
 	return compileOperations(c.Operations, Draft(c.Draft), c, "operations")
+}
+
+// operationsFrom compiles the operations of a finished import.
+func (c *Config) operationsFrom(d *importedDoc) ([]*operation, error) {
+	field := "openapi_spec"
+	if c.OpenAPIFile != "" {
+		field = "openapi_file"
+	}
+	if d.err != nil {
+		return nil, config.Prefix(field, d.err)
+	}
+	// What compileOperations reads of c besides the document.
+	key := field + "\x00" + strings.Join(c.AllowedContentTypes, "\x00")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if r, ok := d.compiled[key]; ok {
+		return r.ops, r.err
+	}
+	ops, err := compileOperations(d.ops, d.draft, c, field)
+	if d.compiled == nil {
+		d.compiled = map[string]compiledOps{}
+	}
+	d.compiled[key] = compiledOps{ops, err}
+	return ops, err
+}
+
+// importWait bounds how long Validate and New wait for an OpenAPI import:
+// under Kong's 60 s socket timeout on cmd_start_instance, so Kong keeps
+// the instance rather than starting another. A variable for tests.
+var importWait = 20 * time.Second
+
+// stillImporting is an import that outlasted importWait.
+type stillImporting struct{ doc *importedDoc }
+
+func (e *stillImporting) Error() string {
+	return "the OpenAPI document is still being imported"
 }

@@ -13,7 +13,10 @@
 // decodes the body; the parameters (query decoded as nginx decodes it, with
 // malformed escapes refused; header, path, cookie), coerced
 // from strings OpenAPI-style and checked against their JSON Schemas; the
-// body against its JSON Schema; and, when enabled, an injection guard.
+// body against its JSON Schema (a JSON body, or a form-encoded or
+// multipart one decoded by its OpenAPI encoding); and, when enabled, an
+// injection guard. An OpenAPI document is compiled once per process, its
+// component schemas shared by every operation (docs/openapi.md).
 //
 // Schemas are compiled once per configuration with gojsonschema. Nothing a
 // schema says can make a request, or a config load, touch the network or

@@ -50,3 +50,13 @@ func (e *ThreatError) Error() string {
 	}
 	return fmt.Sprintf("%s at byte %d", e.Code, e.Offset)
 }
+
+// Import errors.
+var (
+	// errImportPanic is an OpenAPI import that panicked (a bug); the
+	// instance fails closed.
+	errImportPanic = errors.New("importing the OpenAPI document panicked")
+	// ErrCompiling is what Check returns while the OpenAPI document is
+	// still being imported and the request's wait ran out.
+	ErrCompiling = errors.New("the OpenAPI document is still being compiled")
+)

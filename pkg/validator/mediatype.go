@@ -123,15 +123,35 @@ func (r mediaRange) mayBeJSON() bool {
 	return r.sub == "*" || r.sub == "json" || r.suffix == "+json" || strings.HasSuffix(r.sub, "+json")
 }
 
+// isForm reports whether the range is a form body Warden decodes:
+// application/x-www-form-urlencoded or multipart/form-data.
+func (r mediaRange) isForm() bool {
+	return r.typ == "application" && r.sub == "x-www-form-urlencoded" || r.typ == "multipart" && r.sub == "form-data"
+}
+
+// isJSONType reports whether the range names JSON exactly:
+// application/json or a +json type.
+func (r mediaRange) isJSONType() bool {
+	return r.typ == "application" && (r.sub == "json" || r.suffix == "+json" || strings.HasSuffix(r.sub, "+json"))
+}
+
+// bodySchema is an imported body schema: the compiled schema and, for a
+// form body, its fields' encodings by name.
+type bodySchema struct {
+	schema *Schema
+	form   map[string]fieldEncoding // nil: a JSON body
+}
+
 // typedSchema is a body schema for the bodies of one media range.
 type typedSchema struct {
 	rng    mediaRange
 	schema *Schema
+	form   map[string]fieldEncoding // non-nil for a form range
 }
 
-// compileTypedSchemas compiles schemas keyed by media range, most
+// compileTypedSchemas orders imported schemas keyed by media range, most
 // specific first. Errors name the range under at.
-func compileTypedSchemas(schemas map[string]string, d Draft, at string) ([]typedSchema, error) {
+func compileTypedSchemas(schemas map[string]bodySchema, at string) ([]typedSchema, error) {
 	var errs config.Errors
 	var out []typedSchema
 	for _, key := range sortedKeys(schemas) {
@@ -140,12 +160,7 @@ func compileTypedSchemas(schemas map[string]string, d Draft, at string) ([]typed
 			errs.Add(at+"."+key, "%v", err)
 			continue
 		}
-		sch, err := CompileSchema([]byte(schemas[key]), d)
-		if err != nil {
-			errs.Add(at+"."+key, "%v", err)
-			continue
-		}
-		out = append(out, typedSchema{rng: rng, schema: sch})
+		out = append(out, typedSchema{rng: rng, schema: schemas[key].schema, form: schemas[key].form})
 	}
 	slices.SortStableFunc(out, func(a, b typedSchema) int { return b.rng.specificity() - a.rng.specificity() })
 	return out, errs.Err()
@@ -154,10 +169,34 @@ func compileTypedSchemas(schemas map[string]string, d Draft, at string) ([]typed
 // schemaFor picks the schema of the most specific range matching mt, else
 // fallback.
 func schemaFor(typed []typedSchema, fallback *Schema, mt mediaType) *Schema {
-	for _, ts := range typed {
-		if ts.rng.matches(mt) {
-			return ts.schema
-		}
+	if ts := typedFor(typed, mt); ts != nil {
+		return ts.schema
 	}
 	return fallback
+}
+
+// typedFor returns the most specific typed schema matching mt, or nil.
+func typedFor(typed []typedSchema, mt mediaType) *typedSchema {
+	for i := range typed {
+		if typed[i].rng.matches(mt) {
+			return &typed[i]
+		}
+	}
+	return nil
+}
+
+// fieldEncoding is how one field of a form body is written (OpenAPI
+// Encoding Object): style form (default), spaceDelimited, pipeDelimited
+// or deepObject, and explode (default true for form).
+type fieldEncoding struct {
+	style   string
+	explode *bool
+}
+
+func validFormStyle(s string) bool {
+	switch s {
+	case "", "form", "spaceDelimited", "pipeDelimited", "deepObject":
+		return true
+	}
+	return false
 }

@@ -32,7 +32,18 @@ var (
 type converter struct {
 	is30  bool
 	skip  string         // "readOnly" or "writeOnly"
+	dir   string         // "request" or "response": the definitions prefix
 	comps map[string]any // the unconverted component schemas
+}
+
+// newConverter returns the converter for one direction, "request" or
+// "response".
+func newConverter(is30 bool, dir string, comps map[string]any) *converter {
+	skip := "readOnly"
+	if dir == "response" {
+		skip = "writeOnly"
+	}
+	return &converter{is30: is30, skip: skip, dir: dir, comps: comps}
 }
 
 // schema converts one schema (an object or a boolean).
@@ -51,19 +62,22 @@ func (c *converter) schema(v any, at string) (any, error) {
 		if !ok {
 			return nil, config.Errorf(at, "$ref %s: only #/components/schemas references are supported", ref)
 		}
-		m["$ref"] = "#/definitions/" + rest
+		m["$ref"] = "#/definitions/" + c.dir + "." + rest
 	}
 	for _, k := range unsupported31 {
 		if _, ok := m[k]; ok {
 			return nil, config.Errorf(at, "keyword %s is not supported by the JSON Schema drafts gojsonschema implements", k)
 		}
 	}
-	if c.is30 && m["nullable"] == true {
-		if t, ok := m["type"].(string); ok {
-			m["type"] = []any{t, "null"}
-		}
+	nullable := c.is30 && m["nullable"] == true
+	if nullable {
 		if e, ok := m["enum"].([]any); ok && !slices.Contains(e, nil) {
 			m["enum"] = append(e, nil)
+		}
+	}
+	if d, ok := m["discriminator"].(map[string]any); ok {
+		if err := c.discriminate(m, d, at); err != nil {
+			return nil, err
 		}
 	}
 	for _, k := range []string{"nullable", "discriminator", "xml", "externalDocs", "example", "deprecated"} {
@@ -129,7 +143,88 @@ func (c *converter) schema(v any, at string) (any, error) {
 			}
 		}
 	}
+	if nullable {
+		return c.nullable(m), nil
+	}
 	return m, nil
+}
+
+// nullable makes a converted 3.0 schema marked nullable admit null, in
+// every position kin-openapi accepts the flag: a single type becomes a
+// type list with null (the precise form, which keeps parameter coercion
+// and error locations as they were); a schema whose other keywords would
+// still refuse null (anyOf, oneOf, allOf, not, or no type at all, as
+// Stripe writes every expandable field) becomes anyOf null or the schema.
+// A nullable $ref is left alone: OpenAPI 3.0 ignores a $ref's siblings.
+func (c *converter) nullable(m map[string]any) any {
+	if _, ok := m["$ref"]; ok {
+		return m
+	}
+	composite := false
+	for _, k := range []string{"anyOf", "oneOf", "allOf", "not"} {
+		if _, ok := m[k]; ok {
+			composite = true
+		}
+	}
+	if t, ok := m["type"].(string); ok && !composite {
+		m["type"] = []any{t, "null"}
+		return m
+	}
+	if _, ok := m["type"]; !ok && !composite {
+		return m // no type and nothing else refusing null
+	}
+	return map[string]any{"anyOf": []any{map[string]any{"type": "null"}, m}}
+}
+
+// discriminate makes the oneOf (or anyOf) members of a schema with a
+// discriminator exclusive by the discriminator's value, as OpenAPI reads
+// them: member i admits only the values mapping to it (its component name
+// when the mapping has none). Draft 4 has no if/then, so each member
+// becomes allOf [the property's enum, the member]. Members that are not
+// component references are refused: they have no name to match.
+func (c *converter) discriminate(m, d map[string]any, at string) error {
+	prop, _ := d["propertyName"].(string)
+	if prop == "" {
+		return config.Errorf(at, "discriminator without propertyName")
+	}
+	key := "oneOf"
+	members, ok := m[key].([]any)
+	if !ok {
+		key = "anyOf"
+		if members, ok = m[key].([]any); !ok {
+			// A discriminator on a base schema that others allOf:
+			// the property itself is checked by the schemas.
+			return nil
+		}
+	}
+	values := map[string][]any{}
+	if mapping, ok := d["mapping"].(map[string]any); ok {
+		for _, v := range sortedKeys(mapping) {
+			if ref, ok := mapping[v].(string); ok {
+				if !strings.HasPrefix(ref, "#/") {
+					ref = "#/components/schemas/" + ref
+				}
+				values[ref] = append(values[ref], v)
+			}
+		}
+	}
+	for i, el := range members {
+		mm, _ := el.(map[string]any)
+		ref, _ := mm["$ref"].(string)
+		name, ok := strings.CutPrefix(ref, "#/components/schemas/")
+		if !ok {
+			return config.Errorf(at, "discriminator %s: %s member %d is not a #/components/schemas reference", prop, key, i)
+		}
+		vals := values[ref]
+		if len(vals) == 0 {
+			vals = []any{name}
+		}
+		members[i] = map[string]any{"allOf": []any{
+			map[string]any{"required": []any{prop}, "properties": map[string]any{prop: map[string]any{"enum": vals}}},
+			mm,
+		}}
+	}
+	return nil
 }
 
 // schemaMap converts the schemas of a name→schema map.

@@ -39,7 +39,7 @@ func compileParam(p Parameter, d Draft) (*param, error) {
 		errs.Add("in", "must be query, header, path or cookie")
 	}
 	allowed := map[string][]string{
-		"query":  {"form", "spaceDelimited", "pipeDelimited"},
+		"query":  {"form", "spaceDelimited", "pipeDelimited", "deepObject"},
 		"cookie": {"form"},
 		"header": {"simple"},
 		"path":   {"simple"},
@@ -56,9 +56,11 @@ func compileParam(p Parameter, d Draft) (*param, error) {
 		cp.explode = *p.Explode
 	}
 	cp.loc = p.In + "/" + escapePointer(p.Name)
-	var err error
-	if cp.schema, err = CompileSchema([]byte(p.Schema), d); err != nil {
-		errs.Add("schema", "%v", err)
+	if cp.schema = p.compiled; cp.schema == nil {
+		var err error
+		if cp.schema, err = CompileSchema([]byte(p.Schema), d); err != nil {
+			errs.Add("schema", "%v", err)
+		}
 	}
 	return cp, errs.Err()
 }
@@ -216,6 +218,38 @@ type requestParams struct {
 	headers map[string][]string
 	path    map[string]string // raw, percent-encoded
 	cookies map[string][]string
+	tree    *formTree // the query by base name, built when first needed
+}
+
+// queryTree groups the query's names by base name: "a", "a[]", "a[0]"
+// and "a[k]" are all a. Names whose brackets are malformed are left out
+// (and so are unchecked, as names no parameter declares).
+func (r *requestParams) queryTree() *formTree {
+	if r.tree != nil {
+		return r.tree
+	}
+	r.tree = newFormTree(len(r.query))
+	for k, vs := range r.query {
+		for _, v := range vs {
+			_ = r.tree.add(k, v)
+		}
+	}
+	return r.tree
+}
+
+// queryNode returns what the query holds for a query parameter: nil
+// when absent. A declared name with brackets ("ids[]") is matched as
+// spelled; any other name also gathers its bracketed spellings, which
+// qs (Express), PHP and Rack read as the same parameter: "limit[]=1000"
+// and "limit[0]=1000" are limit, checked like "limit=1000".
+func (p *param) queryNode(r *requestParams) *formNode {
+	if strings.ContainsAny(p.name, "[]") {
+		if vs := r.query[p.name]; len(vs) > 0 {
+			return &formNode{vals: vs}
+		}
+		return nil
+	}
+	return r.queryTree().names[p.name]
 }
 
 // check validates every parameter of op.
@@ -223,7 +257,25 @@ func (p *param) check(r *requestParams) []Violation {
 	var raw []string
 	switch p.in {
 	case "query":
-		raw = r.query[p.name]
+		n := p.queryNode(r)
+		if n == nil {
+			break
+		}
+		if p.style == "deepObject" || len(n.members) > 0 {
+			// An object (or what the schema must refuse as one).
+			v, bad := p.schema.shaper(nil).shape(n, p.schema.raw, nil)
+			if bad != nil {
+				bad.at(p.loc)
+				return []Violation{{Location: bad.path, Code: bad.code, Message: bad.msg}}
+			}
+			return p.schema.validate(v, p.loc)
+		}
+		for _, el := range n.elements() {
+			if len(el.members) > 0 || len(el.indexed) > 0 || len(el.pushed) > 0 || len(el.vals) != 1 {
+				return []Violation{{Location: p.loc, Code: CodeMalformed, Message: "is nested deeper than the parameter's style allows"}}
+			}
+			raw = append(raw, el.vals[0])
+		}
 	case "header":
 		raw = r.headers[p.name]
 	case "cookie":
@@ -250,6 +302,9 @@ func (p *param) check(r *requestParams) []Violation {
 	v, bad := p.coerce(raw)
 	if bad != nil {
 		return []Violation{*bad}
+	}
+	if _, isString := v.(string); isString && p.schema.anyString {
+		return nil
 	}
 	return p.schema.validate(v, p.loc)
 }

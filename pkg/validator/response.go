@@ -78,7 +78,7 @@ func compileResponses(rs []Response, d Draft, at string) (map[string]*responseSp
 			spec.body = s
 		}
 		var err error
-		if spec.bodies, err = compileTypedSchemas(r.bodySchemas, d, rat+".content"); err != nil {
+		if spec.bodies, err = compileTypedSchemas(r.bodySchemas, rat+".content"); err != nil {
 			errs.Check("", err)
 		}
 		out[key] = spec
@@ -123,7 +123,11 @@ func (v *Validator) Responses(method, pathWithQuery string) *ResponseRules {
 	if !ok {
 		return nil
 	}
-	op, _, _ := v.router.find(method, rel)
+	routes := v.routes.Load()
+	if routes == nil {
+		return nil // no request passed Check yet
+	}
+	op, _, _ := routes.find(method, rel)
 	return v.rules(op, method)
 }
 

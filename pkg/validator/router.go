@@ -102,6 +102,15 @@ func (o *operation) specificity() []int {
 // router finds the operation of a request.
 type router struct {
 	ops []*operation // most specific first
+	// byShape holds ops by method and segment count, most specific
+	// first: a Stripe-size document has hundreds of operations, and a
+	// template matches only paths of its own length.
+	byShape map[routeShape][]*operation
+}
+
+type routeShape struct {
+	method string
+	segs   int
 }
 
 func newRouter(ops []*operation) *router {
@@ -109,7 +118,12 @@ func newRouter(ops []*operation) *router {
 	slices.SortStableFunc(sorted, func(a, b *operation) int {
 		return -slices.Compare(a.specificity(), b.specificity())
 	})
-	return &router{ops: sorted}
+	r := &router{ops: sorted, byShape: map[routeShape][]*operation{}}
+	for _, o := range sorted {
+		k := routeShape{o.method, len(o.segs)}
+		r.byShape[k] = append(r.byShape[k], o)
+	}
+	return r
 }
 
 // find returns the operation for method and a normalized path, with its
@@ -128,12 +142,10 @@ func (r *router) find(method, path string) (op *operation, params map[string]str
 		if fold {
 			parts = looseParts(parts)
 		}
-		for _, o := range r.ops {
-			if o.method != method {
-				continue
-			}
-			params = map[string]string{}
-			if o.match(parts, params, fold) {
+		for _, o := range r.byShape[routeShape{method, len(parts)}] {
+			if o.match(parts, nil, fold) {
+				params = map[string]string{}
+				o.match(parts, params, fold)
 				return o, params, nil
 			}
 		}
@@ -168,6 +180,9 @@ func compileOperations(ops []Operation, d Draft, c *Config, root string) ([]*ope
 	seen := map[string]bool{}
 	for i, op := range ops {
 		at := fmt.Sprintf("%s[%d]", root, i)
+		if op.at != "" {
+			at = root + "." + op.at
+		}
 		o := &operation{method: strings.ToUpper(op.Method), template: op.Path, bodyRequired: op.BodyRequired}
 		var err error
 		if o.segs, err = compileTemplate(op.Path); err != nil {
@@ -195,7 +210,7 @@ func compileOperations(ops []Operation, d Draft, c *Config, root string) ([]*ope
 				errs.Add(at+".body_schema", "%v", err)
 			}
 		}
-		if o.bodies, err = compileTypedSchemas(op.bodySchemas, d, at+".content"); err != nil {
+		if o.bodies, err = compileTypedSchemas(op.bodySchemas, at+".content"); err != nil {
 			errs.Check("", err)
 		}
 		names := map[string]bool{}
@@ -206,6 +221,9 @@ func compileOperations(ops []Operation, d Draft, c *Config, root string) ([]*ope
 		}
 		for j, p := range op.Parameters {
 			pat := fmt.Sprintf("%s.parameters[%d]", at, j)
+			if op.at != "" {
+				pat = at + ".parameters." + p.Name
+			}
 			cp, err := compileParam(p, d)
 			if err != nil {
 				errs.Check(pat, err)

@@ -48,6 +48,40 @@ type Schema struct {
 	// names are the member names the schema declares anywhere: the only
 	// ones a violation's location spells out (see location).
 	names map[string]bool
+	// raw is the schema as decoded JSON, and resolve finds what its
+	// "#/definitions/X" references name: what form values and deepObject
+	// parameters are shaped by (see shaper).
+	raw     any
+	resolve func(ref string) (map[string]any, bool)
+	// defs are the definitions of an imported document's bundle, which
+	// raw's references name (nil for a schema compiled alone).
+	defs map[string]any
+	// anyString: every string is valid ({type: string} and annotations),
+	// so a string parameter value needs no validation.
+	anyString bool
+}
+
+// annotations are keywords that constrain nothing.
+var annotations = map[string]bool{"title": true, "description": true, "default": true, "examples": true,
+	"readOnly": true, "writeOnly": true, "$comment": true}
+
+// admitsAnyString reports whether every string is valid against s.
+func admitsAnyString(s any, resolve func(string) (map[string]any, bool)) bool {
+	m := deref(s, resolve)
+	if m == nil || singleType(m) != "string" {
+		return false
+	}
+	for k := range m {
+		if k != "type" && !annotations[k] && !strings.HasPrefix(k, "x-") {
+			return false
+		}
+	}
+	return true
+}
+
+// shaper returns the shaper of form values for the schema.
+func (s *Schema) shaper(enc map[string]fieldEncoding) *shaper {
+	return &shaper{resolve: s.resolve, enc: enc, names: s.names}
 }
 
 // CompileSchema compiles a JSON Schema document for draft d. The document
@@ -57,7 +91,7 @@ type Schema struct {
 // gojsonschema gets refuses every fetch besides (ErrExternalLoad), so even
 // a reference this walk missed cannot reach the network or the disk.
 func CompileSchema(doc []byte, d Draft) (*Schema, error) {
-	draft, ok := d.lib()
+	_, ok := d.lib()
 	if !ok {
 		return nil, fmt.Errorf("%w: draft %d (want 4, 6 or 7)", ErrUnknownDraft, d)
 	}
@@ -70,6 +104,13 @@ func CompileSchema(doc []byte, d Draft) (*Schema, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("schema has trailing data")
 	}
+	return compileValue(root, d)
+}
+
+// compileValue is CompileSchema for a decoded document (numbers as
+// json.Number, arrays as []any, objects as map[string]any).
+func compileValue(root any, d Draft) (*Schema, error) {
+	draft, _ := d.lib()
 	if err := walkSchema(root, "#", d); err != nil {
 		return nil, err
 	}
@@ -82,8 +123,15 @@ func CompileSchema(doc []byte, d Draft) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compiling schema: %w", err)
 	}
-	out := &Schema{s: s, names: map[string]bool{}}
+	out := &Schema{s: s, names: map[string]bool{}, raw: root}
+	defs, _ := root.(map[string]any)
+	defs, _ = defs["definitions"].(map[string]any)
+	out.resolve = func(ref string) (map[string]any, bool) {
+		m, ok := defs[refName(ref)].(map[string]any)
+		return m, ok
+	}
 	declaredNames(root, out.names)
+	out.anyString = admitsAnyString(root, out.resolve)
 	if m, ok := root.(map[string]any); ok {
 		out.typ, _ = m["type"].(string)
 		if it, ok := m["items"].(map[string]any); ok {

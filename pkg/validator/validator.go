@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/warden-gw/warden/pkg/respond"
 	"github.com/warden-gw/warden/pkg/uri"
@@ -41,6 +44,9 @@ type Decision struct {
 	Total int
 	// Allow lists the methods of a known path, for a 405.
 	Allow []string
+	// RetryAfter, in seconds, is for a 503 answered while the OpenAPI
+	// document is still being compiled.
+	RetryAfter int
 	// Operation is "METHOD /template" of the matched operation.
 	Operation string
 
@@ -60,7 +66,11 @@ type Validator struct {
 	basePath      string
 	limits        Limits
 	ctypes        []mediaRange
-	router        *router
+	routes        atomic.Pointer[router] // nil while the document is imported
+	pending       *importedDoc           // the import routes waits for
+	pendingCfg    *Config
+	pendingOnce   sync.Once
+	pendingErr    error
 	guard         *guard
 	respEnabled   bool
 	respMode      string
@@ -70,14 +80,20 @@ type Validator struct {
 // New compiles cfg (defaulted and validated).
 func New(cfg *Config) (*Validator, error) {
 	ops, err := cfg.operations()
-	if err != nil {
+	var still *stillImporting
+	if err != nil && !errors.As(err, &still) {
 		return nil, err
 	}
 	v := &Validator{
 		mode: cfg.Mode, failureStatus: cfg.FailureStatus, unknown: cfg.UnknownOperation,
 		maxErrors: cfg.MaxErrors, maxBody: int64(cfg.MaxBodyBytes),
-		basePath: strings.TrimSuffix(cfg.BasePath, "/"), limits: cfg.limits(), router: newRouter(ops),
+		basePath: strings.TrimSuffix(cfg.BasePath, "/"), limits: cfg.limits(),
 		respEnabled: cfg.ResponseValidation.Enabled, respMode: cfg.ResponseValidation.Mode, respLimits: responseLimits(cfg),
+	}
+	if still != nil {
+		v.pending, v.pendingCfg = still.doc, cfg
+	} else {
+		v.routes.Store(newRouter(ops))
 	}
 	for _, ct := range cfg.AllowedContentTypes {
 		r, err := parseMediaRange(ct)
@@ -112,13 +128,22 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 	rawPath, rawQuery, _ := strings.Cut(r.PathWithQuery, "?")
 	path := normalizePath(rawPath)
 	var d Decision
+	routes, err := v.router(requestImportWait)
+	if errors.Is(err, ErrCompiling) {
+		d := v.finish(http.StatusServiceUnavailable, []Violation{{Location: "config", Code: CodeCompiling, Message: "the API description is still being compiled: retry"}}, nil, "")
+		d.RetryAfter = max(1, int(requestImportWait/time.Second))
+		return d, nil
+	}
+	if err != nil {
+		return d, err
+	}
 
 	// Operation.
 	var op *operation
 	var pathParams map[string]string
-	if rel, ok := v.relative(path); ok && len(v.router.ops) > 0 {
+	if rel, ok := v.relative(path); ok && len(routes.ops) > 0 {
 		var allow []string
-		op, pathParams, allow = v.router.find(r.Method, rel)
+		op, pathParams, allow = routes.find(r.Method, rel)
 		if op == nil {
 			switch {
 			case v.unknown == UnknownMethodNotAllowed && len(allow) > 0:
@@ -127,7 +152,7 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 				return v.finish(http.StatusNotFound, []Violation{{Location: "path", Code: CodeUnknownOperation, Message: "matches no operation"}}, nil, ""), nil
 			}
 		}
-	} else if len(v.router.ops) > 0 && v.unknown != UnknownAllow {
+	} else if len(routes.ops) > 0 && v.unknown != UnknownAllow {
 		return v.finish(http.StatusNotFound, []Violation{{Location: "path", Code: CodeUnknownOperation, Message: "matches no operation"}}, nil, ""), nil
 	}
 	if op != nil {
@@ -214,6 +239,15 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 					vs = append(vs, sch.validate(doc, "body")...)
 				}
 			}
+		} else if ts := opForm(op, mt); ts != nil {
+			// A form body: its fields decoded as the operation's
+			// encoding says, then validated as the object they make.
+			form, bad := ts.schema.shaper(ts.form).formBody(b, mt, r.Headers["content-type"][0], ts.schema.raw)
+			if len(bad) > 0 {
+				vs = append(vs, bad...)
+			} else {
+				vs = append(vs, ts.schema.validate(form, "body")...)
+			}
 		}
 	case op != nil && op.bodyRequired:
 		vs = append(vs, Violation{Location: "body", Code: CodeBodyRequired, Message: "is required"})
@@ -227,6 +261,48 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 		return d, nil
 	}
 	return v.finish(v.failureStatus, vs, nil, d.Operation), nil
+}
+
+// requestImportWait bounds how long a request waits for an OpenAPI
+// document still being imported: it is then answered 503 with
+// Retry-After, and the import goes on (never a second one). A variable
+// for tests.
+var requestImportWait = 5 * time.Second
+
+// router returns the operations' router, waiting at most wait for an
+// import in flight (ErrCompiling when it is still running). An import
+// that failed after the instance started is the instance's config error,
+// returned to every request: the plugin fails closed.
+func (v *Validator) router(wait time.Duration) (*router, error) {
+	if r := v.routes.Load(); r != nil {
+		return r, nil
+	}
+	if !v.pending.wait(wait) {
+		return nil, ErrCompiling
+	}
+	v.pendingOnce.Do(func() {
+		ops, err := v.pendingCfg.operationsFrom(v.pending)
+		if err != nil {
+			v.pendingErr = fmt.Errorf("the OpenAPI document, compiled after the instance started, is refused: %w", err)
+			return
+		}
+		v.routes.Store(newRouter(ops))
+	})
+	if r := v.routes.Load(); r != nil {
+		return r, nil
+	}
+	return nil, v.pendingErr
+}
+
+// opForm returns the form schema for a body of type mt, or nil.
+func opForm(op *operation, mt mediaType) *typedSchema {
+	if op == nil {
+		return nil
+	}
+	if ts := typedFor(op.bodies, mt); ts != nil && ts.form != nil {
+		return ts
+	}
+	return nil
 }
 
 // relative strips the base path.
@@ -332,6 +408,9 @@ func (d Decision) Response() respond.Response {
 	var headers []string
 	if len(d.Allow) > 0 {
 		headers = []string{"Allow", strings.Join(d.Allow, ", ")}
+	}
+	if d.RetryAfter > 0 {
+		headers = append(headers, "Retry-After", strconv.Itoa(d.RetryAfter))
 	}
 	return respond.ProblemJSON(respond.Problem{Status: d.Status, Detail: detail, Errors: d.Violations}, headers...)
 }

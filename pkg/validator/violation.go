@@ -38,6 +38,8 @@ const (
 	CodeMultipleValues     = "multiple_values"
 	CodeMalformed          = "malformed"
 	CodeInjection          = "injection_suspected"
+	// CodeCompiling: the OpenAPI document is still being compiled (503).
+	CodeCompiling = "openapi_compiling"
 )
 
 // keywordCodes maps gojsonschema's error types to our codes: the JSON
