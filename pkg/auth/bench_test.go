@@ -3,8 +3,8 @@ package auth
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/sha256"
 	"crypto/elliptic"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
