@@ -499,7 +499,7 @@ services:
 	})
 
 	t.Run("jti with control bytes falls back to the hashed identifier", func(t *testing.T) {
-		for _, jti := range []string{"abc\r\nX-Injected: 1", "abc\x00def", "tab\there", "del\x7f"} {
+		for _, jti := range []string{"jtiq\r\nX-Injected: 1", "jtiq\x00def", "tab\there", "del\x7f"} {
 			resp, _ := do(t, g.URL()+"/jwt", "Authorization", "Bearer "+token(rsaKey, "k1", func(c jwt.MapClaims) { c["jti"] = jti }))
 			last, _ := up.Last()
 			if resp.StatusCode != 200 {
@@ -568,7 +568,8 @@ services:
 		}
 	})
 
-	if strings.Contains(logs.String(), "abc") {
+	// "jtiq" cannot occur in a request id or any other hex the logs hold.
+	if strings.Contains(logs.String(), "jtiq") {
 		t.Error("a token's claim reached the log")
 	}
 }
