@@ -75,8 +75,9 @@ func (r *Registry) Handler() http.Handler {
 }
 
 // Serve listens on addr and serves /metrics until the listener fails. It
-// returns once listening, with the bound address.
-func (r *Registry) Serve(addr string) (net.Addr, error) {
+// returns once listening, with the bound address; a later failure of the
+// server is reported through logf.
+func (r *Registry) Serve(addr string, logf func(format string, args ...any)) (net.Addr, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -86,7 +87,8 @@ func (r *Registry) Serve(addr string) (net.Addr, error) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			_ = err // the process keeps serving Kong without metrics
+			// The process keeps serving Kong, without metrics: say so.
+			logf("metrics on %s stopped: %v", addr, err)
 		}
 	}()
 	return ln.Addr(), nil

@@ -18,7 +18,7 @@ func TestServeExposesDecisionsAndPhases(t *testing.T) {
 	r.Decision("deny", "token_expired")
 	r.Phase("access", 300*time.Microsecond)
 	r.Panic("access")
-	addr, err := r.Serve("127.0.0.1:0")
+	addr, err := r.Serve("127.0.0.1:0", t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,7 +135,7 @@ func newProcessRuntime(name string, stderr io.Writer, metricsAddr, auditFile, au
 		}
 	}
 	if metricsAddr != "" {
-		addr, err := rt.metrics.Serve(metricsAddr)
+		addr, err := rt.metrics.Serve(metricsAddr, rt.logf)
 		if err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
@@ -214,8 +214,10 @@ func envOr(v, env string) string {
 }
 
 // Logf writes a line to stderr, prefixed with the process's plugin name,
-// for use outside request handling (compile steps). Never pass a secret.
-func Logf(format string, args ...any) { log.Printf(format, args...) }
+// for use outside request handling (compile steps). Kong logs it at info
+// (below its default log_level): what an operator must see goes through
+// the fail-closed path instead. Never pass a secret.
+func Logf(format string, args ...any) { log.Printf(pluginName+": "+format, args...) }
 
 var (
 	metricsOnce sync.Once

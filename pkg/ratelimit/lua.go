@@ -36,7 +36,6 @@ import "github.com/redis/go-redis/v9"
 // limit took three per limit. The hash lives as long as its longest
 // window needs; shorter windows' fields are judged by their window index.
 
-// luaPrelude reads the shared arguments.
 // luaCommit ends every script: the state of all limits is written in one
 // HSET when the request is counted, and the key lives as long as its
 // longest window needs it (ttl in microseconds, PEXPIRE in milliseconds).
@@ -48,6 +47,7 @@ end
 return reply
 `
 
+// luaPrelude starts every script: it reads the shared arguments.
 const luaPrelude = `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')

@@ -1,7 +1,11 @@
 // Package uri is how Kong and nginx read a request target: path
-// normalization (kong.request.get_path) and query decoding
-// (kong.request.get_query), shared by the plugins that read them as Kong
-// does and by the harness that answers for Kong.
+// normalization (kong.request.get_path and Kong's router), the escaping
+// Kong applies to the path it forwards, query decoding
+// (kong.request.get_query), and the request-line rules nginx enforces
+// (methods, the fragment delimiter); shared by the plugins that read them
+// as Kong does and by the harness that answers for Kong. Normalize and
+// Escape agree byte for byte with Kong's own kong/tools/uri.lua over
+// kong/conformance/uri (TestKongURIVerdicts).
 package uri
 
 import "strings"

@@ -52,7 +52,7 @@ func newHandler(cfg *leakguard.Config) (*handler, error) {
 		return nil, err
 	}
 	if g.RandomKey {
-		pluginkit.Logf("warden-leakguard: no fingerprint_key configured; finding fingerprints use a random key and only correlate within this instance")
+		pluginkit.Logf("no fingerprint_key configured; finding fingerprints use a random key and only correlate within this instance")
 	}
 	return &handler{g: g, findings: newFindingsCounter()}, nil
 }
