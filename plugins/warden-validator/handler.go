@@ -78,6 +78,14 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		refuse(k, d, h.v.LogOnly(), d.Response(), nil)
 		return nil
 	}
+	// Every decision is audited and counted, as the other plugins do; an
+	// allow event costs no PDK call (pluginkit takes its ids from the
+	// instance's scope).
+	allowed := audit.Event{Decision: audit.Allow, Reason: reasonValid, Details: map[string]any{"operation": d.Operation}}
+	if d.Operation == "" {
+		allowed.Reason, allowed.Details = reasonUnknownOperation, nil
+	}
+	k.Audit(allowed)
 	rules := h.v.ResponsesOf(d, method)
 	switch {
 	case rules == nil:
@@ -168,6 +176,12 @@ func refuse(k *pluginkit.Kong, d validator.Decision, logOnly bool, r respond.Res
 	}
 	k.Decide(e, r)
 }
+
+// Reason codes of allowed requests.
+const (
+	reasonValid            = "valid"
+	reasonUnknownOperation = "unknown_operation_allowed"
+)
 
 // maxResponseHeaders is the most response headers read: the largest
 // max_headers kong.response.get_headers accepts (kong/pdk/response.lua

@@ -187,6 +187,11 @@ func TestE2EResponseValidation(t *testing.T) {
 	if !logs.Await(`"decision":"shadow_deny"`) {
 		t.Error("log_only: no shadow_deny audit event")
 	}
+	// A valid request is a decision too: audited (and counted) as an
+	// allow naming its operation, at no PDK cost.
+	if !logs.Await(`"decision":"allow","reason":"valid"`) || !strings.Contains(logs.String(), `"operation":"POST /orders"`) {
+		t.Error("no allow audit event for a valid request")
+	}
 
 	// An instance without response validation in the same process reads
 	// nothing in the response phase, though Kong still sends the event.
