@@ -186,7 +186,7 @@ func BenchmarkCondition(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					ev := evaluator{m: m, req: &req, id: id}
+					ev := evaluator{m: m, req: &req, id: id, method: req.Method}
 					if ok, err := r.cond.eval(ev.activation(r, 0)); !ok || err != nil {
 						b.Fatal(ok, err)
 					}
