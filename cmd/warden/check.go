@@ -248,10 +248,10 @@ func checkPlugin(p plugin, s map[string]any, conf map[string]any, where string, 
 		path, msg := "config", e.Error()
 		var fe *config.FieldError
 		if errors.As(e, &fe) {
-			if fe.Path != "" {
-				path += "." + strings.TrimPrefix(fe.Path, ".")
-				if strings.HasPrefix(fe.Path, "[") {
-					path = "config" + fe.Path
+			if fp := config.KongPositions(fe.Path); fp != "" {
+				path += "." + strings.TrimPrefix(fp, ".")
+				if strings.HasPrefix(fp, "[") {
+					path = "config" + fp
 				}
 			}
 			msg = fe.Msg

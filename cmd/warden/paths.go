@@ -34,7 +34,7 @@ func flattenSchemaErr(prefix string, v any, out *[]string) {
 		for k, sub := range t {
 			p := prefix
 			if n, err := strconv.Atoi(k); err == nil && n > 0 {
-				p = fmt.Sprintf("%s[%d]", prefix, n-1)
+				p = fmt.Sprintf("%s[%d]", prefix, n)
 			} else if k != "@entity" {
 				p = joinPath(prefix, k)
 			}
@@ -65,7 +65,7 @@ func collectRefs(v any, path string, out map[string]string) {
 				case []any:
 					for i, e := range rv {
 						if s, ok := e.(string); ok {
-							out[fmt.Sprintf("%s[%d]", joinPath(path, k), i)] = s
+							out[fmt.Sprintf("%s[%d]", joinPath(path, k), i+1)] = s
 						}
 					}
 				case map[string]any:
@@ -84,7 +84,7 @@ func collectRefs(v any, path string, out map[string]string) {
 		}
 	case []any:
 		for i, e := range t {
-			collectRefs(e, fmt.Sprintf("%s[%d]", path, i), out)
+			collectRefs(e, fmt.Sprintf("%s[%d]", path, i+1), out)
 		}
 	}
 }
@@ -124,8 +124,8 @@ func entityPath(cfg *harness.Config, pc *harness.PluginConfig) string {
 		var name string
 		switch m[1] {
 		case "services":
-			if i == 0 && idx < len(cfg.Services) {
-				name = cfg.Services[idx].Name
+			if i == 0 && idx >= 1 && idx <= len(cfg.Services) {
+				name = cfg.Services[idx-1].Name
 			}
 		case "routes":
 			if pc.Route != nil && i == len(parts)-2 {

@@ -16,9 +16,9 @@ func TestCheckStructure(t *testing.T) {
 	r := check(readFile(t, "testdata/structure.yml"), checkOptions{})
 	assertLines(t, "errors", r.Errors, []string{
 		"upstreams: unknown field",
-		"services[0].routes[0].paths[1]: regex paths are not supported by the harness",
-		"services[0].plugins[1]: uniqueness violation: plugin id",
-		"services[0].plugins[1]: uniqueness violation: plugin \"warden-authz\" already configured",
+		"services[1].routes[1].paths[1]: regex paths are not supported by the harness",
+		"services[1].plugins[2]: uniqueness violation: plugin id",
+		"services[1].plugins[2]: uniqueness violation: plugin \"warden-authz\" already configured",
 	})
 }
 
@@ -35,7 +35,7 @@ func TestRunCheck(t *testing.T) {
 	}{
 		{name: "good", args: []string{"check", "-env", "../../kong/kong.yml"}, status: 0, stdout: "kong.yml: ok ("},
 		{name: "flags after the file", args: []string{"check", "../../kong/kong.yml", "-env"}, status: 0, stdout: "kong.yml: ok ("},
-		{name: "unresolved references are notes", args: []string{"check", "../../kong/kong.yml"}, status: 0, stderr: "note: services[orders].plugins[warden-auth].config.api_keys.keys[0].sha256: vault reference"},
+		{name: "unresolved references are notes", args: []string{"check", "../../kong/kong.yml"}, status: 0, stderr: "note: services[orders].plugins[warden-auth].config.api_keys.keys[1].sha256: vault reference"},
 		{name: "broken", args: []string{"check", "-env", "testdata/broken.yml"}, status: 1, stderr: "testdata/broken.yml: 7 error(s)"},
 		{name: "missing file", args: []string{"check", "nope.yml"}, status: 1, stderr: "nope.yml"},
 		{name: "no file", args: []string{"check"}, status: 2, stderr: "usage: warden check"},

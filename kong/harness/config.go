@@ -65,7 +65,8 @@ type PluginConfig struct {
 	Consumer               *Consumer
 	Protocols              []string
 	Tags                   []string
-	// Where names the declaration place, for messages ("services[0].plugins[1]").
+	// Where names the declaration place, for messages ("services[1].plugins[2]"),
+	// counting list positions from 1 as Kong's declarative errors do.
 	Where string
 }
 
@@ -167,16 +168,16 @@ func LoadConfig(data []byte) (*Config, error) {
 		l.errorf("_transform", "only true (the default) is supported")
 	}
 	for i, raw := range l.list("services", root["services"]) {
-		l.service(fmt.Sprintf("services[%d]", i), raw)
+		l.service(fmt.Sprintf("services[%d]", i+1), raw)
 	}
 	for i, raw := range l.list("consumers", root["consumers"]) {
-		l.consumer(fmt.Sprintf("consumers[%d]", i), raw)
+		l.consumer(fmt.Sprintf("consumers[%d]", i+1), raw)
 	}
 	for i, raw := range l.list("routes", root["routes"]) {
-		l.route(fmt.Sprintf("routes[%d]", i), raw, nil)
+		l.route(fmt.Sprintf("routes[%d]", i+1), raw, nil)
 	}
 	for i, raw := range l.list("plugins", root["plugins"]) {
-		l.pending = append(l.pending, pendingPlugin{where: fmt.Sprintf("plugins[%d]", i), raw: raw})
+		l.pending = append(l.pending, pendingPlugin{where: fmt.Sprintf("plugins[%d]", i+1), raw: raw})
 	}
 	for _, p := range l.pending {
 		l.plugin(p)
@@ -221,7 +222,7 @@ func (l *loader) list(where string, v any) []map[string]any {
 	for i, e := range arr {
 		m, ok := e.(map[string]any)
 		if !ok {
-			l.errorf(fmt.Sprintf("%s[%d]", where, i), "expected a record")
+			l.errorf(fmt.Sprintf("%s[%d]", where, i+1), "expected a record")
 			continue
 		}
 		out = append(out, m)
@@ -391,10 +392,10 @@ func (l *loader) service(where string, m map[string]any) {
 	l.services[s.ID] = s
 	l.cfg.Services = append(l.cfg.Services, s)
 	for i, raw := range l.list(join(where, "routes"), m["routes"]) {
-		l.route(fmt.Sprintf("%s.routes[%d]", where, i), raw, s)
+		l.route(fmt.Sprintf("%s.routes[%d]", where, i+1), raw, s)
 	}
 	for i, raw := range l.list(join(where, "plugins"), m["plugins"]) {
-		l.pending = append(l.pending, pendingPlugin{where: fmt.Sprintf("%s.plugins[%d]", where, i), raw: raw, service: s})
+		l.pending = append(l.pending, pendingPlugin{where: fmt.Sprintf("%s.plugins[%d]", where, i+1), raw: raw, service: s})
 	}
 }
 
@@ -467,7 +468,7 @@ func (l *loader) route(where string, m map[string]any, parent *Service) {
 	l.routes[r.ID] = r
 	l.cfg.Routes = append(l.cfg.Routes, r)
 	for i, raw := range l.list(join(where, "plugins"), m["plugins"]) {
-		l.pending = append(l.pending, pendingPlugin{where: fmt.Sprintf("%s.plugins[%d]", where, i), raw: raw, route: r})
+		l.pending = append(l.pending, pendingPlugin{where: fmt.Sprintf("%s.plugins[%d]", where, i+1), raw: raw, route: r})
 	}
 }
 
@@ -493,7 +494,7 @@ func (l *loader) consumer(where string, m map[string]any) {
 	l.consumers[c.ID] = c
 	l.cfg.Consumers = append(l.cfg.Consumers, c)
 	for i, raw := range l.list(join(where, "plugins"), m["plugins"]) {
-		l.pending = append(l.pending, pendingPlugin{where: fmt.Sprintf("%s.plugins[%d]", where, i), raw: raw, consumer: c})
+		l.pending = append(l.pending, pendingPlugin{where: fmt.Sprintf("%s.plugins[%d]", where, i+1), raw: raw, consumer: c})
 	}
 }
 

@@ -137,7 +137,7 @@ plugins:
 - name: p
   route: nope
 `))
-	for _, want := range []string{"services[0].colour: unknown field", "services[0].routes[0].snis: unknown field", "paths[1]: regex paths", "plugins[0].route: no route named \"nope\""} {
+	for _, want := range []string{"services[1].colour: unknown field", "services[1].routes[1].snis: unknown field", "paths[1]: regex paths", "plugins[1].route: no route named \"nope\""} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v lacks %q", err, want)
 		}

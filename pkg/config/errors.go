@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -86,6 +88,40 @@ func Flatten(err error) []error {
 		return out
 	}
 	return []error{err}
+}
+
+var position = regexp.MustCompile(`\[(\d+)\]`)
+
+// KongPositions writes the list positions of a path as Kong counts them,
+// from 1: Go code builds paths from slice indices (rules[0].paths[2]), and
+// Kong's own schema errors say rules[1].paths[3]. Everything an operator
+// reads uses Kong's convention.
+func KongPositions(path string) string {
+	if !strings.Contains(path, "[") {
+		return path
+	}
+	return position.ReplaceAllStringFunc(path, func(m string) string {
+		n, err := strconv.Atoi(m[1 : len(m)-1])
+		if err != nil {
+			return m
+		}
+		return "[" + strconv.Itoa(n+1) + "]"
+	})
+}
+
+// KongSummary is Summary with every field path's positions counted from 1
+// (KongPositions), for operators.
+func KongSummary(err error) string {
+	var parts []string
+	for _, e := range Flatten(err) {
+		var fe *FieldError
+		if errors.As(e, &fe) {
+			parts = append(parts, (&FieldError{Path: KongPositions(fe.Path), Msg: fe.Msg}).Error())
+			continue
+		}
+		parts = append(parts, e.Error())
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Summary renders every problem in err on one line, separated by "; ".

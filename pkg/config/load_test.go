@@ -152,3 +152,24 @@ func TestPrefix(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+func TestKongPositions(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"":                      "",
+		"mode":                  "mode",
+		"rules[0].paths[2]":     "rules[1].paths[3]",
+		"[9]":                   "[10]",
+		"tiers[x].multiplier":   "tiers[x].multiplier",
+		"a[0][1]":               "a[1][2]",
+		"api_keys.keys[41].sha": "api_keys.keys[42].sha",
+	} {
+		if got := config.KongPositions(in); got != want {
+			t.Errorf("KongPositions(%q) = %q, want %q", in, got, want)
+		}
+	}
+	err := errors.Join(config.Errorf("rules[0].path", "must start with /"), errors.New("other"))
+	if got, want := config.KongSummary(err), "rules[1].path: must start with /; other"; got != want {
+		t.Errorf("KongSummary = %q, want %q", got, want)
+	}
+}

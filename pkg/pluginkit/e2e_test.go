@@ -202,7 +202,7 @@ func TestRuntimeEndToEnd(t *testing.T) {
 	})
 
 	for _, tt := range []struct{ path, logWant string }{
-		{"/invalid", "rules[1].path: must start with /; rules[2].path: must start with /"},
+		{"/invalid", "rules[2].path: must start with /; rules[3].path: must start with /"},
 		{"/uncompilable", "compile step refused the config"},
 	} {
 		t.Run("bad config fails closed: "+tt.path, func(t *testing.T) {

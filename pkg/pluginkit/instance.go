@@ -57,7 +57,7 @@ func (in *instance) UnmarshalJSON(raw []byte) error {
 	in.handler, in.err = in.safeCompile(raw)
 	if in.err != nil {
 		in.rt.logf("instance %s: config refused, every request will answer 500: %s",
-			in.pluginID, config.Summary(in.err))
+			in.pluginID, config.KongSummary(in.err))
 	}
 	return nil
 }
@@ -113,7 +113,7 @@ func (in *instance) run(phase string, p *pdk.PDK) {
 	}
 	if in.err != nil {
 		if !in.reported.Swap(true) {
-			k.logErr("instance %s: config refused, every request answers 500: %s", in.pluginID, config.Summary(in.err))
+			k.logErr("instance %s: config refused, every request answers 500: %s", in.pluginID, config.KongSummary(in.err))
 		}
 		k.failClosed(ReasonConfigInvalid)
 		return
