@@ -1,3 +1,5 @@
+//go:build leakbaseline
+
 package main
 
 import (
@@ -13,10 +15,11 @@ import (
 )
 
 // The 1 MiB clean response goal of issue #14 compares today's response
-// phase with the one before the issue (package baseline, pkg/leakguard at
-// fb7b3f4) on the same body, the same config, in one run: rounds
-// alternate which goes first, and the medians of the per-round times are
-// compared.
+// phase with the one before the issue (package baseline: pkg/leakguard at
+// fb7b3f4, which `warden bench` extracts from git history into ./baseline,
+// renamed, and builds with -tags leakbaseline) on the same body, the same
+// config, in one run: rounds alternate which goes first, and the medians
+// of the per-round times are compared.
 
 // interleavedRounds is how many rounds each side runs.
 const interleavedRounds = 61

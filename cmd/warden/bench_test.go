@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -68,5 +70,28 @@ func TestBenchPasses(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "goals met.") {
 		t.Error("no goals summary")
+	}
+}
+
+// TestExtractLeakguardBaseline: the pre-#14 scanner comes from git history
+// as package baseline, its non-test files only.
+func TestExtractLeakguardBaseline(t *testing.T) {
+	t.Parallel()
+	if err := exec.Command("git", "cat-file", "-e", leakguardBaselineRev).Run(); err != nil {
+		t.Skip("no git history in this tree")
+	}
+	dir := t.TempDir()
+	if err := extractLeakguardBaseline(leakguardBaselineRev, dir); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	if len(files) < 10 {
+		t.Fatalf("%d files extracted", len(files))
+	}
+	for _, f := range files {
+		b := readFile(t, f)
+		if strings.HasSuffix(f, "_test.go") || !strings.Contains(string(b), "\npackage baseline\n") || strings.Contains(string(b), "package leakguard") {
+			t.Errorf("%s: not a renamed non-test file", f)
+		}
 	}
 }

@@ -101,7 +101,7 @@ func (f figure) compared(run *benchRun) (float64, bool) {
 // Warden and baseline columns, the compared quantity as median [min–max],
 // and the verdict on the median.
 func (f figure) acrossPasses(runs []*benchRun, med *benchRun) (ours, base, ratio, met string) {
-	ours, base, _, _ = f.evaluate(med)
+	ours, base = f.columns(med)
 	var vals []float64
 	for _, r := range runs {
 		if v, ok := f.compared(r); ok {
@@ -132,9 +132,8 @@ func (f figure) acrossPasses(runs []*benchRun, med *benchRun) (ours, base, ratio
 	return ours, base, ratio, met
 }
 
-// runFacts names what a report's figures depend on: the commit (and
-// whether the tree had changes), the load average when the run started
-// and ended.
+// gitCommit names the commit a report's figures were measured at, and
+// whether the tree had changes.
 func gitCommit() string {
 	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
 	if err != nil {
@@ -148,6 +147,8 @@ func gitCommit() string {
 	return c
 }
 
+// loadAverage is /proc/loadavg's three averages, recorded when a run
+// starts and ends.
 func loadAverage() string {
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {

@@ -262,7 +262,7 @@ func TestConformanceDeclarative(t *testing.T) {
 			}
 			byPath := map[string]map[string]any{}
 			for _, pc := range cfg.Plugins {
-				byPath[kongEntityPath(cfg, pc)] = pc.Config
+				byPath[pc.Where] = pc.Config // counted from 1, as the oracle and Kong count
 			}
 			for _, e := range v.Entities {
 				conf, ok := byPath[e.Entity]
@@ -298,10 +298,6 @@ func keys(m map[string]map[string]any) []string {
 	sort.Strings(out)
 	return out
 }
-
-// kongEntityPath is the harness's declaration place, which counts list
-// positions from 1 as the oracle (and Kong) do.
-func kongEntityPath(_ *harness.Config, pc *harness.PluginConfig) string { return pc.Where }
 
 // TestReadmeAdminExamples: every Admin API example in the README is a
 // conformance case (kong/conformance/cases/readme), so Kong's verdict on

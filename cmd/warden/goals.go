@@ -8,50 +8,27 @@ import (
 
 // The performance goals of the plugin issues and how a run is judged against them.
 
-// evaluate returns the figure's values, its ratio text and whether the
-// goal is met ("" when it could not be judged).
-func (f figure) evaluate(run *benchRun) (ours, base, ratio, met string) {
-	o, okO := run.metric(f.Ours, f.Unit)
-	if !okO {
-		return "not measured", "", "", "—"
+// columns returns the figure's own value and its baseline's, formatted,
+// for one run ("not measured" where the run has none). The ratio and the
+// verdict are judged across passes (acrossPasses).
+func (f figure) columns(run *benchRun) (ours, base string) {
+	o, ok := run.metric(f.Ours, f.Unit)
+	if !ok {
+		return "not measured", ""
 	}
 	ours = formatValue(o, f.Unit)
-	if f.Kind == reference && f.Base == "" {
-		return ours, "", "", ""
-	}
-	if f.Kind == absMax || f.Kind == absMin {
-		if f.Base != "" {
-			if b, ok := run.metric(f.Base, f.Unit); ok {
-				base = formatValue(b, f.Unit)
-				ratio = fmt.Sprintf("%.2f×", o/b)
-			}
-		}
-		return ours, base, ratio, yesNo(f.Kind == absMax && o <= f.Value || f.Kind == absMin && o >= f.Value)
+	if f.Base == "" {
+		return ours, ""
 	}
 	bu := f.BaseUnit
 	if bu == "" {
 		bu = f.Unit
 	}
-	b, okB := run.metric(f.Base, bu)
-	if !okB || b == 0 || o == 0 {
-		return ours, "not measured", "", "—"
+	b, ok := run.metric(f.Base, bu)
+	if !ok || b == 0 {
+		return ours, "not measured"
 	}
-	base = formatValue(b, bu)
-	switch f.Kind {
-	case faster:
-		r := b / o
-		return ours, base, fmt.Sprintf("%.1f× faster", r), yesNo(r >= f.Value)
-	case atMost:
-		r := o / b
-		return ours, base, fmt.Sprintf("%.2f×", r), yesNo(r <= f.Value)
-	case atLeast:
-		r := o / b
-		return ours, base, fmt.Sprintf("%.2f×", r), yesNo(r >= f.Value)
-	}
-	if strings.HasSuffix(f.Unit, "/op") {
-		return ours, base, fmt.Sprintf("%.1f× faster", b/o), ""
-	}
-	return ours, base, fmt.Sprintf("%.2f×", o/b), ""
+	return ours, formatValue(b, bu)
 }
 
 func (run *benchRun) metric(name, unit string) (float64, bool) {

@@ -7,6 +7,7 @@ package suitebench
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -123,7 +124,7 @@ func TestSuiteRoundTrips(t *testing.T) {
 		g.WaitLogs()
 		calls := g.Calls(s.rid)
 		var per []string
-		for _, p := range slices.Sorted(mapsKeys(calls.Events)) {
+		for _, p := range slices.Sorted(maps.Keys(calls.Events)) {
 			per = append(per, fmt.Sprintf("%s %d+%d", strings.TrimPrefix(p, "warden-"), calls.Total[p], calls.Events[p]))
 		}
 		t.Logf("%-40s %2d round trips (PDK calls + events: %s)", tc.name, calls.RoundTrips(), strings.Join(per, ", "))
@@ -132,16 +133,6 @@ func TestSuiteRoundTrips(t *testing.T) {
 		}
 		if tc.status == 200 && tc.path != "/none/items/42" && len(calls.Events) != 5 {
 			t.Errorf("%s: events from %d plugins, want all five", tc.name, len(calls.Events))
-		}
-	}
-}
-
-func mapsKeys(m map[string]int) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
 		}
 	}
 }
