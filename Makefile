@@ -15,7 +15,7 @@ AUDIT_ARGS = $(foreach p,$(notdir $(PLUGINS)),-server-arg=$(p)=-audit-file=$(abs
 # make run METRICS=1: each plugin server serves Prometheus metrics on its own
 # port (docs/operations.md#metrics), as -metrics-addr in its start command.
 METRICS ?=
-METRICS_PORTS := warden-auth=9101 warden-authz=9102 warden-validator=9103 warden-ratelimit=9104 warden-leakguard=9105
+METRICS_PORTS := warden-auth=9101 warden-authz=9102 warden-validator=9103 warden-ratelimit=9104 warden-leakguard=9105 warden-suite=9106
 METRICS_ARGS = $(if $(METRICS),$(foreach e,$(METRICS_PORTS),-server-arg=$(word 1,$(subst =, ,$(e)))=-metrics-addr=127.0.0.1:$(word 2,$(subst =, ,$(e)))))
 # Fixed, not variables: kong/kong.yml names the upstream http://echo:8080 (make
 # run resolves echo to 127.0.0.1) and the issuer http://127.0.0.1:9000, which is

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/warden-gw/warden/pkg/pluginkit"
 	"github.com/warden-gw/warden/pkg/ratelimit"
 	"github.com/warden-gw/warden/pkg/schema"
+	"github.com/warden-gw/warden/pkg/suite"
 	"github.com/warden-gw/warden/pkg/validator"
 )
 
@@ -52,14 +54,63 @@ func entry[C, T any](name string, compile func(*C) (T, error)) plugin {
 	}
 }
 
-// plugins are the five Warden plugins, by name.
+// plugins are the Warden plugins, by name: the five policies and
+// warden-suite, which runs any of them in one entity.
 var plugins = []plugin{
-	// Offline: checking a config must not fetch the issuers' keys.
-	entry("warden-auth", func(c *auth.Config) (*auth.Authenticator, error) { return auth.New(c, auth.Offline()) }),
+	entry("warden-auth", checkAuth),
 	withNotes(entry("warden-authz", authz.Compile), authzNotes),
 	entry("warden-leakguard", leakguard.New),
 	entry("warden-ratelimit", ratelimit.Compile),
 	entry("warden-validator", validator.New),
+	withNotes(entry("warden-suite", checkSuite), suiteNotes),
+}
+
+// checkAuth compiles offline: checking a config must not fetch the
+// issuers' keys.
+func checkAuth(c *auth.Config) (*auth.Authenticator, error) { return auth.New(c, auth.Offline()) }
+
+// checkSuite compiles each policy a warden-suite config names, as the
+// stand-alone plugins' entries do, naming fields from the suite's top.
+func checkSuite(c *suite.Config) (struct{}, error) {
+	var errs []error
+	check := func(field string, err error) { errs = append(errs, config.Prefix(field, err)) }
+	if c.Auth != nil {
+		_, err := checkAuth(c.Auth)
+		check("auth", err)
+	}
+	if c.Validator != nil {
+		_, err := validator.New(c.Validator)
+		check("validator", err)
+	}
+	if c.Authz != nil {
+		_, err := authz.Compile(c.Authz)
+		check("authz", err)
+	}
+	if c.RateLimit != nil {
+		_, err := ratelimit.Compile(c.RateLimit)
+		check("ratelimit", err)
+	}
+	if c.LeakGuard != nil {
+		_, err := leakguard.New(c.LeakGuard)
+		check("leakguard", err)
+	}
+	return struct{}{}, errors.Join(errs...)
+}
+
+// suiteNotes are the notes of the authz rules inside a warden-suite
+// config.
+func suiteNotes(raw []byte) []string {
+	var doc struct {
+		Authz json.RawMessage `json:"authz"`
+	}
+	if json.Unmarshal(raw, &doc) != nil || len(doc.Authz) == 0 || string(doc.Authz) == "null" {
+		return nil
+	}
+	notes := authzNotes(doc.Authz)
+	for i, n := range notes {
+		notes[i] = "authz: " + n
+	}
+	return notes
 }
 
 func withNotes(p plugin, notes func(raw []byte) []string) plugin {

@@ -32,9 +32,12 @@ const (
 
 // Event is one audit record.
 type Event struct {
-	Type      string         `json:"type"`
-	Time      time.Time      `json:"time"`
-	Plugin    string         `json:"plugin"`
+	Type   string    `json:"type"`
+	Time   time.Time `json:"time"`
+	Plugin string    `json:"plugin"`
+	// Via names the plugin that ran Plugin's policy, when that is not
+	// Plugin itself: warden-suite, which runs several in one.
+	Via       string         `json:"via,omitempty"`
 	Decision  Decision       `json:"decision"`
 	Reason    string         `json:"reason"`
 	Status    int            `json:"status,omitempty"`

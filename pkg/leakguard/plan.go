@@ -44,17 +44,21 @@ func (p BodyPlan) String() string {
 }
 
 // PlanRequestBody plans the request body. Headers have lower-case names
-// (Kong's kong.request.get_headers). Only Content-Length: 0 proves there
-// is no body: HTTP/2 and HTTP/3 requests (Kong's HTTPS listener speaks
-// HTTP/2) may carry a body with neither Content-Length nor
-// Transfer-Encoding, and nginx passes it upstream, so such a request is
-// read like a response (RFC 9113 section 8.1.1; RFC 9112 section 6.3 holds
-// for HTTP/1.1 only).
-func (g *Guard) PlanRequestBody(headers map[string][]string) BodyPlan {
+// (Kong's kong.request.get_headers). http1 says the request came over
+// HTTP/1.x, where a request with neither Content-Length nor
+// Transfer-Encoding has no body (RFC 9112 section 6.3). HTTP/2 and HTTP/3
+// requests (Kong's HTTPS listener speaks HTTP/2) may carry a body with
+// neither, and nginx passes it upstream, so there only Content-Length: 0
+// proves there is none, and such a request is read like a response (RFC
+// 9113 section 8.1.1).
+func (g *Guard) PlanRequestBody(headers map[string][]string, http1 bool) BodyPlan {
 	if !g.ScansRequestBody() {
 		return PlanSkip
 	}
 	if n, ok := contentLength(headers); ok && n == 0 {
+		return PlanSkip
+	}
+	if http1 && headerValue(headers, "content-length") == "" && headerValue(headers, "transfer-encoding") == "" {
 		return PlanSkip
 	}
 	return g.planBody(headers)

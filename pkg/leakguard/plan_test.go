@@ -24,7 +24,8 @@ func TestPlanBody(t *testing.T) {
 	}{
 		{"json with length", g, h("content-type", "application/json", "content-length", "20"), PlanRead, PlanRead},
 		{"no content type", g, h("content-length", "20"), PlanRead, PlanRead},
-		// HTTP/2 and HTTP/3 requests may carry a body with no length header.
+		// HTTP/2 and HTTP/3 requests may carry a body with no length
+		// header; HTTP/1.x ones have none (TestPlanBodyHTTP1).
 		{"without length is read", g, h("content-type", "application/json"), PlanRead, PlanRead},
 		{"chunked request", g, h("content-type", "text/plain", "transfer-encoding", "chunked"), PlanRead, PlanRead},
 		{"empty", g, h("content-type", "application/json", "content-length", "0"), PlanSkip, PlanSkip},
@@ -40,13 +41,38 @@ func TestPlanBody(t *testing.T) {
 		{"body scanning off", off, h("content-type", "text/plain", "content-length", "20"), PlanSkip, PlanSkip},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.g.PlanRequestBody(tc.headers); got != tc.req {
+			if got := tc.g.PlanRequestBody(tc.headers, false); got != tc.req {
 				t.Errorf("request plan %s, want %s", got, tc.req)
 			}
 			if got := tc.g.PlanResponseBody(tc.headers); got != tc.resp {
 				t.Errorf("response plan %s, want %s", got, tc.resp)
 			}
 		})
+	}
+}
+
+// TestPlanBodyHTTP1: over HTTP/1.x a request without Content-Length or
+// Transfer-Encoding has no body (RFC 9112 6.3), so none is read; one with
+// either header is planned as over HTTP/2, a malformed length included
+// (nginx refuses that one before any plugin runs).
+func TestPlanBodyHTTP1(t *testing.T) {
+	g := newGuard(t, nil)
+	for _, tc := range []struct {
+		headers map[string][]string
+		want    BodyPlan
+	}{
+		{map[string][]string{"content-type": {"application/json"}}, PlanSkip},
+		{map[string][]string{}, PlanSkip},
+		{map[string][]string{"content-type": {"text/plain"}, "transfer-encoding": {"chunked"}}, PlanRead},
+		{map[string][]string{"content-type": {"text/plain"}, "content-length": {"20"}}, PlanRead},
+		{map[string][]string{"content-type": {"text/plain"}, "content-length": {"x"}}, PlanRead},
+	} {
+		if got := g.PlanRequestBody(tc.headers, true); got != tc.want {
+			t.Errorf("%v over HTTP/1.1: %s, want %s", tc.headers, got, tc.want)
+		}
+		if got := g.PlanRequestBody(tc.headers, false); got != PlanRead {
+			t.Errorf("%v over HTTP/2: %s, want read", tc.headers, got)
+		}
 	}
 }
 

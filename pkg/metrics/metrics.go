@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,11 +23,40 @@ type Registry struct {
 	decisions *prometheus.CounterVec
 	phases    *prometheus.HistogramVec
 	panics    *prometheus.CounterVec
+
+	mu       sync.Mutex
+	children map[string]*Registry
 }
 
 // New returns a registry whose metrics carry plugin as a constant label.
 func New(plugin string) *Registry {
-	reg := prometheus.NewRegistry()
+	r := newRegistry(prometheus.NewRegistry(), plugin)
+	r.reg.MustRegister(r.decisions, r.phases, r.panics,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return r
+}
+
+// Child returns the metrics of another plugin name served by the same
+// process and endpoint: warden-suite counts each policy's decisions under
+// the name of the stand-alone plugin that takes them, so dashboards and
+// alerts read the same series whichever shape an operator runs. Asking
+// twice for a name returns the same child.
+func (r *Registry) Child(plugin string) *Registry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.children[plugin]; ok {
+		return c
+	}
+	c := newRegistry(r.reg, plugin)
+	r.reg.MustRegister(c.decisions, c.phases, c.panics)
+	if r.children == nil {
+		r.children = map[string]*Registry{}
+	}
+	r.children[plugin] = c
+	return c
+}
+
+func newRegistry(reg *prometheus.Registry, plugin string) *Registry {
 	labels := prometheus.Labels{"plugin": plugin}
 	r := &Registry{
 		reg:    reg,
@@ -48,8 +78,6 @@ func New(plugin string) *Registry {
 			ConstLabels: labels,
 		}, []string{"phase"}),
 	}
-	reg.MustRegister(r.decisions, r.phases, r.panics,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return r
 }
 

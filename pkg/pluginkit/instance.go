@@ -41,6 +41,8 @@ type instance struct {
 	handler   any
 	err       error // why the config was refused; the instance fails closed
 
+	routeService serviceCache // the service of routeID, for audit events
+
 	panicked [4]atomic.Bool // a stack was logged for this phase
 	reported atomic.Bool    // the refused config reached Kong's error log
 	errLog   rateLog
@@ -129,6 +131,12 @@ func (in *instance) run(phase string, p *pdk.PDK) {
 	case PhaseLog:
 		err = in.handler.(Logger).Log(k)
 	}
+	if err == nil && !k.exited && phase != PhaseLog {
+		err = k.Flush()
+	}
+	if err != nil {
+		k.pending = writes{} // nothing half-decided reaches Kong
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrTooManyHeaders) && phase != PhaseLog && !k.exited:
@@ -155,7 +163,7 @@ func (k *Kong) failClosed(reason string) {
 		// Kong has copied the upstream's headers onto the response
 		// (kong/init.lua Kong.response): a 500 must not carry them, a
 		// secret in one included (one more call, on this path only).
-		if h, err := k.PDK.Response.GetHeaders(maxHeaders); err == nil {
+		if h, err := k.PDK.Response.GetHeaders(MaxHeaders); err == nil {
 			r = Replacing(h, r)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Kong/go-pdk"
@@ -16,22 +17,25 @@ import (
 	"github.com/warden-gw/warden/pkg/audit"
 	"github.com/warden-gw/warden/pkg/identity"
 	"github.com/warden-gw/warden/pkg/respond"
+	"github.com/warden-gw/warden/pkg/uri"
 )
 
 // ErrBodyTooLarge is returned by RawBody for a body over the limit.
 var ErrBodyTooLarge = errors.New("request body too large")
 
 // ErrTooManyHeaders is returned by Headers for a request with at least
-// maxHeaders header lines: Kong returns the first maxHeaders and drops
+// MaxHeaders header lines: Kong returns the first MaxHeaders and drops
 // the "truncated" result on the way to the plugin
 // (kong/runloop/plugin_servers/rpc/pb_rpc.lua), so a header past them
 // would go unseen. The plugin fails closed.
 var ErrTooManyHeaders = errors.New("too many request headers to inspect")
 
-// maxHeaders is the most headers Kong's PDK returns in one call
-// (kong/pdk/request.lua MAX_HEADERS). Asking for the maximum keeps a client
-// from hiding a header behind 100 others (the default).
-const maxHeaders = 1000
+// MaxHeaders is the most headers Kong's PDK returns in one call, for the
+// request and the response alike (kong/pdk/request.lua and
+// kong/pdk/response.lua MAX_HEADERS). Asking for the maximum keeps a
+// client or an upstream from hiding a header behind 100 others (the
+// default).
+const MaxHeaders = 1000
 
 // Kong is one phase event of one request. Every method that talks to Kong
 // is a socket round trip, so values are fetched once and cached for the
@@ -48,6 +52,15 @@ type Kong struct {
 	headers    map[string][]string
 	headersErr error
 	haveHdrs   bool
+	hdrView    map[string][]string // headers with this event's upstream header writes applied
+
+	line     *requestLine
+	body     *rawBody
+	bodyHint int64
+	id       *identity.Identity // who made the request, once known in this event
+	haveID   bool
+	stage    *Stage
+	pending  writes
 
 	ids *requestIDs
 }
@@ -64,8 +77,22 @@ func newKong(in *instance, phase string, p *pdk.PDK) *Kong {
 // kong.response.exit yields the plugin's coroutine (kong/pdk/response.lua,
 // delayed_response), so the call is never answered and every later call
 // fails. Use Decide to audit and exit in the right order.
+//
+// Writes deferred in this event are settled first: the consumer is
+// authenticated (so Kong logs who was refused), response headers set
+// earlier (rate-limit headers) go out with r unless r sets them, and
+// writes to the upstream request are dropped, there being no upstream
+// request.
 func (k *Kong) Exit(r respond.Response) {
+	if k.exited {
+		return
+	}
+	if err := k.pending.authenticate(k.PDK); err != nil {
+		k.Logf("authenticating before exit: %v", err)
+	}
+	r.Headers = k.pending.underResponse(r.Headers)
 	k.exited = true
+	k.pending = writes{}
 	k.PDK.Response.Exit(r.Status, r.Body, r.Headers)
 }
 
@@ -79,42 +106,50 @@ func (k *Kong) Decide(e audit.Event, r respond.Response) {
 // Exited reports whether Exit was called in this event.
 func (k *Kong) Exited() bool { return k.exited }
 
-// Headers returns all request headers, names lower-cased, in one call.
+// Headers returns all request headers, names lower-cased, in one call for
+// the event, as later plugins would read them: with the writes to the
+// upstream request's headers made in this event applied, as Kong's
+// kong.service.request.set_headers changes what kong.request.get_headers
+// returns (kong/pdk/service/request.lua calls ngx.req.set_header).
 func (k *Kong) Headers() (map[string][]string, error) {
+	h, err := k.clientHeaders()
+	if err != nil || len(k.pending.upHeaders) == 0 {
+		return h, err
+	}
+	if k.hdrView == nil {
+		k.hdrView = overlay(h, k.pending.upHeaders)
+	}
+	return k.hdrView, nil
+}
+
+func (k *Kong) clientHeaders() (map[string][]string, error) {
 	if !k.haveHdrs {
-		k.headers, k.headersErr = k.PDK.Request.GetHeaders(maxHeaders)
+		k.headers, k.headersErr = k.PDK.Request.GetHeaders(MaxHeaders)
 		k.haveHdrs = true
 		n := 0
 		for _, vs := range k.headers {
 			n += len(vs)
 		}
-		if k.headersErr == nil && n >= maxHeaders {
+		if k.headersErr == nil && n >= MaxHeaders {
 			k.headers, k.headersErr = nil, ErrTooManyHeaders
 		}
 	}
 	return k.headers, k.headersErr
 }
 
-// Path is kong.request.get_path: the path normalized as Kong does
-// (kong/tools/uri.lua), which decodes escapes of bytes above 0x7F and so
-// may hold invalid UTF-8. go-pdk's string reply refuses that, and a client
-// could turn any request into a 500; read as bytes, it is just a path.
-func (k *Kong) Path() (string, error) { return k.askBytes("kong.request.get_path") }
-
-// PathWithQuery is kong.request.get_path_with_query, the raw request
-// target, read as bytes like Path: nginx accepts bytes above 0x7F in it.
-func (k *Kong) PathWithQuery() (string, error) {
-	return k.askBytes("kong.request.get_path_with_query")
-}
-
-// askBytes reads a string reply into a bytes field, which has the same
-// wire encoding (field 1, length-delimited) without the UTF-8 check.
-func (k *Kong) askBytes(method string) (string, error) {
-	out := new(kong_plugin_protocol.ByteString)
-	if err := k.PDK.Request.Ask(method, nil, out); err != nil {
+// Path is what kong.request.get_path returns: the raw path of the
+// request target, cut at '?' and normalized as Kong does
+// (kong/pdk/request.lua get_path: normalize(ngx.var.request_uri) with
+// kong/tools/uri.lua, which package uri matches byte for byte). It comes
+// from RequestLine, so it shares that call with the method and the
+// target, and may hold invalid UTF-8, as Kong's may.
+func (k *Kong) Path() (string, error) {
+	_, target, err := k.RequestLine()
+	if err != nil {
 		return "", err
 	}
-	return string(out.V), nil
+	path, _, _ := strings.Cut(target, "?")
+	return uri.Normalize(path), nil
 }
 
 // Header returns the values of one request header. It reads all headers
@@ -131,23 +166,57 @@ func (k *Kong) Header(name string) ([]string, error) {
 // with ErrBodyTooLarge. Kong hands a body nginx spooled to disk over as a
 // file path (kong/runloop/plugin_servers/rpc/pb_rpc.lua RawBodyResult);
 // go-pdk would read such a file whole, so this reads it with the limit.
-func (k *Kong) RawBody(max int64) ([]byte, error) {
+// The body is read once per event, with the larger of max and the hint
+// WantBody gave, and every later caller gets it under its own limit; a
+// body replaced in this event (SetUpstreamRawBody) is what later callers
+// read, as kong.request.get_raw_body returns what set_raw_body set.
+func (k *Kong) RawBody(limit int64) ([]byte, error) {
+	if k.pending.body != nil {
+		return k.pending.body, nil
+	}
+	if k.body == nil || k.body.tooLarge && k.body.limit < limit {
+		k.body = k.readBody(max(limit, k.bodyHint))
+	}
+	switch {
+	case k.body.err != nil:
+		return nil, k.body.err
+	case k.body.tooLarge || int64(len(k.body.b)) > limit:
+		return nil, ErrBodyTooLarge
+	}
+	return k.body.b, nil
+}
+
+// WantBody tells RawBody the largest limit any reader of this event will
+// ask for, so the body crosses the socket once.
+func (k *Kong) WantBody(max int64) { k.bodyHint = max }
+
+type rawBody struct {
+	b        []byte
+	tooLarge bool
+	limit    int64
+	err      error
+}
+
+func (k *Kong) readBody(limit int64) *rawBody {
+	rb := &rawBody{limit: limit}
 	var out kong_plugin_protocol.RawBodyResult
 	if err := k.PDK.Request.Ask("kong.request.get_raw_body", nil, &out); err != nil {
-		return nil, fmt.Errorf("reading request body: %w", err)
+		rb.err = fmt.Errorf("reading request body: %w", err)
+		return rb
 	}
 	switch kind := out.Kind.(type) {
 	case *kong_plugin_protocol.RawBodyResult_Content:
-		if int64(len(kind.Content)) > max {
-			return nil, ErrBodyTooLarge
-		}
-		return kind.Content, nil
+		rb.b = kind.Content
+		rb.tooLarge = int64(len(kind.Content)) > limit
 	case *kong_plugin_protocol.RawBodyResult_BodyFilepath:
-		return readLimited(kind.BodyFilepath, max)
+		rb.b, rb.err = readLimited(kind.BodyFilepath, limit)
+		if errors.Is(rb.err, ErrBodyTooLarge) {
+			rb.b, rb.err, rb.tooLarge = nil, nil, true
+		}
 	case *kong_plugin_protocol.RawBodyResult_Error:
-		return nil, fmt.Errorf("reading request body: %s", kind.Error)
+		rb.err = fmt.Errorf("reading request body: %s", kind.Error)
 	}
-	return nil, nil
+	return rb
 }
 
 func readLimited(path string, max int64) ([]byte, error) {
@@ -169,12 +238,32 @@ func readLimited(path string, max int64) ([]byte, error) {
 	return b, nil
 }
 
-// Identity returns who made the request: the identity warden-auth stored
+// Identity returns who made the request: the identity a policy of this
+// event set (no call), or the one warden-auth stored for later plugins
 // (one call), or else the consumer one of Kong's own auth plugins
 // authenticated, with the groups Kong's group-aware plugins share (four
 // calls). ok is false when the request is anonymous, which includes a
 // fallback to an anonymous consumer (a consumer with no credential).
+// Read once per event.
 func (k *Kong) Identity() (id identity.Identity, ok bool, err error) {
+	if !k.haveID {
+		var v identity.Identity
+		v, ok, err = k.readIdentity()
+		if err != nil {
+			return id, false, err
+		}
+		k.haveID = true
+		if ok {
+			k.id = &v
+		}
+	}
+	if k.id == nil {
+		return id, false, nil
+	}
+	return *k.id, true, nil
+}
+
+func (k *Kong) readIdentity() (id identity.Identity, ok bool, err error) {
 	v, err := k.PDK.Ctx.GetSharedAny(identity.SharedKey)
 	if err != nil {
 		return id, false, fmt.Errorf("reading identity: %w", err)
@@ -222,12 +311,14 @@ func (k *Kong) Identity() (id identity.Identity, ok bool, err error) {
 	return id, true, nil
 }
 
-// SetIdentity stores id for later plugins (one call).
-func (k *Kong) SetIdentity(id identity.Identity) error {
-	if err := k.PDK.Ctx.SetShared(identity.SharedKey, id.Shared()); err != nil {
-		return fmt.Errorf("storing identity: %w", err)
+// SetIdentity records who made the request for the rest of the event;
+// with share, it is also stored for later plugins (kong.ctx.shared, one
+// call when the event ends: see Flush).
+func (k *Kong) SetIdentity(id identity.Identity, share bool) {
+	k.id, k.haveID = &id, true
+	if share {
+		k.pending.shareID = k.id
 	}
-	return nil
 }
 
 // Logf writes a line to the plugin server's stderr, which Kong copies into
@@ -244,11 +335,14 @@ func (k *Kong) Logf(format string, args ...any) { k.in.rt.logf(format, args...) 
 // allows too.
 func (k *Kong) Audit(e audit.Event) {
 	rt := k.in.rt
-	rt.metrics.Decision(string(e.Decision), e.Reason)
+	k.decisionMetrics().Decision(string(e.Decision), e.Reason)
 	if !rt.auditLevel.wants(e.Decision) {
 		return
 	}
 	e.Plugin = rt.name
+	if k.stage != nil {
+		e.Plugin, e.Via = k.stage.Name, rt.name
+	}
 	e.LatencyUS = time.Since(k.start).Microseconds()
 	if e.Decision != audit.Allow || rt.auditLevel == auditAllIDs {
 		ids := k.requestIDs()
@@ -296,6 +390,14 @@ func (k *Kong) requestIDs() requestIDs {
 	// config: plugins_iterator.lua get_config) needs none.
 	k.ids.request, _ = k.PDK.Nginx.GetVar("kong_request_id")
 	k.ids.route, k.ids.service = k.in.routeID, k.in.serviceID
+	if k.ids.route != "" && k.ids.service == "" {
+		// A route-scoped instance runs on one route, whose service is
+		// remembered for routeServiceTTL (a cache hit costs no call).
+		if svc, ok := k.in.routeService.get(); ok {
+			k.ids.service = svc
+			return *k.ids
+		}
+	}
 	if k.ids.route == "" || k.ids.service == "" {
 		if r, err := k.PDK.Router.GetRoute(); err == nil {
 			if k.ids.route == "" {
@@ -303,10 +405,43 @@ func (k *Kong) requestIDs() requestIDs {
 			}
 			if k.ids.service == "" {
 				k.ids.service = r.Service.Id
+				if k.in.routeID != "" && r.Id == k.in.routeID {
+					k.in.routeService.put(r.Service.Id)
+				}
 			}
 		}
 	}
 	return *k.ids
+}
+
+// routeServiceTTL bounds how long a route-scoped instance trusts the
+// service it read for its route. Kong starts a new instance whenever it
+// rebuilds its plugins iterator (kong/runloop/plugins_iterator.lua
+// get_plugin_config gives each build's configs a new __seq__, and
+// plugin_servers/plugin.lua get_instance_id starts an instance for a new
+// one), but moving a route to another service rebuilds the router only,
+// so a route's service can change under a running instance: its audit
+// events name the new one within this time.
+const routeServiceTTL = 10 * time.Second
+
+// serviceCache is the service of an instance's route, with when it was
+// read.
+type serviceCache struct {
+	mu   sync.Mutex
+	id   string
+	read time.Time
+}
+
+func (c *serviceCache) get() (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.id, c.id != "" && time.Since(c.read) < routeServiceTTL
+}
+
+func (c *serviceCache) put(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.id, c.read = id, time.Now()
 }
 
 // auditLevel selects which decisions become audit lines.

@@ -58,8 +58,9 @@ func Run[C, H any](p Plugin[C, H], args []string, stdout, stderr io.Writer) erro
 	auditLevel := fs.String("audit", "", "which decisions become audit events: all (default), all_ids, deny or off (env WARDEN_AUDIT)")
 	responsePhase := new(bool)
 	if p.OptionalResponse {
-		responsePhase = fs.Bool(ResponsePhaseFlag, false, "declare the response phase: Kong then buffers every upstream response on the plugin's routes (give it to both the query and the start command)")
+		responsePhase = fs.Bool(ResponsePhaseFlag, p.ResponseByDefault, "declare the response phase: Kong then buffers every upstream response on the plugin's routes (give the same value to both the query and the start command)")
 	}
+	responseByDefault = p.ResponseByDefault
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -162,8 +163,8 @@ type DumpInfo struct {
 	Plugins    []PluginInfo
 }
 
-// Info returns the plugin's dump entry, without optional phases.
-func Info[C, H any](p Plugin[C, H]) (PluginInfo, error) { return pluginInfo(p, false) }
+// Info returns the plugin's dump entry with its optional phase as it is by default.
+func Info[C, H any](p Plugin[C, H]) (PluginInfo, error) { return pluginInfo(p, p.ResponseByDefault) }
 
 func pluginInfo[C, H any](p Plugin[C, H], responsePhase bool) (PluginInfo, error) {
 	sch, err := schema.ForPlugin(p.Name, reflect.TypeFor[C]())
@@ -174,8 +175,8 @@ func pluginInfo[C, H any](p Plugin[C, H], responsePhase bool) (PluginInfo, error
 	return PluginInfo{Name: p.Name, Phases: phases, Version: p.Version, Priority: p.Priority, Schema: sch}, nil
 }
 
-// Dump writes the JSON Kong's query command reads, without optional phases.
-func Dump[C, H any](p Plugin[C, H], w io.Writer) error { return dump(p, false, w) }
+// Dump writes the JSON Kong's query command reads, with the optional phase as it is by default.
+func Dump[C, H any](p Plugin[C, H], w io.Writer) error { return dump(p, p.ResponseByDefault, w) }
 
 func dump[C, H any](p Plugin[C, H], responsePhase bool, w io.Writer) error {
 	info, err := pluginInfo(p, responsePhase)

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 )
 
 // Phase names, as Kong names the events (go-pdk server/rpc.go).
@@ -77,10 +78,39 @@ type Plugin[C any, H any] struct {
 	// plugin protocol has no way to decide per request. New learns
 	// whether the phase is on from Declares.
 	OptionalResponse bool
+	// ResponseByDefault makes an OptionalResponse phase declared unless
+	// the binary runs with -response-phase=false: for a plugin whose
+	// default config checks responses (warden-leakguard), so that the
+	// default works, and an operator who checks only requests can spare
+	// every route the buffering and the event.
+	ResponseByDefault bool
 }
 
 // ResponsePhaseFlag is the flag that declares an optional response phase.
 const ResponsePhaseFlag = "response-phase"
+
+// responseByDefault is the running plugin's ResponseByDefault, set by Run.
+var responseByDefault bool
+
+// NeedsResponsePhase is the message for a config that checks responses in
+// a process that did not declare the response phase: what to change in
+// Kong's configuration.
+func NeedsResponsePhase() string {
+	if responseByDefault {
+		return fmt.Sprintf("needs the response phase: remove -%s=false from %s and %s", ResponsePhaseFlag, QueryCmd(), startCmd())
+	}
+	return fmt.Sprintf("needs the response phase: start %s with -%s in both %s and %s", pluginName, ResponsePhaseFlag, QueryCmd(), startCmd())
+}
+
+// QueryCmd names Kong's setting for this plugin server's query command
+// (kong/conf_loader pluginserver_<name>_query_cmd, dashes as underscores).
+func QueryCmd() string {
+	return "pluginserver_" + strings.ReplaceAll(pluginName, "-", "_") + "_query_cmd"
+}
+
+func startCmd() string {
+	return "pluginserver_" + strings.ReplaceAll(pluginName, "-", "_") + "_start_cmd"
+}
 
 // declared is the phase set this process declared to Kong, set by Run.
 var declared int
@@ -140,6 +170,9 @@ func (p Plugin[C, H]) check() error {
 	}
 	if p.OptionalResponse && (mask&bitResponse == 0 || mask == bitResponse) {
 		return fmt.Errorf("pluginkit: OptionalResponse needs a handler with a response phase and another one")
+	}
+	if p.ResponseByDefault && !p.OptionalResponse {
+		return fmt.Errorf("pluginkit: ResponseByDefault needs OptionalResponse")
 	}
 	return nil
 }

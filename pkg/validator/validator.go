@@ -30,6 +30,10 @@ type Request struct {
 	PathWithQuery string
 	// Headers are the request headers, names lower-cased.
 	Headers map[string][]string
+	// HTTP1 says the request came over HTTP/1.x, where a request with
+	// neither Content-Length nor Transfer-Encoding has no body (RFC 9112
+	// 6.3); over HTTP/2 and HTTP/3 it may have one, read to know.
+	HTTP1 bool
 }
 
 // Decision is the outcome of validating one request.
@@ -170,10 +174,11 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 
 	// A request with neither header may still have a body: HTTP/2 and
 	// HTTP/3 need neither (RFC 9113 8.1.1), and nginx proxies that body
-	// upstream. Read it (one call) to know, except for GET and HEAD, whose
-	// content has no defined meaning (RFC 9110 9.3.1, 9.3.2).
+	// upstream. Read it (one call) to know, except over HTTP/1.x, where
+	// there is none (RFC 9112 6.3), and for GET and HEAD, whose content
+	// has no defined meaning (RFC 9110 9.3.1, 9.3.2).
 	var early []byte
-	if !hasBody && size < 0 && r.Method != http.MethodGet && r.Method != http.MethodHead {
+	if !hasBody && size < 0 && !r.HTTP1 && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		b, err := body(v.maxBody)
 		if errors.Is(err, ErrBodyTooLarge) {
 			return v.finish(http.StatusRequestEntityTooLarge, []Violation{{Location: "body", Code: CodeBodyTooLarge, Message: fmt.Sprintf("must be at most %d bytes", v.maxBody)}}, nil, d.Operation), nil

@@ -8,6 +8,7 @@ package main
 import (
 	"github.com/warden-gw/warden/pkg/auth"
 	"github.com/warden-gw/warden/pkg/pluginkit"
+	"github.com/warden-gw/warden/pkg/stage"
 )
 
 // priority 1420 runs after Kong's jwt (1450) and before key-auth (1250)
@@ -16,10 +17,12 @@ import (
 const priority = 1420
 
 func main() {
-	pluginkit.Main(pluginkit.Plugin[auth.Config, *handler]{
+	pluginkit.Main(pluginkit.Plugin[auth.Config, *stage.Auth]{
 		Name:     "warden-auth",
 		Version:  pluginkit.Version,
 		Priority: priority,
-		New:      newHandler,
+		// The identity goes to warden-authz and warden-ratelimit, which
+		// run in other processes.
+		New: func(c *auth.Config) (*stage.Auth, error) { return stage.NewAuth(c, true) },
 	})
 }

@@ -10,6 +10,7 @@ package main
 import (
 	"github.com/warden-gw/warden/pkg/authz"
 	"github.com/warden-gw/warden/pkg/pluginkit"
+	"github.com/warden-gw/warden/pkg/stage"
 )
 
 // priority runs the plugin after authentication (Kong's auth plugins
@@ -19,10 +20,10 @@ import (
 const priority = 940
 
 func main() {
-	pluginkit.Main(pluginkit.Plugin[authz.Config, *handler]{
+	pluginkit.Main(pluginkit.Plugin[authz.Config, *stage.Authz]{
 		Name:     "warden-authz",
 		Version:  pluginkit.Version,
 		Priority: priority,
-		New:      newHandler,
+		New:      stage.NewAuthz,
 	})
 }

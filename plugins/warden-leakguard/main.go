@@ -7,6 +7,7 @@ package main
 import (
 	"github.com/warden-gw/warden/pkg/leakguard"
 	"github.com/warden-gw/warden/pkg/pluginkit"
+	"github.com/warden-gw/warden/pkg/stage"
 )
 
 // priority 800 runs after authentication (warden-auth 1420), request
@@ -16,10 +17,16 @@ import (
 const priority = 800
 
 func main() {
-	pluginkit.Main(pluginkit.Plugin[leakguard.Config, *handler]{
+	pluginkit.Main(pluginkit.Plugin[leakguard.Config, *stage.LeakGuard]{
 		Name:     "warden-leakguard",
 		Version:  pluginkit.Version,
 		Priority: priority,
-		New:      newHandler,
+		New: func(c *leakguard.Config) (*stage.LeakGuard, error) {
+			return stage.NewLeakGuard(c, pluginkit.Metrics())
+		},
+		// Responses are scanned by default; -response-phase=false spares
+		// a process that scans only requests the event and the buffering.
+		OptionalResponse:  true,
+		ResponseByDefault: true,
 	})
 }

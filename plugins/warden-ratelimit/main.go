@@ -11,6 +11,7 @@ package main
 import (
 	"github.com/warden-gw/warden/pkg/pluginkit"
 	"github.com/warden-gw/warden/pkg/ratelimit"
+	"github.com/warden-gw/warden/pkg/stage"
 )
 
 // priority runs the plugin after authentication and authorization
@@ -19,10 +20,12 @@ import (
 const priority = 905
 
 func main() {
-	pluginkit.Main(pluginkit.Plugin[ratelimit.Config, *handler]{
+	pluginkit.Main(pluginkit.Plugin[ratelimit.Config, *stage.RateLimit]{
 		Name:     "warden-ratelimit",
 		Version:  pluginkit.Version,
 		Priority: priority,
-		New:      newHandler,
+		New: func(c *ratelimit.Config) (*stage.RateLimit, error) {
+			return stage.NewRateLimit(c, pluginkit.Metrics())
+		},
 	})
 }

@@ -7,6 +7,7 @@ package main
 
 import (
 	"github.com/warden-gw/warden/pkg/pluginkit"
+	"github.com/warden-gw/warden/pkg/stage"
 	"github.com/warden-gw/warden/pkg/validator"
 )
 
@@ -15,9 +16,9 @@ import (
 const priority = 995
 
 func main() {
-	pluginkit.Main(pluginkit.Plugin[validator.Config, *handler]{
-		Name: "warden-validator", Version: pluginkit.Version, Priority: priority, New: newHandler,
-		// Response validation: see handler.Response.
+	pluginkit.Main(pluginkit.Plugin[validator.Config, *stage.Validator]{
+		Name: "warden-validator", Version: pluginkit.Version, Priority: priority, New: stage.NewValidator,
+		// Response validation: see stage.Validator.Response.
 		OptionalResponse: true,
 	})
 }

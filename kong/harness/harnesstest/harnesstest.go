@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,9 @@ var (
 // package list, and returns the directory.
 func BuildPlugins(t testing.TB, pkgs ...string) string {
 	t.Helper()
+	if Suite() && slices.ContainsFunc(pkgs, func(p string) bool { return strings.Contains(p, "plugins/warden-") }) && !slices.Contains(pkgs, "./plugins/warden-suite") && !slices.Contains(pkgs, "./plugins/...") {
+		pkgs = append(slices.Clone(pkgs), "./plugins/warden-suite")
+	}
 	key := strings.Join(pkgs, "\x00")
 	buildMu.Lock()
 	defer buildMu.Unlock()
@@ -64,6 +68,11 @@ func StartGateway(t testing.TB, opts harness.Options) *harness.Gateway {
 	if opts.Log == nil {
 		opts.Log = &testWriter{t: t}
 	}
+	if Suite() {
+		if err := toSuiteShape(&opts); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if opts.LogLevel == "" {
 		// Tests read plugin servers' own output (audit lines), which Kong
 		// logs at info: as Kong with log_level = info. A test of what an
@@ -76,6 +85,26 @@ func StartGateway(t testing.TB, opts harness.Options) *harness.Gateway {
 	}
 	t.Cleanup(func() { _ = g.Close() })
 	return g
+}
+
+// toSuiteShape rewrites opts for the warden-suite shape.
+func toSuiteShape(opts *harness.Options) error {
+	doc := opts.Config
+	if opts.ConfigPath != "" {
+		b, err := os.ReadFile(opts.ConfigPath)
+		if err != nil {
+			return err
+		}
+		doc, opts.ConfigPath = b, ""
+	}
+	merged, err := SuiteConfig(doc)
+	if err != nil {
+		return err
+	}
+	opts.Config = merged
+	opts.ServerArgs = suiteArgs(opts.ServerArgs)
+	opts.QueryArgs = suiteArgs(opts.QueryArgs)
+	return nil
 }
 
 type testWriter struct {

@@ -96,11 +96,10 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		return nil
 	}
 	if user := hdrs["x-user"]; len(user) > 0 {
-		if err := k.SetIdentity(identity.Identity{Subject: user[0], Method: "test", Scopes: []string{"read"}}); err != nil {
-			return err
-		}
+		k.SetIdentity(identity.Identity{Subject: user[0], Method: "test", Scopes: []string{"read"}}, true)
 	}
-	return k.PDK.ServiceRequest.SetHeader(h.cfg.Upstream.Header, fmt.Sprintf("limit=%d;secret_len=%d", h.cfg.Limit, len(h.cfg.Secret)))
+	k.SetUpstreamHeaders(map[string][]string{h.cfg.Upstream.Header: {fmt.Sprintf("limit=%d;secret_len=%d", h.cfg.Limit, len(h.cfg.Secret))}})
+	return nil
 }
 
 // Response rewrites the upstream body when configured.

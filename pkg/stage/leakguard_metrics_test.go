@@ -1,4 +1,4 @@
-package main
+package stage
 
 import (
 	"net/http/httptest"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/warden-gw/warden/pkg/config"
 	"github.com/warden-gw/warden/pkg/leakguard"
+	"github.com/warden-gw/warden/pkg/leakguard/leaktest"
 	"github.com/warden-gw/warden/pkg/pluginkit"
 )
 
@@ -42,12 +43,14 @@ func value(lines []string, labels ...string) string {
 // TestFindingsMetric counts findings by rule, direction and action across
 // two instances sharing the counter, and never exposes a value.
 func TestFindingsMetric(t *testing.T) {
-	newH := func(doc string) *handler {
+	declares = func(string) bool { return true }
+	t.Cleanup(func() { declares = pluginkit.Declares })
+	newH := func(doc string) *LeakGuard {
 		cfg, err := config.Load[leakguard.Config]([]byte(doc))
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, err := newHandler(cfg)
+		h, err := NewLeakGuard(cfg, pluginkit.Metrics())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +61,8 @@ func TestFindingsMetric(t *testing.T) {
 	if a.findings != b.findings {
 		t.Fatal("instances do not share the findings counter")
 	}
-	s := newSecrets()
+	g := leaktest.NewGen(7)
+	s := struct{ github, dbPassword string }{g.Checksummed("ghp_"), g.S(leaktest.Alnum, 18)}
 	text := map[string][]string{"Content-Type": {"text/plain"}}
 	body := []byte(strings.Repeat("key "+s.github+"\n", 3) + "dsn postgres://app:" + s.dbPassword + "@db/app\n")
 	countFindings(a.findings, "response", a.g.InspectResponse(leakguard.Response{Headers: text, Body: body}))

@@ -1,4 +1,11 @@
-package main
+// Package stage holds Warden's five policies as Kong sees them: each
+// adapts one policy package (auth, authz, validator, ratelimit,
+// leakguard) to a pluginkit.Kong event, reading only what its config
+// needs and leaving its writes to the runtime, which makes them in as few
+// PDK calls as Kong allows. A stand-alone plugin binary runs one stage;
+// warden-suite runs several in one event, so each request fact crosses
+// the socket once.
+package stage
 
 import (
 	"context"
@@ -15,23 +22,30 @@ import (
 	"github.com/warden-gw/warden/pkg/uri"
 )
 
-// handler adapts auth.Authenticator to Kong: read headers (and the query
+// Auth adapts auth.Authenticator to Kong: read headers (and the query
 // only when a query source is configured), decide, then apply the
-// decision in as few PDK calls as possible.
-type handler struct {
-	a *auth.Authenticator
+// decision: the consumer, the upstream headers (one set_headers call with
+// whatever later stages set) and, when shared, the identity for later
+// plugins.
+type Auth struct {
+	a     *auth.Authenticator
+	share bool
 }
 
-func newHandler(cfg *auth.Config) (*handler, error) {
+// NewAuth compiles cfg. With share, the identity of an authenticated
+// request is stored for later plugins (kong.ctx.shared, one call per
+// request), as the stand-alone warden-auth must for warden-authz and
+// warden-ratelimit.
+func NewAuth(cfg *auth.Config, share bool) (*Auth, error) {
 	a, err := auth.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &handler{a: a}, nil
+	return &Auth{a: a, share: share}, nil
 }
 
 // Access authenticates the request.
-func (h *handler) Access(k *pluginkit.Kong) error {
+func (h *Auth) Access(k *pluginkit.Kong) error {
 	if h.a.Anonymous() != "" {
 		// Logical OR with other auth plugins: a request an earlier plugin
 		// authenticated is left alone (kong/plugins/jwt/handler.lua
@@ -42,9 +56,7 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 			return fmt.Errorf("reading credential: %w", err)
 		}
 		if cred.Id != "" {
-			if err := k.PDK.ServiceRequest.SetHeaders(h.a.OwnHeaders()); err != nil {
-				return fmt.Errorf("clearing upstream headers: %w", err)
-			}
+			k.SetUpstreamHeaders(h.a.OwnHeaders())
 			return nil
 		}
 	}
@@ -105,7 +117,7 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 
 // mapConsumer loads the consumer res names (Kong's load_consumer, by id
 // and optionally username), through a short cache.
-func (h *handler) mapConsumer(k *pluginkit.Kong, res *auth.Result) (*auth.Denial, error) {
+func (h *Auth) mapConsumer(k *pluginkit.Kong, res *auth.Result) (*auth.Denial, error) {
 	if c, ok := h.a.CachedConsumer(res.ConsumerRef); ok {
 		res.SetConsumer(c)
 		return nil, nil
@@ -129,7 +141,7 @@ func (h *handler) mapConsumer(k *pluginkit.Kong, res *auth.Result) (*auth.Denial
 	return nil, nil
 }
 
-func (h *handler) allow(k *pluginkit.Kong, res *auth.Result, req auth.Request) error {
+func (h *Auth) allow(k *pluginkit.Kong, res *auth.Result, req auth.Request) error {
 	id := res.Identity
 	var consumer *entities.Consumer
 	if id.ConsumerID != "" {
@@ -137,24 +149,16 @@ func (h *handler) allow(k *pluginkit.Kong, res *auth.Result, req auth.Request) e
 	}
 	// kong.client.authenticate marks the request authenticated for later
 	// plugins, as Kong's own auth plugins do (jwt/handler.lua set_consumer).
-	if err := k.PDK.Client.Authenticate(consumer, &client.AuthenticatedCredential{Id: id.CredentialID, ConsumerId: id.ConsumerID}); err != nil {
-		return fmt.Errorf("authenticating: %w", err)
-	}
+	k.Authenticate(consumer, &client.AuthenticatedCredential{Id: id.CredentialID, ConsumerId: id.ConsumerID})
 	up, err := h.a.UpstreamHeaders(res, req.Headers)
 	if err != nil {
 		return fmt.Errorf("building upstream headers: %w", err)
 	}
-	if err := k.PDK.ServiceRequest.SetHeaders(up); err != nil {
-		return fmt.Errorf("setting upstream headers: %w", err)
-	}
+	k.SetUpstreamHeaders(up)
 	if q, ok := h.a.StrippedQuery(res, req.RawQuery); ok {
-		if err := k.PDK.ServiceRequest.SetRawQuery(q); err != nil {
-			return fmt.Errorf("stripping query credential: %w", err)
-		}
+		k.SetUpstreamRawQuery(q)
 	}
-	if err := k.SetIdentity(id); err != nil {
-		return err
-	}
+	k.SetIdentity(id, h.share)
 	k.Audit(audit.Event{Decision: audit.Allow, Reason: auth.ReasonOK, Consumer: id.ConsumerUsername, Subject: id.Subject,
 		Details: map[string]any{"method": id.Method, "cached": res.Cached}})
 	return nil
@@ -163,7 +167,7 @@ func (h *handler) allow(k *pluginkit.Kong, res *auth.Result, req auth.Request) e
 // anonymous falls back to the anonymous consumer after a failed
 // authentication (kong/plugins/jwt/handler.lua set_anonymous_consumer):
 // a missing anonymous consumer is a misconfiguration and fails closed.
-func (h *handler) anonymous(k *pluginkit.Kong, d *auth.Denial) error {
+func (h *Auth) anonymous(k *pluginkit.Kong, d *auth.Denial) error {
 	ref := h.a.Anonymous()
 	c, ok := h.a.CachedConsumer(ref)
 	if !ok {
@@ -177,12 +181,8 @@ func (h *handler) anonymous(k *pluginkit.Kong, d *auth.Denial) error {
 		c = auth.Consumer{ID: kc.Id, Username: kc.Username, CustomID: kc.CustomId}
 		h.a.CacheConsumer(ref, c)
 	}
-	if err := k.PDK.Client.Authenticate(&entities.Consumer{Id: c.ID, Username: c.Username, CustomId: c.CustomID}, nil); err != nil {
-		return fmt.Errorf("authenticating anonymous: %w", err)
-	}
-	if err := k.PDK.ServiceRequest.SetHeaders(h.a.AnonymousHeaders(c)); err != nil {
-		return fmt.Errorf("setting upstream headers: %w", err)
-	}
+	k.Authenticate(&entities.Consumer{Id: c.ID, Username: c.Username, CustomId: c.CustomID}, nil)
+	k.SetUpstreamHeaders(h.a.AnonymousHeaders(c))
 	k.Audit(audit.Event{Decision: audit.Allow, Reason: auth.ReasonAnonymous, Consumer: c.Username,
 		Details: map[string]any{"failed": d.Reason}})
 	return nil

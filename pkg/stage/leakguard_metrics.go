@@ -1,10 +1,10 @@
-package main
+package stage
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/warden-gw/warden/pkg/leakguard"
-	"github.com/warden-gw/warden/pkg/pluginkit"
+	"github.com/warden-gw/warden/pkg/metrics"
 )
 
 // findingsMetric names the per-rule counter. Its labels are the rule id
@@ -15,8 +15,8 @@ const findingsMetric = "warden_leakguard_findings_total"
 
 // newFindingsCounter returns the process-wide counter; every instance
 // (one per config, kept for the process's life) gets the same one.
-func newFindingsCounter() *prometheus.CounterVec {
-	return pluginkit.Metrics().CounterVec(findingsMetric,
+func newFindingsCounter(m *metrics.Registry) *prometheus.CounterVec {
+	return m.CounterVec(findingsMetric,
 		"Secrets found, by rule id, direction (request or response) and the action they got (block, redact or log_only).",
 		"rule", "direction", "action")
 }

@@ -1,4 +1,4 @@
-package main
+package stage
 
 import (
 	"context"
@@ -9,19 +9,21 @@ import (
 
 	"github.com/warden-gw/warden/pkg/audit"
 	"github.com/warden-gw/warden/pkg/identity"
+	"github.com/warden-gw/warden/pkg/metrics"
 	"github.com/warden-gw/warden/pkg/pluginkit"
 	"github.com/warden-gw/warden/pkg/ratelimit"
 	"github.com/warden-gw/warden/pkg/respond"
 )
 
-// handler adapts a compiled ratelimit.Policy to Kong's access phase.
-type handler struct {
+// RateLimit adapts a compiled ratelimit.Policy to Kong's access phase.
+type RateLimit struct {
 	policy *ratelimit.Policy
 	limits string
 }
 
-func newHandler(cfg *ratelimit.Config) (*handler, error) {
-	p, err := ratelimit.CompileWith(cfg, ratelimit.CompileOptions{Hooks: hooks()})
+// NewRateLimit compiles cfg, counting outages in m.
+func NewRateLimit(cfg *ratelimit.Config, m *metrics.Registry) (*RateLimit, error) {
+	p, err := ratelimit.CompileWith(cfg, ratelimit.CompileOptions{Hooks: hooks(m)})
 	if err != nil {
 		return nil, err
 	}
@@ -29,33 +31,36 @@ func newHandler(cfg *ratelimit.Config) (*handler, error) {
 	for i, l := range p.Limiter().Limits() {
 		names[i] = l.String()
 	}
-	return &handler{policy: p, limits: strings.Join(names, ",")}, nil
+	return &RateLimit{policy: p, limits: strings.Join(names, ",")}, nil
 }
 
 // Access reads only what the policy needs (one PDK call per item), decides,
 // and either refuses with the headers in the exit (one call) or sets them
-// on the response to come (one call: kong.response.set_headers, allowed in
-// access as Kong's rate-limiting sets ngx.header there,
-// kong/plugins/rate-limiting/handler.lua and kong/pdk/private/rate_limiting.lua).
-func (h *handler) Access(k *pluginkit.Kong) error {
+// on the response to come (kong.response.set_headers, allowed in access
+// as Kong's rate-limiting sets ngx.header there,
+// kong/plugins/rate-limiting/handler.lua and
+// kong/pdk/private/rate_limiting.lua; made with the event's other
+// response headers, or carried by a later stage's exit).
+func (h *RateLimit) Access(k *pluginkit.Kong) error {
 	req, id, err := h.read(k)
 	if err != nil {
 		return err
 	}
 	v := h.policy.Decide(context.Background(), req)
-	h.audit(k, v, id)
+	e, audited := h.event(v, id)
 	if v.Refuse {
 		r := respond.Error(v.Status, v.Message)
 		for name, vals := range v.Headers {
 			r.Headers[name] = vals
 		}
-		k.Exit(r)
+		k.Decide(e, r)
 		return nil
 	}
+	if audited {
+		k.Audit(e)
+	}
 	if len(v.Headers) > 0 {
-		if err := k.PDK.Response.SetHeaders(v.Headers); err != nil {
-			return fmt.Errorf("setting rate-limit headers: %w", err)
-		}
+		k.SetResponseHeaders(v.Headers)
 	}
 	return nil
 }
@@ -63,7 +68,7 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 // read fills the request data the policy needs, the fallback
 // identifier's only when a limit_by value is missing, and the client IP
 // only when the fallback's is missing too.
-func (h *handler) read(k *pluginkit.Kong) (ratelimit.Request, *identity.Identity, error) {
+func (h *RateLimit) read(k *pluginkit.Kong) (ratelimit.Request, *identity.Identity, error) {
 	var r ratelimit.Request
 	n := h.policy.Needs()
 	if err := fill(k, &r, n); err != nil {
@@ -132,10 +137,10 @@ func fill(k *pluginkit.Kong, r *ratelimit.Request, n ratelimit.Needs) error {
 	return nil
 }
 
-// audit records refusals, shadow refusals and every outage decision; a
-// plain allow is only counted by the runtime's metrics when it is not
-// written. Details never hold the identifier: it may be a header value.
-func (h *handler) audit(k *pluginkit.Kong, v ratelimit.Verdict, id *identity.Identity) {
+// event is the audit event of a refusal, a shadow refusal or an outage
+// decision; a plain allow is not audited (ok false). Details never hold
+// the identifier: it may be a header value.
+func (h *RateLimit) event(v ratelimit.Verdict, id *identity.Identity) (e audit.Event, ok bool) {
 	var d audit.Decision
 	switch {
 	case v.Refuse:
@@ -145,9 +150,9 @@ func (h *handler) audit(k *pluginkit.Kong, v ratelimit.Verdict, id *identity.Ide
 	case v.Source.Fallback():
 		d = audit.Allow
 	default:
-		return
+		return e, false
 	}
-	e := audit.Event{Decision: d, Reason: v.Reason(), Details: map[string]any{
+	e = audit.Event{Decision: d, Reason: v.Reason(), Details: map[string]any{
 		"limits": h.limits,
 		"source": string(v.Source),
 	}}
@@ -166,7 +171,7 @@ func (h *handler) audit(k *pluginkit.Kong, v ratelimit.Verdict, id *identity.Ide
 	if id != nil {
 		e.Consumer, e.Subject = id.ConsumerUsername, id.Subject
 	}
-	k.Audit(e)
+	return e, true
 }
 
 // redisErrorClass names an outage without the driver's text, which could

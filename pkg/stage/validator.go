@@ -1,4 +1,4 @@
-package main
+package stage
 
 import (
 	"errors"
@@ -15,12 +15,12 @@ import (
 	"github.com/warden-gw/warden/pkg/validator"
 )
 
-// handler adapts package validator to Kong. Its response phase is
-// declared only when the binary runs with -response-phase (main.go):
+// Validator adapts package validator to Kong. Its response phase is
+// declared only when the binary runs with -response-phase:
 // declaring it makes Kong buffer every upstream response on the routes
 // the plugin runs on and costs an event round trip per request, so a
 // process that validates no response does not declare it.
-type handler struct {
+type Validator struct {
 	v *validator.Validator
 
 	// An operator who puts -response-phase in the start command but not
@@ -41,22 +41,36 @@ const (
 	missingResponseWait  = time.Minute
 )
 
-func newHandler(cfg *validator.Config) (*handler, error) {
-	if cfg.ResponseValidation.Enabled && !pluginkit.Declares(pluginkit.PhaseResponse) {
-		return nil, config.Errorf("response_validation.enabled", "needs the response phase: start warden-validator with -%s in both pluginserver_warden_validator_query_cmd and pluginserver_warden_validator_start_cmd", pluginkit.ResponsePhaseFlag)
+// declares is pluginkit.Declares, replaced by tests that compile configs
+// outside a running plugin server.
+var declares = pluginkit.Declares
+
+// needResponsePhase refuses a config whose field turns on a check of
+// responses in a process that did not declare the response phase: Kong
+// would never send the event, and the responses would go out unchecked.
+func needResponsePhase(on bool, field string) error {
+	if on && !declares(pluginkit.PhaseResponse) {
+		return config.Errorf(field, "%s", pluginkit.NeedsResponsePhase())
+	}
+	return nil
+}
+
+// NewValidator compiles cfg.
+func NewValidator(cfg *validator.Config) (*Validator, error) {
+	if err := needResponsePhase(cfg.ResponseValidation.Enabled, "response_validation.enabled"); err != nil {
+		return nil, err
 	}
 	v, err := validator.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &handler{v: v}, nil
+	return &Validator{v: v}, nil
 }
 
-// Access reads the method, the request target and the headers (three
-// calls), the body only when there is one (a fourth), and answers with at
-// most one exit.
-func (h *handler) Access(k *pluginkit.Kong) error {
-	method, target, err := requestLine(k)
+// Access reads the request line and the headers (two calls), the body
+// only when there is one (a third), and answers with at most one exit.
+func (h *Validator) Access(k *pluginkit.Kong) error {
+	method, target, err := k.RequestLine()
 	if err != nil {
 		return err
 	}
@@ -64,7 +78,11 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	if err != nil {
 		return fmt.Errorf("reading headers: %w", err)
 	}
-	d, err := h.v.Check(&validator.Request{Method: method, PathWithQuery: target, Headers: headers}, func(max int64) ([]byte, error) {
+	http1, err := k.HTTP1()
+	if err != nil {
+		return err
+	}
+	d, err := h.v.Check(&validator.Request{Method: method, PathWithQuery: target, Headers: headers, HTTP1: http1}, func(max int64) ([]byte, error) {
 		b, err := k.RawBody(max)
 		if errors.Is(err, pluginkit.ErrBodyTooLarge) {
 			return nil, validator.ErrBodyTooLarge
@@ -75,7 +93,7 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		return err
 	}
 	if !d.Valid() {
-		refuse(k, d, h.v.LogOnly(), d.Response(), nil)
+		refuseInvalid(k, d, h.v.LogOnly(), d.Response(), nil)
 		return nil
 	}
 	// Every decision is audited and counted, as the other plugins do; an
@@ -93,14 +111,14 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 		// Kong never runs response handlers for a WebSocket upgrade, so
 		// the answer to one would go out unchecked.
 		d := rules.Unverifiable()
-		refuse(k, d, h.v.ResponseLogOnly(), d.Response(), map[string]any{"direction": "response"})
+		refuseInvalid(k, d, h.v.ResponseLogOnly(), d.Response(), map[string]any{"direction": "response"})
 	case !h.responded.Load():
 		now := time.Now().UnixNano()
 		h.firstSeen.CompareAndSwap(0, now)
 		n := h.awaiting.Add(1)
 		waited := time.Duration(now - h.firstSeen.Load())
 		if (n >= missingResponseAfter && waited >= missingResponseWait || n >= 10*missingResponseAfter) && h.warned.CompareAndSwap(false, true) {
-			k.Logf("response_validation is on, but Kong sent no response event for %d proxied requests whose responses are documented (over %s): is -%s missing from pluginserver_warden_validator_query_cmd?", n, waited.Round(time.Second), pluginkit.ResponsePhaseFlag)
+			k.Logf("response_validation is on, but Kong sent no response event for %d proxied requests whose responses are documented (over %s): is -%s missing from %s?", n, waited.Round(time.Second), pluginkit.ResponsePhaseFlag, pluginkit.QueryCmd())
 		}
 	}
 	return nil
@@ -113,12 +131,12 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 // fourth and a fifth) are read only when there is something to check.
 // Kong has buffered the response for this phase, so a blocked one never
 // reaches the client.
-func (h *handler) Response(k *pluginkit.Kong) error {
+func (h *Validator) Response(k *pluginkit.Kong) error {
 	if !h.v.ValidatesResponses() {
 		return nil
 	}
 	h.responded.Store(true)
-	method, target, err := requestLine(k)
+	method, target, err := k.RequestLine()
 	if err != nil {
 		return err
 	}
@@ -137,7 +155,7 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 	// kong.response.get_headers: the upstream's headers, which Kong has
 	// copied onto the response (kong/init.lua Kong.response);
 	// kong.service.response.get_headers returns none in this phase.
-	headers, err := k.PDK.Response.GetHeaders(maxResponseHeaders)
+	headers, err := k.PDK.Response.GetHeaders(pluginkit.MaxHeaders)
 	if err != nil {
 		return fmt.Errorf("reading response headers: %w", err)
 	}
@@ -146,28 +164,15 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 		return fmt.Errorf("reading response body: %w", err)
 	}
 	if !d.Valid() {
-		refuse(k, d, h.v.ResponseLogOnly(), pluginkit.Replacing(headers, validator.ResponseProblem()), map[string]any{"direction": "response", "upstream_status": status})
+		refuseInvalid(k, d, h.v.ResponseLogOnly(), pluginkit.Replacing(headers, validator.ResponseProblem()), map[string]any{"direction": "response", "upstream_status": status})
 	}
 	return nil
 }
 
-// requestLine reads the client's method and raw target (two calls).
-// Package validator normalizes the path as kong.request.get_path would
-// (kong/pdk/request.lua), saving a call.
-func requestLine(k *pluginkit.Kong) (method, target string, err error) {
-	if method, err = k.PDK.Request.GetMethod(); err != nil {
-		return "", "", fmt.Errorf("reading method: %w", err)
-	}
-	if target, err = k.PathWithQuery(); err != nil {
-		return "", "", fmt.Errorf("reading path: %w", err)
-	}
-	return method, target, nil
-}
-
 // refuse audits a failed decision, with extra details, and answers with
 // r, or only audits it as a shadow deny when logOnly.
-func refuse(k *pluginkit.Kong, d validator.Decision, logOnly bool, r respond.Response, extra map[string]any) {
-	e := audit.Event{Decision: audit.Deny, Reason: d.Reason, Status: d.Status, Details: details(d)}
+func refuseInvalid(k *pluginkit.Kong, d validator.Decision, logOnly bool, r respond.Response, extra map[string]any) {
+	e := audit.Event{Decision: audit.Deny, Reason: d.Reason, Status: d.Status, Details: validatorDetails(d)}
 	maps.Copy(e.Details, extra)
 	if logOnly {
 		e.Decision = audit.ShadowDeny
@@ -177,16 +182,11 @@ func refuse(k *pluginkit.Kong, d validator.Decision, logOnly bool, r respond.Res
 	k.Decide(e, r)
 }
 
-// Reason codes of allowed requests.
+// Reason codes of requests warden-validator allows.
 const (
 	reasonValid            = "valid"
 	reasonUnknownOperation = "unknown_operation_allowed"
 )
-
-// maxResponseHeaders is the most response headers read: the largest
-// max_headers kong.response.get_headers accepts (kong/pdk/response.lua
-// MAX_HEADERS), as warden-leakguard reads.
-const maxResponseHeaders = 1000
 
 // lowerKeys lower-cases header names, which the response getters return
 // as the upstream sent them.
@@ -200,7 +200,7 @@ func lowerKeys(h map[string][]string) map[string][]string {
 }
 
 // details are codes and locations only, never values.
-func details(d validator.Decision) map[string]any {
+func validatorDetails(d validator.Decision) map[string]any {
 	locs := make([]string, len(d.Violations))
 	codes := make([]string, len(d.Violations))
 	for i, v := range d.Violations {

@@ -1,7 +1,7 @@
-package main
+package stage
 
 import (
-	"github.com/warden-gw/warden/pkg/pluginkit"
+	"github.com/warden-gw/warden/pkg/metrics"
 	"github.com/warden-gw/warden/pkg/ratelimit"
 )
 
@@ -14,11 +14,11 @@ const (
 // hooks counts outage events in the process's metrics registry. The
 // counters are shared by every instance (CounterVec returns the one
 // registered first), and so is each Redis backend's breaker.
-func hooks() ratelimit.Hooks {
-	fallbacks := pluginkit.Metrics().CounterVec(metricFallbacks,
+func hooks(m *metrics.Registry) ratelimit.Hooks {
+	fallbacks := m.CounterVec(metricFallbacks,
 		"Rate-limit decisions made without Redis, by decision source (fallback_allow, fallback_deny, fallback_local) and why Redis was not used (circuit_open, timeout, tls, connection, bad_reply, redis_error).",
 		"source", "reason")
-	changes := pluginkit.Metrics().CounterVec(metricBreaker,
+	changes := m.CounterVec(metricBreaker,
 		"State changes of the Redis circuit breakers (closed, open, half_open).",
 		"from", "to")
 	return ratelimit.Hooks{

@@ -1,4 +1,4 @@
-package main
+package stage
 
 import (
 	"fmt"
@@ -15,17 +15,18 @@ import (
 // bounds headers.
 const maxQueryArgs = 1000
 
-// handler adapts a compiled authz.Policy to Kong's access phase.
-type handler struct {
+// Authz adapts a compiled authz.Policy to Kong's access phase.
+type Authz struct {
 	policy *authz.Policy
 }
 
-func newHandler(cfg *authz.Config) (*handler, error) {
+// NewAuthz compiles cfg.
+func NewAuthz(cfg *authz.Config) (*Authz, error) {
 	p, err := authz.Compile(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &handler{policy: p}, nil
+	return &Authz{policy: p}, nil
 }
 
 // Access reads the method and the raw request URI (one call: the request
@@ -37,7 +38,7 @@ func newHandler(cfg *authz.Config) (*handler, error) {
 // headers are read (the one get_headers call a header condition would
 // make) with the _method parameter, and the request is decided under each
 // method named too.
-func (h *handler) Access(k *pluginkit.Kong) error {
+func (h *Authz) Access(k *pluginkit.Kong) error {
 	// The raw target, as kong.request.get_path_with_query
 	// (ngx.var.request_uri, kong/pdk/request.lua) would return it: the
 	// normalized kong.request.get_path would hide what we refuse.
@@ -62,10 +63,11 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	}
 	req, id := r.Request, r.id
 	d := m.Decide(req, id)
-	k.Audit(event(d, method, id))
-	if !d.Allow {
-		k.Exit(authz.Answer(d))
+	if d.Allow {
+		k.Audit(authzEvent(d, method, id))
+		return nil
 	}
+	k.Decide(authzEvent(d, method, id), authz.Answer(d))
 	return nil
 }
 
@@ -117,7 +119,7 @@ func (r *request) read(k *pluginkit.Kong, needs authz.Needs) error {
 	return nil
 }
 
-func event(d authz.Decision, method string, id *identity.Identity) audit.Event {
+func authzEvent(d authz.Decision, method string, id *identity.Identity) audit.Event {
 	e := audit.Event{Decision: audit.Allow, Reason: d.Reason, Status: d.Status,
 		Details: map[string]any{"method": method}}
 	switch {

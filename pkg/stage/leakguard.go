@@ -1,4 +1,4 @@
-package main
+package stage
 
 import (
 	"errors"
@@ -11,18 +11,14 @@ import (
 
 	"github.com/warden-gw/warden/pkg/audit"
 	"github.com/warden-gw/warden/pkg/leakguard"
+	"github.com/warden-gw/warden/pkg/metrics"
 	"github.com/warden-gw/warden/pkg/pluginkit"
 	"github.com/warden-gw/warden/pkg/respond"
 )
 
-// maxHeaders is the most headers read in one call (kong/pdk/request.lua
-// and kong/pdk/service/response.lua accept 1 to 1000): asking for the
-// maximum keeps a secret from hiding behind 100 others.
-const maxHeaders = 1000
-
-// handler adapts leakguard.Guard to Kong. PDK calls per request:
+// LeakGuard adapts leakguard.Guard to Kong. PDK calls per request:
 //
-//	access:   get_headers, get_path_with_query, and get_raw_body only for
+//	access:   get_headers, the request line, and get_raw_body only for
 //	          a body to scan (2 for a GET, 3 with a body, when clean; 1,
 //	          the headers, when only responses are scanned: to refuse or
 //	          audit a WebSocket upgrade, whose response Kong does not
@@ -39,14 +35,18 @@ const maxHeaders = 1000
 // ngx.location.capture): no streaming, the whole body in memory, and
 // time-to-first-byte becomes time-to-last-byte. Enable the plugin on the
 // routes that need it, or set response.enabled=false for request-only
-// scanning (the phase is still declared, but then costs one event and no
-// body transfer).
-type handler struct {
+// scanning, and start the plugin server with -response-phase=false so
+// that it does not declare the phase at all.
+type LeakGuard struct {
 	g        *leakguard.Guard
 	findings *prometheus.CounterVec
 }
 
-func newHandler(cfg *leakguard.Config) (*handler, error) {
+// NewLeakGuard compiles cfg, counting findings in m.
+func NewLeakGuard(cfg *leakguard.Config, m *metrics.Registry) (*LeakGuard, error) {
+	if err := needResponsePhase(cfg.Response.Enabled, "response.enabled"); err != nil {
+		return nil, err
+	}
 	g, err := leakguard.New(cfg)
 	if err != nil {
 		return nil, err
@@ -54,12 +54,12 @@ func newHandler(cfg *leakguard.Config) (*handler, error) {
 	if g.RandomKey {
 		pluginkit.Logf("no fingerprint_key configured; finding fingerprints use a random key and only correlate within this instance")
 	}
-	return &handler{g: g, findings: newFindingsCounter()}, nil
+	return &LeakGuard{g: g, findings: newFindingsCounter(m)}, nil
 }
 
 // Access scans the request, and refuses or audits one whose response
 // Kong would not buffer (a WebSocket upgrade) when responses are scanned.
-func (h *handler) Access(k *pluginkit.Kong) error {
+func (h *LeakGuard) Access(k *pluginkit.Kong) error {
 	scanReq, scanResp := h.g.ScansRequests(), h.g.ScansResponses()
 	if !scanReq && !scanResp {
 		return nil
@@ -72,28 +72,31 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	if !scanReq && !upgrade {
 		return nil
 	}
-	pq, err := k.PathWithQuery()
+	_, pq, err := k.RequestLine()
 	if err != nil {
-		return fmt.Errorf("reading path: %w", err)
+		return err
 	}
 	path, query, _ := strings.Cut(pq, "?")
 	if h.g.PathAllowed(path) {
 		return nil
 	}
 	if upgrade {
-		if d := h.g.InspectUpgrade(path); d.Action != "" {
-			k.Audit(event(d, "response", http.StatusBadRequest))
-			if d.Action == leakguard.ActionBlock {
-				k.Exit(respond.Error(http.StatusBadRequest, "Connection upgrades are not allowed on this route"))
-				return nil
-			}
+		if d := h.g.InspectUpgrade(path); d.Action == leakguard.ActionBlock {
+			k.Decide(leakEvent(d, "response", http.StatusBadRequest), respond.Error(http.StatusBadRequest, "Connection upgrades are not allowed on this route"))
+			return nil
+		} else if d.Action != "" {
+			k.Audit(leakEvent(d, "response", http.StatusBadRequest))
 		}
 	}
 	if !h.g.ScansRequests() {
 		return nil
 	}
 	req := leakguard.Request{Path: path, RawQuery: query, Headers: headers}
-	switch h.g.PlanRequestBody(headers) {
+	http1, err := k.HTTP1()
+	if err != nil {
+		return err
+	}
+	switch h.g.PlanRequestBody(headers, http1) {
 	case leakguard.PlanRead:
 		req.Body, err = k.RawBody(int64(h.g.MaxScanBytes()))
 		switch {
@@ -112,53 +115,35 @@ func (h *handler) Access(k *pluginkit.Kong) error {
 	if d.Action == "" {
 		return nil
 	}
-	// Audit first: kong.response.exit ends the event, after which no PDK
-	// call (such as the request id lookup for the audit line) is answered.
-	k.Audit(event(d, "request", http.StatusBadRequest))
-	switch d.Action {
-	case leakguard.ActionBlock:
-		k.Exit(respond.Error(http.StatusBadRequest, "Bad Request"))
-	case leakguard.ActionRedact:
-		return redactRequest(k, d)
+	e := leakEvent(d, "request", http.StatusBadRequest)
+	if d.Action == leakguard.ActionBlock {
+		k.Decide(e, respond.Error(http.StatusBadRequest, "Bad Request"))
+		return nil
+	}
+	k.Audit(e)
+	if d.Action == leakguard.ActionRedact {
+		redactRequest(k, d)
 	}
 	return nil
 }
 
-// redactRequest sends the upstream the redacted query, headers and body.
-func redactRequest(k *pluginkit.Kong, d leakguard.Decision) error {
-	svc := k.PDK.ServiceRequest
+// redactRequest sends the upstream the redacted query, headers and body
+// (kong/pdk/service/request.lua set_raw_body also sets Content-Length).
+func redactRequest(k *pluginkit.Kong, d leakguard.Decision) {
 	if d.QueryChanged {
-		if err := svc.SetRawQuery(d.Query); err != nil {
-			return fmt.Errorf("setting query: %w", err)
-		}
+		k.SetUpstreamRawQuery(d.Query)
 	}
-	for name, values := range d.Headers {
-		for i, v := range values {
-			set := svc.SetHeader
-			if i > 0 {
-				set = svc.AddHeader
-			}
-			if err := set(name, v); err != nil {
-				return fmt.Errorf("setting header: %w", err)
-			}
-		}
-	}
+	k.SetUpstreamHeaders(d.Headers)
 	if d.BodyChanged {
 		if d.BodyDecoded {
-			if err := svc.ClearHeader("Content-Encoding"); err != nil {
-				return fmt.Errorf("clearing content encoding: %w", err)
-			}
+			k.SetUpstreamHeaders(map[string][]string{"content-encoding": {}})
 		}
-		// kong/pdk/service/request.lua set_raw_body also sets Content-Length.
-		if err := svc.SetRawBody(string(d.Body)); err != nil {
-			return fmt.Errorf("setting body: %w", err)
-		}
+		k.SetUpstreamRawBody(d.Body)
 	}
-	return nil
 }
 
 // Response scans the buffered upstream response.
-func (h *handler) Response(k *pluginkit.Kong) error {
+func (h *LeakGuard) Response(k *pluginkit.Kong) error {
 	if !h.g.ScansResponses() {
 		return nil
 	}
@@ -166,7 +151,7 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 	// copied onto the response (kong/init.lua Kong.response), with those
 	// other plugins set; kong.service.response.get_headers returns none
 	// in this phase (Kong/go-pdk#222).
-	headers, err := k.PDK.Response.GetHeaders(maxHeaders)
+	headers, err := k.PDK.Response.GetHeaders(pluginkit.MaxHeaders)
 	if err != nil {
 		return fmt.Errorf("reading response headers: %w", err)
 	}
@@ -195,11 +180,13 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 	if d.Action == "" {
 		return nil
 	}
-	k.Audit(event(d, "response", http.StatusBadGateway))
-	switch d.Action {
-	case leakguard.ActionBlock:
-		k.Exit(pluginkit.Replacing(headers, respond.Error(http.StatusBadGateway, "An invalid response was received from the upstream server")))
-	case leakguard.ActionRedact:
+	e := leakEvent(d, "response", http.StatusBadGateway)
+	if d.Action == leakguard.ActionBlock {
+		k.Decide(e, pluginkit.Replacing(headers, respond.Error(http.StatusBadGateway, "An invalid response was received from the upstream server")))
+		return nil
+	}
+	k.Audit(e)
+	if d.Action == leakguard.ActionRedact {
 		return redactResponse(k, d)
 	}
 	return nil
@@ -208,22 +195,12 @@ func (h *handler) Response(k *pluginkit.Kong) error {
 // redactResponse rewrites the response Kong is about to send. Kong has
 // already copied the upstream headers onto the response (kong/init.lua
 // Kong.response: kong.response.set_headers(headers) before the plugins
-// run), so headers are fixed in place; a changed body goes out with
-// kong.response.exit, which in the response phase replaces what the
-// client gets (kong/pdk/response.lua send), with its new Content-Length.
+// run), so headers are fixed in place (one set_headers call); a changed
+// body goes out with kong.response.exit, which in the response phase
+// replaces what the client gets (kong/pdk/response.lua send), with its
+// new Content-Length and the fixed headers.
 func redactResponse(k *pluginkit.Kong, d leakguard.Decision) error {
-	resp := k.PDK.Response
-	for name, values := range d.Headers {
-		for i, v := range values {
-			set := resp.SetHeader
-			if i > 0 {
-				set = resp.AddHeader
-			}
-			if err := set(name, v); err != nil {
-				return fmt.Errorf("setting response header: %w", err)
-			}
-		}
-	}
+	k.SetResponseHeaders(d.Headers)
 	if !d.BodyChanged {
 		return nil
 	}
@@ -233,9 +210,7 @@ func redactResponse(k *pluginkit.Kong, d leakguard.Decision) error {
 	}
 	if d.BodyDecoded {
 		// The redacted body is sent decoded, so the encoding goes.
-		if err := resp.ClearHeader("Content-Encoding"); err != nil {
-			return fmt.Errorf("clearing content encoding: %w", err)
-		}
+		k.SetResponseHeaders(map[string][]string{"content-encoding": {}})
 	}
 	k.Exit(respond.Response{
 		Status:  status,
@@ -245,9 +220,9 @@ func redactResponse(k *pluginkit.Kong, d leakguard.Decision) error {
 	return nil
 }
 
-// event turns a decision into an audit event: findings carry rule,
+// leakEvent turns a decision into an audit event: findings carry rule,
 // location, length and fingerprint, never the secret.
-func event(d leakguard.Decision, direction string, blockStatus int) audit.Event {
+func leakEvent(d leakguard.Decision, direction string, blockStatus int) audit.Event {
 	e := audit.Event{Reason: d.Reason, Details: map[string]any{
 		"direction": direction,
 		"action":    d.Action,
