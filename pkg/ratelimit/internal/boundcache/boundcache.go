@@ -109,14 +109,10 @@ func (c *Cache[V]) Get(key string, now int64) (V, bool) {
 
 // Put sets key's value and expiry, making room if key is new.
 func (c *Cache[V]) Put(key string, val V, expires, now int64) {
-	s := c.shard(key)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i, ok := s.index[key]
-	if !ok {
-		i = s.insert(key, now)
-	}
-	s.vals[i], s.expires[i] = val, expires
+	c.Update(key, now, func(v *V) int64 {
+		*v = val
+		return expires
+	})
 }
 
 // Update runs f on key's value under its shard's lock and sets the
