@@ -8,9 +8,10 @@
 // A full shard evicts by sampling, as Redis does under its volatile-ttl
 // policy (https://redis.io/topics/lru-cache, "approximated randomized
 // algorithms"): of Sample entries from a random position, the first
-// expired one, else the one expiring soonest. An entry's expiry is the caller's
-// measure of how long it matters, so the entry evicted is the one that
-// would have mattered for the shortest time among those examined.
+// expired one, else the one expiring soonest. An entry's expiry is the
+// caller's measure of how long it matters, so the entry evicted is the
+// one that would have mattered for the shortest time among those
+// examined.
 package boundcache
 
 import (
@@ -27,8 +28,9 @@ const (
 	// maxShards bounds the number of locks: enough that concurrent
 	// requests on a gateway's cores seldom share one.
 	maxShards = 32
-	// minShardCap keeps small caches in few shards, where a victim is
-	// chosen among all entries of its shard rather than a sample.
+	// minShardCap keeps a small cache in few shards: keys spread over
+	// shards unevenly, and a shard evicting while others have room
+	// wastes less of the capacity when shards are larger.
 	minShardCap = 16
 )
 
