@@ -1,19 +1,18 @@
 package ratelimit
 
 import (
-	"sync"
 	"time"
+
+	"github.com/warden-gw/warden/pkg/ratelimit/internal/boundcache"
 )
 
 // blocked remembers identifiers known to be over a limit until that
 // limit lets them through again, so their requests are refused without a
-// round trip. It holds at most max entries; when full, expired entries are
-// dropped first, then new ones are not remembered (they cost a round
-// trip, nothing worse).
+// round trip. It holds at most max entries; when full, a new refusal
+// takes the place of one ending soonest among a few sampled (an
+// identifier forgotten costs a round trip, nothing worse).
 type blocked struct {
-	mu      sync.Mutex
-	max     int
-	entries map[string]blockEntry
+	entries *boundcache.Cache[blockEntry]
 }
 
 type blockEntry struct {
@@ -22,18 +21,12 @@ type blockEntry struct {
 }
 
 func newBlocked(max int) *blocked {
-	return &blocked{max: max, entries: map[string]blockEntry{}}
+	return &blocked{entries: boundcache.New[blockEntry](max)}
 }
 
 // get returns the refusal cached for key, with waits shortened to now.
 func (b *blocked) get(key string, now time.Time) (Result, bool) {
-	b.mu.Lock()
-	e, ok := b.entries[key]
-	if ok && !now.Before(e.until) {
-		delete(b.entries, key)
-		ok = false
-	}
-	b.mu.Unlock()
+	e, ok := b.entries.Get(key, sinceStart(now))
 	if !ok {
 		return Result{}, false
 	}
@@ -57,17 +50,14 @@ func (b *blocked) put(key string, res Result, now time.Time) {
 	if wait <= 0 {
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.entries) >= b.max {
-		for k, e := range b.entries {
-			if !now.Before(e.until) {
-				delete(b.entries, k)
-			}
-		}
-		if len(b.entries) >= b.max {
-			return
-		}
-	}
-	b.entries[key] = blockEntry{until: now.Add(wait), res: res}
+	until := now.Add(wait)
+	b.entries.Put(key, blockEntry{until: until, res: res}, sinceStart(until), sinceStart(now))
 }
+
+// processStart is when the process started, for sinceStart.
+var processStart = time.Now()
+
+// sinceStart is t in nanoseconds since the process started, on the
+// monotonic clock when t has a reading of it (as time.Now's do), so a
+// step of the wall clock does not change which refusals hold.
+func sinceStart(t time.Time) int64 { return int64(t.Sub(processStart)) }

@@ -1,10 +1,10 @@
 package ratelimit
 
 import (
-	"hash/maphash"
 	"math"
-	"sync"
 	"time"
+
+	"github.com/warden-gw/warden/pkg/ratelimit/internal/boundcache"
 )
 
 // Local decides limits in process memory with the same algorithms and
@@ -14,25 +14,13 @@ import (
 type Local struct {
 	algorithm Algorithm
 	now       func() time.Time
-	maxKeys   int
-	seed      maphash.Seed
-	shards    [localShards]localShard
+	// entries holds each identifier's slots, one per limit, until the
+	// state stops mattering (µs).
+	entries *boundcache.Cache[[]slot]
 }
-
-const localShards = 32
 
 // DefaultLocalMaxKeys bounds the identifiers a Local limiter remembers.
 const DefaultLocalMaxKeys = 100_000
-
-type localShard struct {
-	mu      sync.Mutex
-	entries map[string]*localEntry
-}
-
-type localEntry struct {
-	slots   []slot
-	expires int64 // µs; the entry is garbage after this
-}
 
 // slot is one limit's state: window index, current and previous counts
 // for the windows, theoretical arrival time for GCRA.
@@ -44,7 +32,9 @@ type slot struct {
 
 // NewLocal returns an in-process limiter remembering at most maxKeys
 // identifiers (DefaultLocalMaxKeys if maxKeys <= 0); now is its clock
-// (time.Now if nil).
+// (time.Now if nil). When full, a new identifier takes the place of one
+// whose state mattered the shortest among a few sampled: hostile
+// identifiers cannot grow memory, nor make an insert cost more.
 func NewLocal(alg Algorithm, maxKeys int, now func() time.Time) *Local {
 	if maxKeys <= 0 {
 		maxKeys = DefaultLocalMaxKeys
@@ -52,47 +42,22 @@ func NewLocal(alg Algorithm, maxKeys int, now func() time.Time) *Local {
 	if now == nil {
 		now = time.Now
 	}
-	l := &Local{algorithm: alg, now: now, maxKeys: maxKeys, seed: maphash.MakeSeed()}
-	for i := range l.shards {
-		l.shards[i].entries = map[string]*localEntry{}
-	}
-	return l
+	return &Local{algorithm: alg, now: now, entries: boundcache.New[[]slot](maxKeys)}
 }
 
 // Decide decides all limits of identifier, as Redis.Decide does.
 func (l *Local) Decide(identifier string, limits []Limit, cost int64, countRejected bool) Result {
 	now := float64(l.now().UnixMicro())
-	sh := &l.shards[maphash.String(l.seed, identifier)%localShards]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	e := sh.entries[identifier]
-	if e == nil || len(e.slots) != len(limits) {
-		sh.evict(int64(now), l.maxKeys/localShards)
-		e = &localEntry{slots: make([]slot, len(limits))}
-		sh.entries[identifier] = e
-	}
-	res, keep := l.step(e.slots, limits, float64(cost), countRejected, now)
-	e.expires = int64(now + keep)
+	var res Result
+	l.entries.Update(identifier, int64(now), func(slots *[]slot) int64 {
+		if len(*slots) != len(limits) {
+			*slots = make([]slot, len(limits))
+		}
+		var keep float64
+		res, keep = l.step(*slots, limits, float64(cost), countRejected, now)
+		return int64(now + keep)
+	})
 	return res
-}
-
-// evict makes room for one entry: expired entries go first, then any
-// (map order is random), so hostile identifiers cannot grow memory.
-func (sh *localShard) evict(now int64, max int) {
-	if len(sh.entries) < max {
-		return
-	}
-	for k, e := range sh.entries {
-		if e.expires < now {
-			delete(sh.entries, k)
-		}
-	}
-	for k := range sh.entries {
-		if len(sh.entries) < max {
-			break
-		}
-		delete(sh.entries, k)
-	}
 }
 
 // step mirrors the scripts in lua.go; keep is how long (µs) the state
