@@ -94,7 +94,8 @@ func (c *Config) SetDefaults() {
 // Rule is one authorization rule. It matches a request by method, path and
 // host; it applies when, in addition, every requirement it lists holds.
 type Rule struct {
-	// Name labels the rule in audit events. Default "rules[i]".
+	// Name labels the rule in audit events. Empty: the rule's position,
+	// counted from 1 as Kong counts list positions ("rules[1]").
 	Name string `json:"name" kong:"len_max=64"`
 	// Effect is "allow" or "deny". Default "allow".
 	Effect string `json:"effect" kong:"one_of=allow|deny"`
