@@ -70,7 +70,7 @@ conformance:
 	KONG_MIRROR=$${KONG_MIRROR:-$$MIRRORS/Kong+kong/repo} kong/conformance/uri/record.sh $(KONG_REFS)
 	$(GO) test ./cmd/warden -run TestConformanceSchemasCurrent -count=1 -args -update-digests
 
-## docs: regenerate docs/plugins (a page per plugin from its config struct and -dump) and the plugin table in docs/operations.md
+## docs: regenerate docs/plugins (a page per plugin from its config struct and -dump), the plugin table in docs/operations.md and the defaults stated in README.md and docs/*.md
 docs:
 	$(GO) run ./cmd/warden docs -ops docs/operations.md docs/plugins
 

@@ -29,9 +29,9 @@ services:
 		t.Fatalf("errors: %v", r.Errors)
 	}
 	for _, want := range []string{
-		"services[console].plugins[warden-authz].config: rules[1] (user, /**) is shadowed where rules[0] (admin, /admin/**) also matches: the more specific template decides there",
-		"services[console].plugins[warden-authz].config: rules[1] (user, /**) is shadowed where rules[2] (debug, /debug/{x}) also matches: the more specific template decides there",
-		"services[console].plugins[warden-authz].config: rules[2] (debug, /debug/{x}) never allows: the deny rule rules[3] (no-debug, /debug/**) refuses every request it matches",
+		"services[console].plugins[warden-authz].config: rules[2] (user, /**) is shadowed where rules[1] (admin, /admin/**) also matches: the more specific template decides there",
+		"services[console].plugins[warden-authz].config: rules[2] (user, /**) is shadowed where rules[3] (debug, /debug/{x}) also matches: the more specific template decides there",
+		"services[console].plugins[warden-authz].config: rules[3] (debug, /debug/{x}) never allows: the deny rule rules[4] (no-debug, /debug/**) refuses every request it matches",
 	} {
 		if !slices.Contains(r.Notes, want) {
 			t.Errorf("missing note %q in %q", want, r.Notes)

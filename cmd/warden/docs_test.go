@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/warden-gw/warden/kong/harness/harnesstest"
+	"github.com/warden-gw/warden/pkg/ratelimit"
 )
 
-// TestDocs fails when docs/plugins or the generated table in
-// docs/operations.md differ from what `make docs` writes now.
+// TestDocs fails when docs/plugins, the generated table in
+// docs/operations.md or the defaults stated in hand-written pages differ
+// from what `make docs` writes now.
 func TestDocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the plugin binaries")
@@ -58,5 +61,56 @@ func TestDocs(t *testing.T) {
 	}
 	if !bytes.Equal(ops, want) {
 		t.Errorf("docs/operations.md: the plugin table is out of date%s", fix)
+	}
+	defaults, err := schemaDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := prosePaths(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pages {
+		got, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := fillDefaults(got, defaults)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+		} else if !bytes.Equal(got, want) {
+			t.Errorf("%s: a stated default is out of date%s", p, fix)
+		}
+	}
+}
+
+func TestFillDefaults(t *testing.T) {
+	t.Parallel()
+	defaults, err := schemaDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := "`key_prefix` defaults to <!-- default warden-ratelimit redis.key_prefix -->`stale:`<!-- /default -->, " +
+		"pools of <!-- default warden-ratelimit redis.pool_size -->1<!-- /default -->, " +
+		"hidden: <!-- default warden-auth hide_credentials --><!-- /default -->."
+	got, err := fillDefaults([]byte(page), defaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "`key_prefix` defaults to <!-- default warden-ratelimit redis.key_prefix -->`" + ratelimit.DefaultKeyPrefix + "`<!-- /default -->, " +
+		"pools of <!-- default warden-ratelimit redis.pool_size -->" + strconv.Itoa(ratelimit.DefaultRedisPoolSize) + "<!-- /default -->, " +
+		"hidden: <!-- default warden-auth hide_credentials -->`true`<!-- /default -->."
+	if string(got) != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	for _, bad := range []string{
+		"<!-- default warden-ratelimit redis.nope -->x<!-- /default -->",
+		"<!-- default warden-nope cost -->x<!-- /default -->",
+		"<!-- default warden-ratelimit header_name -->x<!-- /default -->", // no default
+		"<!-- default warden-ratelimit redis -->x<!-- /default -->",       // a record
+	} {
+		if _, err := fillDefaults([]byte(bad), defaults); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
 	}
 }

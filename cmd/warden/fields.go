@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"strconv"
 	"strings"
 
@@ -12,79 +11,24 @@ import (
 
 // The field table of a plugin page: one row per config field.
 
-// walkFields appends a row per field of the record f, whose Go type is t,
-// then the rows of nested records.
-func walkFields(rows *[]docRow, docs *docIndex, prefix string, f schema.Field, t reflect.Type) error {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	var prevDoc, prevGo, prevKey string
-	for _, nf := range f.Fields {
-		sf, ok := structField(t, nf.Name)
-		if !ok {
-			return fmt.Errorf("%s: no field for %q", t, nf.Name)
-		}
-		path := nf.Name
-		if prefix != "" {
-			path = prefix + "." + nf.Name
-		}
-		doc, err := docs.field(t, sf.Name)
-		if err != nil {
-			return err
-		}
-		goName, key := sf.Name, nf.Name
-		if doc == "" && prevGo != "" && strings.Contains(prevDoc, sf.Name) {
-			// "IPAllow lists ...; IPDeny ..." documents the next field too.
-			doc, goName, key = prevDoc, prevGo, prevKey
-		} else {
-			prevDoc, prevGo, prevKey = doc, sf.Name, nf.Name
-		}
-		fd := nf.Field
-		desc := fd.Description
-		if desc == "" {
-			desc = goDoc(doc, goName, key, t)
-		}
-		*rows = append(*rows, docRow{path: path, typ: typeName(fd, sf.Type), def: defaultText(fd), constraints: constraints(fd), desc: desc})
-		ft := sf.Type
-		for ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		switch {
-		case fd.Type == "record":
-			if err := walkFields(rows, docs, path, fd, ft); err != nil {
-				return err
-			}
-		case (fd.Type == "array" || fd.Type == "set") && fd.Elements.Type == "record":
-			if err := walkFields(rows, docs, path+"[]", *fd.Elements, ft.Elem()); err != nil {
-				return err
-			}
-		case fd.Type == "map" && fd.Values.Type == "record":
-			if err := walkFields(rows, docs, path+".*", *fd.Values, ft.Elem()); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+// fieldRows returns a row per field of the config record cfg and of the
+// records nested in it, in declaration order.
+func fieldRows(cfg schema.Field) []docRow {
+	var rows []docRow
+	schema.Walk(cfg, func(path string, f schema.Field) {
+		rows = append(rows, docRow{path: path, typ: typeName(f), def: defaultText(f), constraints: constraints(f), desc: f.Description})
+	})
+	return rows
 }
 
-func structField(t reflect.Type, name string) (reflect.StructField, bool) {
-	for i := 0; i < t.NumField(); i++ {
-		sf := t.Field(i)
-		if n, ok := schema.JSONName(sf); ok && n == name && sf.IsExported() {
-			return sf, true
-		}
-	}
-	return reflect.StructField{}, false
-}
-
-func typeName(f schema.Field, t reflect.Type) string {
+func typeName(f schema.Field) string {
 	switch f.Type {
 	case "array", "set":
-		return f.Type + " of " + typeName(*f.Elements, nil)
+		return f.Type + " of " + typeName(*f.Elements)
 	case "map":
-		return "map of string to " + typeName(*f.Values, nil)
+		return "map of string to " + typeName(*f.Values)
 	case "record":
-		if t != nil && t.Kind() == reflect.Pointer {
+		if f.IsOptionalRecord() {
 			return "record (optional)"
 		}
 	}
@@ -193,30 +137,6 @@ func cell(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// goDoc turns a Go field comment ("Cost is the units ...") into a
-// description naming config keys ("`cost` is the units ..."): the
-// documented field goName at the start, and any field of t by its Go
-// name elsewhere.
-func goDoc(doc, goName, key string, t reflect.Type) string {
-	doc = strings.Join(strings.Fields(doc), " ")
-	if rest, ok := strings.CutPrefix(doc, goName+" "); ok {
-		doc = "`" + key + "` " + rest
-	}
-	words := strings.Split(doc, " ")
-	for i, w := range words {
-		core := strings.TrimRight(w, ".,;:)")
-		if i == 0 || core == "" || core[0] < 'A' || core[0] > 'Z' {
-			continue
-		}
-		if sf, ok := t.FieldByName(core); ok {
-			if name, ok := schema.JSONName(sf); ok && name != "" {
-				words[i] = "`" + name + "`" + w[len(core):]
-			}
-		}
-	}
-	return strings.Join(words, " ")
 }
 
 func firstSentence(s string) string {

@@ -56,13 +56,13 @@ const (
 
 // Config is warden-auth's configuration.
 type Config struct {
-	// Realm is the realm named in WWW-Authenticate challenges. Default "warden".
-	Realm string `json:"realm" match:"^[^\"\\]*$" desc:"Realm named in WWW-Authenticate challenges (RFC 6750). Default warden."`
+	// Realm is the realm named in WWW-Authenticate challenges.
+	Realm string `json:"realm" match:"^[^\"\\]*$" desc:"Realm named in WWW-Authenticate challenges (RFC 6750)."`
 	// Token says where bearer tokens are read from.
-	Token TokenSource `json:"token"`
+	Token TokenSource `json:"token" desc:"Where bearer tokens are read from: a header, and optionally a query parameter or a cookie. A request carrying more than one token is refused."`
 	// HideCredentials removes the credential from the request before it is
-	// proxied. Default true.
-	HideCredentials bool `json:"hide_credentials" desc:"Remove the credential (token, API key) from the request before proxying it. Default true."`
+	// proxied.
+	HideCredentials bool `json:"hide_credentials" desc:"Remove the credential (token, API key) from the request before proxying it."`
 	// Issuers are the JWT issuers accepted, each with its own keys.
 	Issuers []Issuer `json:"issuers" desc:"JWT issuers accepted, each with its own key source and algorithm allow-list."`
 	// APIKeys enables API keys.
@@ -73,7 +73,7 @@ type Config struct {
 	Consumer *ConsumerMapping `json:"consumer" desc:"Map the authenticated principal to a Kong consumer by a claim (or the API key's consumer)."`
 	// Anonymous is the id or username of the Kong consumer used when
 	// authentication fails, for OR-chaining with other auth plugins.
-	// Empty (default): failures are refused.
+	// Empty: failures are refused.
 	Anonymous string `json:"anonymous" desc:"Consumer id or username to use when authentication fails (OR-chaining with other auth plugins). Empty refuses failures."`
 	// ClaimsToHeaders copies claims to upstream request headers (arrays
 	// joined with ", "). Each header is cleared from the client's request.
@@ -83,9 +83,9 @@ type Config struct {
 	// Assertion forwards a signed identity assertion to the upstream.
 	Assertion *Assertion `json:"assertion" desc:"Forward a short-lived signed JWT describing the authenticated principal to the upstream."`
 	// HTTP configures outbound requests (JWKS, discovery, introspection).
-	HTTP HTTPSettings `json:"http"`
+	HTTP HTTPSettings `json:"http" desc:"Outbound HTTP requests of the plugin: JWKS, OIDC discovery and token introspection."`
 	// Cache configures the verified-token cache.
-	Cache CacheSettings `json:"cache"`
+	Cache CacheSettings `json:"cache" desc:"Cache of verified tokens, so a token's signature is checked once, not on every request."`
 	// DPoP configures DPoP proof checks (RFC 9449), for issuers whose
 	// dpop mode is allowed or required.
 	DPoP DPoPSettings `json:"dpop" desc:"How DPoP proofs (RFC 9449) are checked, for issuers whose dpop mode is allowed or required."`
@@ -94,47 +94,47 @@ type Config struct {
 // DPoPSettings configures how DPoP proofs are checked.
 type DPoPSettings struct {
 	// Algorithms are the proof signing algorithms accepted, asymmetric
-	// only. Default ES256, EdDSA, PS256, RS256.
-	Algorithms []string `json:"algorithms" kong:"one_of=RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|ES512|EdDSA" desc:"Proof signing algorithms accepted (asymmetric only); announced in WWW-Authenticate algs. Default ES256, EdDSA, PS256, RS256."`
+	// only.
+	Algorithms []string `json:"algorithms" kong:"one_of=RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|ES512|EdDSA" desc:"Proof signing algorithms accepted (asymmetric only); announced in WWW-Authenticate algs."`
 	// IATWindowSec: a proof's iat must be within this many seconds of
-	// now, either way. A proof id is remembered twice as long. Default 60.
-	IATWindowSec int `json:"iat_window_sec" kong:"between=5:600" desc:"A proof's iat must be within this many seconds of now, either way; proof ids are remembered twice as long. Default 60."`
-	// MaxProofBytes bounds the DPoP header. Default 4096.
-	MaxProofBytes int `json:"max_proof_bytes" kong:"between=512:16384" desc:"Largest DPoP proof accepted, in bytes. Default 4096."`
+	// now, either way. A proof id is remembered twice as long.
+	IATWindowSec int `json:"iat_window_sec" kong:"between=5:600" desc:"A proof's iat must be within this many seconds of now, either way; proof ids are remembered twice as long."`
+	// MaxProofBytes bounds the DPoP header.
+	MaxProofBytes int `json:"max_proof_bytes" kong:"between=512:16384" desc:"Largest DPoP proof header accepted, in bytes."`
 	// Replay is where proof ids are remembered: local (this process;
-	// one Kong node only) or redis (shared by every node). Default local.
-	Replay string `json:"replay" kong:"one_of=local|redis" desc:"Where proof ids are remembered against replay: local (in this process; a single Kong node only) or redis (shared by every node; Redis unavailable refuses DPoP requests with 503). Default local."`
+	// one Kong node only) or redis (shared by every node).
+	Replay string `json:"replay" kong:"one_of=local|redis" desc:"Where proof ids are remembered against replay: local (in this process; a single Kong node only) or redis (shared by every node; Redis unavailable refuses DPoP requests with 503)."`
 	// Redis is the connection for replay redis, with warden-ratelimit's
 	// settings and client; keys are key_prefix + "dpop:" + a hash.
 	Redis ratelimit.RedisConfig `json:"redis" desc:"Redis for replay redis: the same settings (and client) as warden-ratelimit's redis; keys are key_prefix followed by dpop: and a hash."`
-	// LocalMaxEntries bounds the local store; when it is full of live
-	// ids new proofs are refused (503). Default 100000.
 	// NonceSecret, when set, makes every proof carry a server nonce
 	// (RFC 9449 8): an HMAC of a time slot under this secret, so every
 	// node with the same secret accepts it and none stores it. A proof
 	// without a good one gets 401 use_dpop_nonce with a DPoP-Nonce
-	// header. At least 32 bytes. Empty (default): no nonce.
-	NonceSecret string `json:"nonce_secret" kong:"referenceable,encrypted" desc:"Require server nonces (RFC 9449 8): HMAC secret, at least 32 bytes, the same on every node; use a vault reference. Empty (default): no nonce."`
+	// header. At least 32 bytes. Empty: no nonce.
+	NonceSecret string `json:"nonce_secret" kong:"referenceable,encrypted" desc:"Require server nonces (RFC 9449 8): HMAC secret, at least 32 bytes, the same on every node; use a vault reference. Empty: no nonce."`
 	// NonceLifetimeSec is a nonce's time slot; a nonce is accepted in its
-	// slot and the next. Default 60.
-	NonceLifetimeSec int `json:"nonce_lifetime_sec" kong:"between=10:3600" desc:"Length of a nonce's time slot, in seconds; a nonce is accepted in its slot and the next. Default 60."`
-	LocalMaxEntries  int `json:"local_max_entries" kong:"between=1000:10000000" desc:"Most proof ids the local store holds; when full of live ids, new proofs are refused with 503. Default 100000."`
+	// slot and the next.
+	NonceLifetimeSec int `json:"nonce_lifetime_sec" kong:"between=10:3600" desc:"Length of a nonce's time slot, in seconds; a nonce is accepted in its slot and the next."`
+	// LocalMaxEntries bounds the local store; when it is full of live
+	// ids new proofs are refused (503).
+	LocalMaxEntries int `json:"local_max_entries" kong:"between=1000:10000000" desc:"Most proof ids the local store holds; when it is full of live ids, new proofs are refused with 503."`
 }
 
 // TokenSource says where a bearer token may come from. Only the sources
 // configured are read; a request carrying more than one token is refused.
 type TokenSource struct {
-	// Header is the header holding the token. For "authorization" (the
-	// default) the value must use the Bearer scheme; for any other header
-	// the whole value is the token. Empty disables header tokens.
-	Header string `json:"header" match:"^[%w%-]*$" desc:"Header holding the bearer token; authorization (default) requires the Bearer scheme. Empty disables it."`
+	// Header is the header holding the token. For "authorization" the
+	// value must use the Bearer scheme; for any other header the whole
+	// value is the token. Empty disables header tokens.
+	Header string `json:"header" match:"^[%w%-]*$" desc:"Header holding the bearer token: for authorization the value must use the Bearer scheme, for any other header the whole value is the token. Empty: no header is read."`
 	// QueryParam, when set, also accepts the token from this query
-	// parameter. Off by default: query strings end up in logs.
-	QueryParam string `json:"query_param" desc:"Also accept the token from this query parameter. Off by default: URLs end up in logs."`
+	// parameter, which query strings in logs make risky.
+	QueryParam string `json:"query_param" desc:"Also accept the token from this query parameter. Empty: not accepted, which is safer, since URLs end up in logs."`
 	// Cookie, when set, also accepts the token from this cookie.
-	Cookie string `json:"cookie" desc:"Also accept the token from this cookie. Off by default."`
-	// MaxBytes caps a token's length in bytes. Default 8192.
-	MaxBytes int `json:"max_bytes" kong:"between=64:65536" desc:"Longest token accepted, in bytes. Default 8192."`
+	Cookie string `json:"cookie" desc:"Also accept the token from this cookie. Empty: not accepted."`
+	// MaxBytes caps a credential's length in bytes.
+	MaxBytes int `json:"max_bytes" kong:"between=64:65536" desc:"Longest credential (token, or API key) accepted, in bytes; a longer one is refused before it is parsed."`
 }
 
 // Issuer is one accepted JWT issuer.
@@ -158,11 +158,11 @@ type Issuer struct {
 	// Types is an allow-list for the typ header (compared case
 	// insensitively, "application/" prefix ignored). Empty: any.
 	Types []string `json:"types" desc:"Accepted values of the typ header, such as at+jwt. Empty accepts any."`
-	// LeewaySec is the clock skew allowed for exp, nbf and iat. Default 30.
-	LeewaySec int `json:"leeway_sec" kong:"between=0:300" desc:"Clock skew allowed when checking exp, nbf and iat, in seconds. Default 30."`
+	// LeewaySec is the clock skew allowed for exp, nbf and iat.
+	LeewaySec int `json:"leeway_sec" kong:"between=0:300" desc:"Clock skew allowed when checking exp, nbf and iat, in seconds."`
 	// MaxLifetimeSec caps exp minus iat (or exp minus now without iat).
-	// 0 disables the cap. Default 86400.
-	MaxLifetimeSec int `json:"max_lifetime_sec" kong:"between=0:31536000" desc:"Longest accepted token lifetime (exp minus iat), in seconds; 0 disables. Default 86400."`
+	// 0 disables the cap.
+	MaxLifetimeSec int `json:"max_lifetime_sec" kong:"between=0:31536000" desc:"Longest accepted token lifetime (exp minus iat, or exp minus now without iat), in seconds; 0 disables the cap."`
 	// UnsafeAllowMissingExp accepts tokens without exp. Dangerous: such a
 	// token never expires.
 	UnsafeAllowMissingExp bool `json:"unsafe_allow_missing_exp" desc:"Accept tokens without an exp claim. Dangerous: such tokens never expire."`
@@ -170,33 +170,33 @@ type Issuer struct {
 	RequiredClaims []string `json:"required_claims" desc:"Claims every token must carry."`
 	// ClaimValues restrict claims to allowed values.
 	ClaimValues []ClaimValue `json:"claim_values" desc:"Claim checks: the claim (string or array) must hold one of the listed values."`
-	// SubjectClaim names the principal. Default "sub".
-	SubjectClaim string `json:"subject_claim" desc:"Claim naming the principal. Default sub."`
+	// SubjectClaim names the principal.
+	SubjectClaim string `json:"subject_claim" desc:"Claim naming the principal."`
 	// ScopeClaim holds scopes, a space-separated string or an array.
-	ScopeClaim string `json:"scope_claim" desc:"Claim holding scopes, a space-separated string or an array. Default scope."`
-	// RolesClaim holds roles. Default "roles".
-	RolesClaim string `json:"roles_claim" desc:"Claim holding roles, an array or a space-separated string. Default roles."`
-	// GroupsClaim holds groups. Default "groups".
-	GroupsClaim string `json:"groups_claim" desc:"Claim holding groups, an array or a space-separated string. Default groups."`
+	ScopeClaim string `json:"scope_claim" desc:"Claim holding scopes, a space-separated string or an array."`
+	// RolesClaim holds roles.
+	RolesClaim string `json:"roles_claim" desc:"Claim holding roles, an array or a space-separated string."`
+	// GroupsClaim holds groups.
+	GroupsClaim string `json:"groups_claim" desc:"Claim holding groups, an array or a space-separated string."`
 	// JWKSRefreshSec is how often keys are refreshed when the response has
-	// no usable Cache-Control max-age. Default 300.
-	JWKSRefreshSec int `json:"jwks_refresh_sec" kong:"between=10:86400" desc:"JWKS refresh interval when the response has no Cache-Control max-age, in seconds. Default 300."`
+	// no usable Cache-Control max-age.
+	JWKSRefreshSec int `json:"jwks_refresh_sec" kong:"between=10:86400" desc:"JWKS refresh interval when the response has no usable Cache-Control max-age, in seconds."`
 	// JWKSMinRefreshSec and JWKSMaxRefreshSec bound a Cache-Control max-age.
-	JWKSMinRefreshSec int `json:"jwks_min_refresh_sec" kong:"between=10:86400" desc:"Shortest JWKS refresh interval honoured from Cache-Control, in seconds. Default 60."`
-	JWKSMaxRefreshSec int `json:"jwks_max_refresh_sec" kong:"between=10:604800" desc:"Longest JWKS refresh interval honoured from Cache-Control, in seconds. Default 86400."`
+	JWKSMinRefreshSec int `json:"jwks_min_refresh_sec" kong:"between=10:86400" desc:"Shortest JWKS refresh interval honoured from Cache-Control max-age, in seconds."`
+	JWKSMaxRefreshSec int `json:"jwks_max_refresh_sec" kong:"between=10:604800" desc:"Longest JWKS refresh interval honoured from Cache-Control max-age, in seconds."`
 	// UnknownKIDRefetchSec is the least time between two refetches caused
-	// by a token naming an unknown kid. Default 30.
-	UnknownKIDRefetchSec int `json:"unknown_kid_refetch_sec" kong:"between=1:3600" desc:"Least time between two JWKS refetches triggered by an unknown kid, in seconds. Default 30."`
+	// by a token naming an unknown kid.
+	UnknownKIDRefetchSec int `json:"unknown_kid_refetch_sec" kong:"between=1:3600" desc:"Least time between two JWKS refetches triggered by a token naming an unknown kid, in seconds."`
 	// DPoP says whether this issuer's tokens may (allowed) or must
 	// (required) be presented with a DPoP proof (RFC 9449). With allowed
-	// or required, a token carrying cnf.jkt is refused as Bearer. Off
-	// (default): the DPoP scheme is refused and cnf is not looked at.
-	DPoP string `json:"dpop" kong:"one_of=off|allowed|required" desc:"DPoP (RFC 9449) for this issuer: off (default), allowed, or required. With allowed or required a DPoP-bound token (cnf.jkt) is refused as Bearer."`
+	// or required, a token carrying cnf.jkt is refused as Bearer. Off:
+	// the DPoP scheme is refused and cnf is not looked at.
+	DPoP string `json:"dpop" kong:"one_of=off|allowed|required" desc:"DPoP (RFC 9449) for this issuer: off (the DPoP scheme is refused and cnf is ignored), allowed, or required. With allowed or required a DPoP-bound token (cnf.jkt) is refused as Bearer."`
 	// MTLSBinding says whether this issuer's certificate-bound tokens
 	// (cnf["x5t#S256"], RFC 8705 3) are checked against the TLS client
 	// certificate (allowed), or every token must be bound (required).
-	// Off (default): cnf is not looked at.
-	MTLSBinding string `json:"mtls_binding" kong:"one_of=off|allowed|required" desc:"Certificate-bound tokens (RFC 8705): off (default), allowed (a token with cnf x5t#S256 must come over TLS with that client certificate), or required (every token must be bound). Needs nginx to ask for client certificates (see the README)."`
+	// Off: cnf is not looked at.
+	MTLSBinding string `json:"mtls_binding" kong:"one_of=off|allowed|required" desc:"Certificate-bound tokens (RFC 8705): off (cnf is ignored), allowed (a token with cnf x5t#S256 must come over TLS with that client certificate), or required (every token must be bound). Needs nginx to ask for client certificates (see the README)."`
 }
 
 // ClaimValue requires a claim to hold one of Values.
@@ -213,10 +213,10 @@ type ClaimHeader struct {
 
 // APIKeys configures API-key authentication.
 type APIKeys struct {
-	// Header holds the key. Default "apikey".
-	Header string `json:"header" match:"^[%w%-]*$" desc:"Header holding the API key. Default apikey."`
+	// Header holds the key.
+	Header string `json:"header" match:"^[%w%-]*$" desc:"Header holding the API key. Empty: no header is read."`
 	// QueryParam, when set, also accepts the key from this query parameter.
-	QueryParam string `json:"query_param" desc:"Also accept the API key from this query parameter. Off by default."`
+	QueryParam string `json:"query_param" desc:"Also accept the API key from this query parameter. Empty: not accepted."`
 	// Keys are the accepted keys.
 	Keys []APIKey `json:"keys" desc:"Accepted API keys, each by its SHA-256 hash."`
 	// KeysFile is a JSON file holding more keys (an array of the same
@@ -252,64 +252,63 @@ type Introspection struct {
 	// RequiredClaims and ClaimValues are checked as for JWTs.
 	RequiredClaims []string     `json:"required_claims" desc:"Members the introspection response must carry."`
 	ClaimValues    []ClaimValue `json:"claim_values" desc:"Checks on response members, as for JWT claims."`
-	// NegativeTTLSec caches an inactive answer this long. Default 5.
-	NegativeTTLSec int `json:"negative_ttl_sec" kong:"between=0:300" desc:"How long an inactive answer is cached, in seconds. Default 5."`
+	// NegativeTTLSec caches an inactive answer this long.
+	NegativeTTLSec int `json:"negative_ttl_sec" kong:"between=0:300" desc:"How long an inactive answer is cached, in seconds; 0 disables."`
+	// DPoP is the DPoP mode of introspected tokens (cnf.jkt of the
+	// answer), as for an issuer.
+	DPoP string `json:"dpop" kong:"one_of=off|allowed|required" desc:"DPoP (RFC 9449) for introspected tokens (cnf.jkt of the answer): off, allowed, or required, as for an issuer."`
+	// MTLSBinding is the certificate binding mode of introspected tokens
+	// (cnf x5t#S256 of the answer), as for an issuer.
+	MTLSBinding string `json:"mtls_binding" kong:"one_of=off|allowed|required" desc:"Certificate-bound introspected tokens (RFC 8705, cnf x5t#S256 of the answer): off, allowed, or required, as for an issuer."`
 	// ErrorTTLMS: after the endpoint fails (unreachable, timeout, an
 	// answer other than a JSON 200), tokens not in the cache are refused
 	// with 503 for this long without asking it, so a hanging endpoint
 	// costs one timeout per period, not one per request. Then one
 	// request probes it while the others keep failing fast. 0 disables.
-	// Default 2000.
-	// DPoP is the DPoP mode of introspected tokens (cnf.jkt of the
-	// answer), as for an issuer. Default off.
-	DPoP string `json:"dpop" kong:"one_of=off|allowed|required" desc:"DPoP (RFC 9449) for introspected tokens (cnf.jkt of the answer): off (default), allowed, or required."`
-	// MTLSBinding is the certificate binding mode of introspected tokens
-	// (cnf x5t#S256 of the answer), as for an issuer. Default off.
-	MTLSBinding string `json:"mtls_binding" kong:"one_of=off|allowed|required" desc:"Certificate-bound introspected tokens (RFC 8705, cnf x5t#S256 of the answer): off (default), allowed, or required."`
-	ErrorTTLMS  int    `json:"error_ttl_ms" kong:"between=0:60000" desc:"After the endpoint fails (unreachable, timeout, bad answer), refuse uncached tokens with 503 for this long without asking it, then let one request probe it. Fails closed. 0 disables. Default 2000."`
+	ErrorTTLMS int `json:"error_ttl_ms" kong:"between=0:60000" desc:"After the endpoint fails (unreachable, timeout, bad answer), refuse uncached tokens with 503 for this long, in milliseconds, without asking it, then let one request probe it. Fails closed. 0 disables."`
 }
 
 // ConsumerMapping maps principals to Kong consumers.
 type ConsumerMapping struct {
-	// Claim holds the consumer's id or username. Default "sub". API keys
-	// use their own consumer field.
-	Claim string `json:"claim" desc:"Claim holding the consumer id or username. Default sub. API keys use their consumer field."`
+	// Claim holds the consumer's id or username. API keys use their own
+	// consumer field.
+	Claim string `json:"claim" desc:"Claim holding the consumer id or username. API keys use their consumer field."`
 	// By is "id" or "username" (Kong's load_consumer tries the id, then
-	// the username). Default "username".
-	By string `json:"by" kong:"one_of=id|username" desc:"Look the consumer up by id only, or by id then username. Default username."`
+	// the username).
+	By string `json:"by" kong:"one_of=id|username" desc:"Look the consumer up by id only (id), or by id then username (username, as Kong's load_consumer does)."`
 	// Optional accepts principals with no consumer instead of refusing them.
 	Optional bool `json:"optional" desc:"Accept principals that map to no consumer instead of refusing them."`
 	// CacheTTLSec caches found consumers this long (a PDK round trip
 	// saved per request). A deleted consumer keeps working this long.
-	// 0 disables. Default 10.
-	CacheTTLSec int `json:"cache_ttl_sec" kong:"between=0:3600" desc:"Cache found consumers this many seconds; a deleted consumer keeps working that long. 0 disables. Default 10."`
+	// 0 disables.
+	CacheTTLSec int `json:"cache_ttl_sec" kong:"between=0:3600" desc:"Cache found consumers this many seconds (a PDK round trip saved per request); a deleted consumer keeps working that long. 0 disables."`
 }
 
 // Assertion configures the signed identity assertion.
 type Assertion struct {
-	// Header carries the assertion upstream. Default "x-warden-identity".
-	Header string `json:"header" match:"^[%w%-]+$" desc:"Upstream header carrying the assertion. Default x-warden-identity. Always cleared from client requests."`
+	// Header carries the assertion upstream.
+	Header string `json:"header" match:"^[%w%-]+$" desc:"Upstream header carrying the assertion. Always cleared from client requests."`
 	// PrivateKey is the signing key: PEM (PKCS8, or SEC1 for ECDSA), or
 	// one line of base64 PKCS8 DER (fits an environment variable).
 	PrivateKey string `json:"private_key" kong:"required,referenceable,encrypted" desc:"Private key signing assertions (P-256 for ES256, Ed25519 for EdDSA), PEM or one-line base64 PKCS8 DER; use a vault reference."`
-	// Algorithm is ES256 or EdDSA. Default ES256.
-	Algorithm string `json:"algorithm" kong:"one_of=ES256|EdDSA" desc:"Signing algorithm, ES256 or EdDSA. Default ES256."`
-	// KeyID is the kid header. Default: the key's RFC 7638 thumbprint.
-	KeyID string `json:"key_id" desc:"kid header of assertions. Default the key's RFC 7638 thumbprint."`
-	// Issuer is the iss claim. Default "warden".
-	Issuer string `json:"issuer" desc:"iss claim of assertions. Default warden."`
+	// Algorithm is ES256 or EdDSA.
+	Algorithm string `json:"algorithm" kong:"one_of=ES256|EdDSA" desc:"Signing algorithm, ES256 or EdDSA; the private key must match it."`
+	// KeyID is the kid header. Empty: the key's RFC 7638 thumbprint.
+	KeyID string `json:"key_id" desc:"kid header of assertions. Empty: the key's RFC 7638 thumbprint."`
+	// Issuer is the iss claim.
+	Issuer string `json:"issuer" desc:"iss claim of assertions; the upstream checks it."`
 	// Audience is the aud claim: the upstream service.
 	Audience string `json:"audience" kong:"required,len_min=1" desc:"aud claim of assertions: the name of the upstream service that verifies them."`
-	// TTLSec is the assertion lifetime, at most 60. Default 30.
-	TTLSec int `json:"ttl_sec" kong:"between=1:60" desc:"Assertion lifetime in seconds, at most 60. Default 30."`
+	// TTLSec is the assertion lifetime, at most MaxAssertionTTLSec.
+	TTLSec int `json:"ttl_sec" kong:"between=1:60" desc:"Assertion lifetime in seconds, at most 60."`
 }
 
 // HTTPSettings configures outbound HTTP (JWKS, discovery, introspection).
 type HTTPSettings struct {
-	// TimeoutMS bounds each request. Default 3000.
-	TimeoutMS int `json:"timeout_ms" kong:"between=100:60000" desc:"Timeout of each outbound request (JWKS, discovery, introspection), in milliseconds. Default 3000."`
-	// MaxResponseBytes caps a response body. Default 262144.
-	MaxResponseBytes int `json:"max_response_bytes" kong:"between=1024:10485760" desc:"Largest response body read from JWKS, discovery or introspection endpoints, in bytes. Default 262144."`
+	// TimeoutMS bounds each request.
+	TimeoutMS int `json:"timeout_ms" kong:"between=100:60000" desc:"Timeout of each outbound request (JWKS, discovery, introspection), in milliseconds."`
+	// MaxResponseBytes caps a response body.
+	MaxResponseBytes int `json:"max_response_bytes" kong:"between=1024:10485760" desc:"Largest response body read from JWKS, discovery or introspection endpoints, in bytes."`
 	// AllowHTTP permits plain-http URLs. Only for tests and local demos.
 	AllowHTTP bool `json:"allow_http" desc:"Allow plain http URLs for JWKS, discovery and introspection. Only for tests and local demos."`
 	// CACertPEM is an extra CA (PEM) trusted for these requests.
@@ -318,11 +317,11 @@ type HTTPSettings struct {
 
 // CacheSettings configures the verified-token cache.
 type CacheSettings struct {
-	// MaxEntries bounds the cache. 0 disables caching. Default 10000.
-	MaxEntries int `json:"max_entries" kong:"between=0:1000000" desc:"Most verified tokens cached; 0 disables the cache. Default 10000."`
+	// MaxEntries bounds the cache. 0 disables caching.
+	MaxEntries int `json:"max_entries" kong:"between=0:1000000" desc:"Most verified tokens cached; 0 disables the cache."`
 	// MaxTTLSec caps how long a verified token stays cached (it never
-	// outlives its exp). Default 300.
-	MaxTTLSec int `json:"max_ttl_sec" kong:"between=1:86400" desc:"Longest a verified token stays cached, in seconds; never past its exp. Default 300."`
+	// outlives its exp).
+	MaxTTLSec int `json:"max_ttl_sec" kong:"between=1:86400" desc:"Longest a verified token stays cached, in seconds; never past its exp."`
 }
 
 // SetDefaults fills defaults.

@@ -57,29 +57,28 @@ const (
 // one of the most specific matching allow rules applies (see the package
 // documentation for the precedence); anything else is refused.
 type Config struct {
-	// Rules is the policy. Default: none, so every request is refused.
-	Rules []Rule `json:"rules" desc:"Authorization rules. A matching deny rule refuses; otherwise the most specific matching allow rules decide (literal > {param} > * > ** segment by segment from the left, then rules listing methods, then hosts), and one of them must apply. Order only names the rule in audit events."`
+	// Rules is the policy. With none, every request is refused.
+	Rules []Rule `json:"rules" desc:"Authorization rules. A matching deny rule refuses; otherwise the most specific matching allow rules decide (literal > {param} > * > ** segment by segment from the left, then rules listing methods, then hosts), and one of them must apply. Order only names the rule in audit events. With no rules every request is refused."`
 	// CaseSensitive makes path literals match case-sensitively, as most
-	// upstreams route. Default true.
+	// upstreams route.
 	CaseSensitive bool `json:"case_sensitive" desc:"Match path literals case-sensitively. Turn off only if the upstream routes case-insensitively."`
 	// TrailingSlash is how a trailing slash matches: "ignore" (/admin/ is
-	// /admin) or "strict". Default "ignore".
+	// /admin) or "strict".
 	TrailingSlash string `json:"trailing_slash" kong:"one_of=ignore|strict" desc:"ignore: /admin/ matches like /admin. strict: only templates ending in / or ** match a trailing slash."`
 	// ShadowMode evaluates and audits every decision but enforces none:
-	// would-be denials are audited as shadow_deny and proxied. Default
-	// false.
+	// would-be denials are audited as shadow_deny and proxied.
 	ShadowMode bool `json:"shadow_mode" desc:"Evaluate and audit (shadow_deny) but never refuse a request, to roll out a policy safely."`
 	// UnsafeAllowByDefault proxies requests that no rule matches at all
-	// (by method, path and host) instead of refusing them. Default false.
-	UnsafeAllowByDefault bool `json:"unsafe_allow_by_default" desc:"DANGEROUS: proxy requests no rule matches instead of refusing them (default deny)."`
+	// (by method, path and host) instead of refusing them.
+	UnsafeAllowByDefault bool `json:"unsafe_allow_by_default" desc:"DANGEROUS: proxy requests that no rule matches (by method, path and host) instead of refusing them."`
 	// ConditionCostLimit bounds the CEL cost of one condition evaluation
 	// (cel-go cost units); an expression whose worst case exceeds it is
-	// refused at config time. Default 1000000.
-	ConditionCostLimit int `json:"condition_cost_limit" kong:"between=1:10000000"`
+	// refused at config time.
+	ConditionCostLimit int `json:"condition_cost_limit" kong:"between=1:10000000" desc:"Most CEL cost units one condition evaluation may take; a condition whose worst case exceeds it is refused when the config loads."`
 	// MethodOverride is how a request naming another method for the
 	// upstream is decided: "check" (under every method it names, the
 	// strictest decision standing) or "unsafe_ignore" (under the request
-	// line's method alone). Default "check", which empty means too.
+	// line's method alone). Empty means "check".
 	MethodOverride string `json:"method_override" kong:"one_of=check|unsafe_ignore" desc:"check: a request naming another method (X-HTTP-Method-Override, X-Method-Override, X-HTTP-Method headers, _method query parameter) is decided under each method it names and its own, the strictest decision standing; a name that is no method is refused with 400 where an override could change the decision. unsafe_ignore: only the request line's method decides (only for upstreams that honour no override)."`
 }
 
@@ -94,10 +93,11 @@ func (c *Config) SetDefaults() {
 // Rule is one authorization rule. It matches a request by method, path and
 // host; it applies when, in addition, every requirement it lists holds.
 type Rule struct {
-	// Name labels the rule in audit events. Default "rules[i]".
-	Name string `json:"name" kong:"len_max=64"`
-	// Effect is "allow" or "deny". Default "allow".
-	Effect string `json:"effect" kong:"one_of=allow|deny"`
+	// Name labels the rule in audit events. Empty: the rule's position,
+	// counted from 1 as Kong counts list positions ("rules[1]").
+	Name string `json:"name" kong:"len_max=64" desc:"Name of the rule in audit events and warden check notes. Empty: its position counted from 1, as Kong counts list positions (rules[1] is the first rule)."`
+	// Effect is "allow" or "deny".
+	Effect string `json:"effect" kong:"one_of=allow|deny" desc:"allow: the rule lets a request through when its requirements hold. deny: the rule refuses a request when its requirements hold, whatever allow rules say."`
 	// Methods the rule matches, upper case; GET also matches HEAD. Empty
 	// matches every method.
 	Methods []string `json:"methods" desc:"HTTP methods (upper case). GET also covers HEAD. Empty matches every method."`
@@ -106,16 +106,16 @@ type Rule struct {
 	Paths []string `json:"paths" kong:"required,len_min=1" desc:"Path templates: /orders/{id} captures a segment, * matches one segment, a final ** matches the rest (including none)."`
 	// Hosts the rule matches (exact, or *.example.com for one label).
 	// Empty matches every host.
-	Hosts []string `json:"hosts"`
+	Hosts []string `json:"hosts" desc:"Request hosts the rule matches: exact names, or *.example.com for one label. Empty matches every host."`
 	// Authenticated requires an identity, with no other requirement.
-	Authenticated bool `json:"authenticated"`
+	Authenticated bool `json:"authenticated" desc:"Require an identity (from warden-auth), with no other requirement; an anonymous request gets 401."`
 	// Scopes, Roles and Groups the identity must have.
-	Scopes *Requirement `json:"scopes"`
-	Roles  *Requirement `json:"roles"`
-	Groups *Requirement `json:"groups"`
+	Scopes *Requirement `json:"scopes" desc:"OAuth scopes the identity must have: all of all_of and at least one of any_of."`
+	Roles  *Requirement `json:"roles" desc:"Roles the identity must have: all of all_of and at least one of any_of."`
+	Groups *Requirement `json:"groups" desc:"Groups the identity must have: all of all_of and at least one of any_of."`
 	// Consumers lists Kong consumers (username or id), any of which may
 	// match.
-	Consumers []string `json:"consumers"`
+	Consumers []string `json:"consumers" desc:"Kong consumers (username or id) the request's consumer must be one of. Empty: any consumer."`
 	// Confirmation requires a sender-constrained token, bound to the
 	// client by one of these methods (dpop: RFC 9449 proof; mtls: RFC 8705
 	// certificate), as warden-auth records it in the identity. A bearer
@@ -124,15 +124,15 @@ type Rule struct {
 	// IPAllow lists CIDRs the client IP (as Kong resolves it, honouring
 	// trusted_ips and real_ip_header) must be in; IPDeny CIDRs it must not
 	// be in.
-	IPAllow []string `json:"ip_allow"`
-	IPDeny  []string `json:"ip_deny"`
+	IPAllow []string `json:"ip_allow" desc:"IP addresses or CIDRs the client IP (as Kong resolves it, honouring trusted_ips and real_ip_header) must be in. Empty: any address."`
+	IPDeny  []string `json:"ip_deny" desc:"IP addresses or CIDRs the client IP (as Kong resolves it, honouring trusted_ips and real_ip_header) must not be in."`
 	// Owner checks object ownership without CEL.
-	Owner *Owner `json:"owner"`
+	Owner *Owner `json:"owner" desc:"Object ownership without CEL: a path parameter must equal a claim of the identity, or be an element of it. Allow rules only."`
 	// Condition is a CEL expression over request and identity that must
 	// be true.
 	Condition string `json:"condition" desc:"CEL expression over request (method, path, params, query, headers, host, ip) and identity (subject, claims, scopes, roles, groups, consumer)."`
 	// Shadow evaluates and audits the rule without enforcing it.
-	Shadow bool `json:"shadow"`
+	Shadow bool `json:"shadow" desc:"Evaluate the rule and audit what it would refuse (shadow_deny), but never refuse because of it."`
 }
 
 // SetDefaults fills a rule's defaults.
@@ -141,18 +141,17 @@ func (r *Rule) SetDefaults() { r.Effect = DefaultEffect }
 // Requirement is a set of values an identity must have: all of AllOf and
 // at least one of AnyOf (each only when given).
 type Requirement struct {
-	AnyOf []string `json:"any_of"`
-	AllOf []string `json:"all_of"`
+	AnyOf []string `json:"any_of" desc:"The identity must have at least one of these. Empty: no such requirement."`
+	AllOf []string `json:"all_of" desc:"The identity must have every one of these. Empty: no such requirement."`
 }
 
 // Owner requires a path parameter to equal a claim of the identity, or to
 // be an element of a claim that is an array (tenant and account ids).
 type Owner struct {
 	// Param is the path parameter, captured by every path of the rule.
-	Param string `json:"param" kong:"required"`
-	// Claim is the claim it must equal or be in. Default "sub" (the
-	// identity's subject).
-	Claim string `json:"claim"`
+	Param string `json:"param" kong:"required" desc:"Path parameter holding the object's owner, such as user_id for /users/{user_id}/orders; every path of the rule must capture it."`
+	// Claim is the claim it must equal or be in.
+	Claim string `json:"claim" desc:"Identity claim the parameter must equal, or be an element of when the claim is an array (tenant and account ids)."`
 }
 
 // SetDefaults fills the owner check's defaults.

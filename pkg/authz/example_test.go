@@ -71,5 +71,5 @@ func ExamplePolicy_Overlaps() {
 	// /admin false admin
 	// /admin/users false admin
 	// /home true user
-	// rules[1] (user, /**) is shadowed where rules[0] (admin, /admin/**) also matches: the more specific template decides there
+	// rules[2] (user, /**) is shadowed where rules[1] (admin, /admin/**) also matches: the more specific template decides there
 }

@@ -20,11 +20,12 @@ type Overlap struct {
 	name, byName string
 }
 
-// String describes the overlap for an operator, naming rules by index and
-// name.
+// String describes the overlap for an operator, naming rules by position
+// and name; positions count from 1, as Kong's own errors do
+// (config.KongPositions).
 func (o Overlap) String() string {
-	rule := fmt.Sprintf("rules[%d] (%s, %s)", o.Rule, o.name, o.Template)
-	by := fmt.Sprintf("rules[%d] (%s, %s)", o.By, o.byName, o.ByTemplate)
+	rule := fmt.Sprintf("rules[%d] (%s, %s)", o.Rule+1, o.name, o.Template)
+	by := fmt.Sprintf("rules[%d] (%s, %s)", o.By+1, o.byName, o.ByTemplate)
 	switch {
 	case o.Deny && o.Full:
 		return fmt.Sprintf("%s never allows: the deny rule %s refuses every request it matches", rule, by)

@@ -19,7 +19,13 @@ func TestOverlaps(t *testing.T) {
 			{Name: "admin", Paths: []string{"/admin/**"}, Roles: &Requirement{AnyOf: []string{"admin"}}},
 			{Name: "user", Paths: []string{"/**"}, Authenticated: true},
 		}, want: []string{
-			"rules[1] (user, /**) is shadowed where rules[0] (admin, /admin/**) also matches: the more specific template decides there",
+			"rules[2] (user, /**) is shadowed where rules[1] (admin, /admin/**) also matches: the more specific template decides there",
+		}},
+		{name: "unnamed rules are named by position", rules: []Rule{
+			{Paths: []string{"/admin/**"}, Roles: &Requirement{AnyOf: []string{"admin"}}},
+			{Paths: []string{"/**"}, Authenticated: true},
+		}, want: []string{
+			"rules[2] (rules[2], /**) is shadowed where rules[1] (rules[1], /admin/**) also matches: the more specific template decides there",
 		}},
 		{name: "disjoint templates", rules: []Rule{
 			{Name: "a", Paths: []string{"/a/**"}},
@@ -33,7 +39,7 @@ func TestOverlaps(t *testing.T) {
 			{Name: "any", Methods: []string{"GET"}, Paths: []string{"/orders/*"}},
 			{Name: "get", Methods: []string{"GET"}, Paths: []string{"/orders/{id}"}},
 		}, want: []string{
-			"rules[0] (any, /orders/*) never decides: more specific rules take every request it matches, rules[1] (get, /orders/{id}) among them",
+			"rules[1] (any, /orders/*) never decides: more specific rules take every request it matches, rules[2] (get, /orders/{id}) among them",
 		}},
 		{name: "ties share", rules: []Rule{
 			{Name: "owner", Methods: []string{"GET"}, Paths: []string{"/users/{id}"}},
@@ -43,7 +49,7 @@ func TestOverlaps(t *testing.T) {
 			{Name: "debug", Paths: []string{"/debug/{x}"}},
 			{Name: "no-debug", Effect: EffectDeny, Paths: []string{"/debug/**"}},
 		}, want: []string{
-			"rules[0] (debug, /debug/{x}) never allows: the deny rule rules[1] (no-debug, /debug/**) refuses every request it matches",
+			"rules[1] (debug, /debug/{x}) never allows: the deny rule rules[2] (no-debug, /debug/**) refuses every request it matches",
 		}},
 		{name: "a deny with a requirement takes nothing for sure", rules: []Rule{
 			{Name: "debug", Paths: []string{"/debug/{x}"}},
@@ -58,7 +64,7 @@ func TestOverlaps(t *testing.T) {
 			{Name: "internal", Hosts: []string{"internal.example.com"}, Paths: []string{"/admin/**"}},
 			{Name: "wild", Hosts: []string{"*.example.com"}, Paths: []string{"/x/**"}},
 		}, want: []string{
-			"rules[0] (api, /**) is shadowed where rules[2] (wild, /x/**) also matches: the more specific template decides there",
+			"rules[1] (api, /**) is shadowed where rules[3] (wild, /x/**) also matches: the more specific template decides there",
 		}},
 		{name: "shadow rules decide nothing", rules: []Rule{
 			{Name: "all", Paths: []string{"/**"}},

@@ -102,7 +102,9 @@ func (p *Policy) compileRule(i int, cr *Rule, costLimit uint64) (*rule, error) {
 		anyHost:       len(cr.Hosts) == 0,
 	}
 	if r.name == "" {
-		r.name = fmt.Sprintf("rules[%d]", i)
+		// Named by its position as an operator counts it, from 1, as
+		// Kong's own errors do (config.KongPositions).
+		r.name = fmt.Sprintf("rules[%d]", i+1)
 	}
 	methods := allMethods
 	if len(cr.Methods) > 0 {

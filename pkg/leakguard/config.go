@@ -73,10 +73,10 @@ type Config struct {
 	// Response configures scanning of the upstream's response (response
 	// phase, which makes Kong buffer upstream responses).
 	Response ResponseConfig `json:"response" desc:"Scanning of the upstream response in the response phase (Kong buffers the whole response for it)."`
-	// BuiltinRules enables Warden's built-in detectors. Default true.
+	// BuiltinRules enables Warden's built-in detectors.
 	BuiltinRules bool `json:"builtin_rules" desc:"Enable the built-in detectors (cloud keys, VCS and registry tokens, private keys, JWTs, URLs with passwords...)."`
 	// RulesTOML holds extra rules in gitleaks TOML ([[rules]] id, regex,
-	// keywords, entropy, secretGroup, allowlists). Default empty.
+	// keywords, entropy, secretGroup, allowlists).
 	RulesTOML string `json:"rules_toml" desc:"Extra detection rules in gitleaks TOML format ([[rules]] with id, regex, keywords, entropy, secretGroup, allowlists)."`
 	// RulesFile is a path to a gitleaks TOML file read at config time.
 	RulesFile string `json:"rules_file" desc:"Path of a gitleaks TOML rules file, read once when the plugin instance starts."`
@@ -89,18 +89,17 @@ type Config struct {
 	AllowPaths []string `json:"allow_paths" desc:"RE2 expressions over the request path; requests whose path matches, and their responses, are not scanned."`
 	// AllowRoutes lets the responses of some routes carry tokens their
 	// API legitimately returns (a login endpoint's JWT), by rule id
-	// and/or JSON pointer. Default none.
+	// and/or JSON pointer.
 	AllowRoutes []AllowRoute `json:"allow_routes" desc:"Tokens a route's responses legitimately carry (a login endpoint's JWT): path, rule ids and/or JSON pointers; such findings in those responses are ignored, anywhere else they are acted on."`
 	// ContentTypes are the media types whose bodies are scanned
 	// ("type/subtype", "type/*", "type/*+suffix", "type/*word*").
-	// Default: every textual type (DefaultContentTypes).
 	ContentTypes []string `json:"content_types" desc:"Media types whose bodies are scanned: type/subtype, type/*, type/*+suffix or type/*word* (subtype containing word). A body without Content-Type is scanned; a textual body of another type is audited as unscanned."`
-	// MaxScanBytes is the largest body scanned, in bytes, after decoding.
-	// Default 1 MiB, at most 64 MiB.
+	// MaxScanBytes is the largest body scanned, in bytes, after decoding;
+	// at most MaxMaxScanBytes.
 	MaxScanBytes int `json:"max_scan_bytes" kong:"between=1:67108864" desc:"Largest body scanned, in bytes after gzip/deflate decoding. Compressed bodies decoding past it are refused (decompression bomb)."`
 	// UnscannableAction is what happens to a body larger than
 	// MaxScanBytes or in an encoding other than gzip/deflate: pass
-	// (unscanned, audited) or block. Default pass.
+	// (unscanned, audited) or block.
 	UnscannableAction string `json:"unscannable_action" kong:"one_of=pass|block" desc:"For a body over max_scan_bytes or with an undecodable Content-Encoding: pass it unscanned (audited) or block it."`
 	// FingerprintKey keys the HMAC-SHA256 fingerprints in findings. Empty:
 	// a random key per plugin instance (fingerprints then only correlate
@@ -110,42 +109,39 @@ type Config struct {
 
 // RequestConfig configures the request direction.
 type RequestConfig struct {
-	// Enabled turns request scanning on. Default true.
+	// Enabled turns request scanning on.
 	Enabled bool `json:"enabled" desc:"Scan requests in the access phase."`
-	// Action on findings at or above ActMinConfidence. Default block (400).
+	// Action on findings at or above ActMinConfidence (block answers 400).
 	Action string `json:"action" kong:"one_of=block|redact|log_only" desc:"block answers 400, redact rewrites the secret to the upstream, log_only only audits."`
 	// ActMinConfidence is the lowest rule confidence Action applies to;
-	// lower findings are only audited. Default high.
+	// lower findings are only audited.
 	ActMinConfidence string `json:"act_min_confidence" kong:"one_of=low|medium|high" desc:"Lowest rule confidence the action applies to; findings below it are only audited."`
-	// Query scans the query string. Default true.
+	// Query scans the query string.
 	Query bool `json:"query" desc:"Scan the query string parameters."`
-	// Headers scans request headers except SkipHeaders. Default true.
+	// Headers scans request headers except SkipHeaders.
 	Headers bool `json:"headers" desc:"Scan request headers, except skip_headers."`
-	// Body scans the request body. Default true.
+	// Body scans the request body.
 	Body bool `json:"body" desc:"Scan the request body (text-like content types)."`
-	// SkipHeaders are header names never scanned (lower case). Default:
-	// the request's own credential headers.
-	SkipHeaders []string `json:"skip_headers" desc:"Request header names (lower case) not scanned: by default the credential headers the client authenticates with."`
-	// SkipQueryParams are query parameters never scanned. Default: apikey, jwt.
-	SkipQueryParams []string `json:"skip_query_params" desc:"Query parameter names not scanned: by default those Kong's key-auth and jwt plugins read credentials from."`
+	// SkipHeaders are header names never scanned (lower case).
+	SkipHeaders []string `json:"skip_headers" desc:"Request header names (lower case) not scanned, such as the credential headers a client authenticates with on every request, which the auth plugins before this one have vetted."`
+	// SkipQueryParams are query parameters never scanned.
+	SkipQueryParams []string `json:"skip_query_params" desc:"Query parameter names not scanned, such as those Kong's key-auth and jwt plugins read credentials from."`
 }
 
 // ResponseConfig configures the response direction.
 type ResponseConfig struct {
-	// Enabled turns response scanning on. Default true.
+	// Enabled turns response scanning on.
 	Enabled bool `json:"enabled" desc:"Scan upstream responses in the response phase."`
-	// Action on findings at or above ActMinConfidence. Default redact.
+	// Action on findings at or above ActMinConfidence (block answers 502).
 	Action string `json:"action" kong:"one_of=block|redact|log_only" desc:"block answers 502, redact replaces each secret with [REDACTED:<rule-id>], log_only only audits."`
 	// ActMinConfidence is the lowest rule confidence Action applies to.
-	// Default high.
 	ActMinConfidence string `json:"act_min_confidence" kong:"one_of=low|medium|high" desc:"Lowest rule confidence the action applies to; findings below it are only audited."`
-	// Headers scans response headers except SkipHeaders. Default true.
+	// Headers scans response headers except SkipHeaders.
 	Headers bool `json:"headers" desc:"Scan upstream response headers, except skip_headers."`
-	// Body scans the response body. Default true.
+	// Body scans the response body.
 	Body bool `json:"body" desc:"Scan the upstream response body (text-like content types)."`
-	// SkipHeaders are header names never scanned (lower case). Default:
-	// set-cookie.
-	SkipHeaders []string `json:"skip_headers" desc:"Response header names (lower case) not scanned; by default set-cookie, the session the upstream issues."`
+	// SkipHeaders are header names never scanned (lower case).
+	SkipHeaders []string `json:"skip_headers" desc:"Response header names (lower case) not scanned, such as set-cookie: the session the upstream deliberately issues to this client."`
 }
 
 // SetDefaults fills the defaults.

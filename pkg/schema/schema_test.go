@@ -168,3 +168,36 @@ func TestNamedFieldRoundTrip(t *testing.T) {
 		t.Fatal("a two-key field entry must be refused")
 	}
 }
+
+func TestWalk(t *testing.T) {
+	t.Parallel()
+	type leaf struct {
+		X int `json:"x"`
+	}
+	type root struct {
+		A    string          `json:"a"`
+		Rec  leaf            `json:"rec"`
+		Opt  *leaf           `json:"opt"`
+		List []leaf          `json:"list"`
+		Map  map[string]leaf `json:"map"`
+		Tags []string        `json:"tags"`
+	}
+	rec, err := schema.Derive(reflect.TypeFor[root]())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	schema.Walk(rec, func(path string, f schema.Field) {
+		if f.IsOptionalRecord() {
+			path += " (optional)"
+		}
+		got = append(got, path+" "+f.Type)
+	})
+	want := []string{
+		"a string", "rec record", "rec.x integer", "opt (optional) record", "opt.x integer",
+		"list array", "list[].x integer", "map map", "map.*.x integer", "tags array",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
