@@ -22,7 +22,7 @@ type Config struct {
 	Validator *validator.Config `json:"validator" desc:"Request (and response) validation, as warden-validator's config."`
 	Authz     *authz.Config     `json:"authz" desc:"Authorization rules, as warden-authz's config; they see the identity auth established in the same event."`
 	RateLimit *ratelimit.Config `json:"ratelimit" desc:"Rate limits, as warden-ratelimit's config; limits by consumer or claim count the identity auth established in the same event."`
-	LeakGuard *leakguard.Config `json:"leakguard" desc:"Leaked-secret scanning, as warden-leakguard's config. Response scanning (on by default) needs the response phase, which warden-suite declares unless started with -response-phase=false."`
+	LeakGuard *leakguard.Config `json:"leakguard" desc:"Leaked-secret scanning, as warden-leakguard's config. Scanning responses needs the response phase, which warden-suite declares unless started with -response-phase=false."`
 	// ShareIdentity stores the identity auth established in
 	// kong.ctx.shared, for Warden plugins that run after this one as
 	// separate plugins.
