@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -152,11 +153,98 @@ type formTree struct {
 	names map[string]*formNode
 	slab  []formNode // where nodes come from
 	vals  []string   // where single values come from
+	spans []formSpan // a body's fields, where parseURLEncoded decoded them
+	// The maps and lists of the document a body is shaped into, kept
+	// for the next tree's document (see shaper.out): maps[:nmaps] are
+	// in use.
+	maps  []map[string]any
+	nmaps int
+	items []any
 }
+
+// formSpan is where one decoded field's name and value lie in the buffer
+// parseURLEncoded decodes into.
+type formSpan struct{ k0, k1, v0, v1 int }
 
 func newFormTree(fields int) *formTree {
 	return &formTree{names: make(map[string]*formNode, fields),
 		slab: make([]formNode, 0, fields+fields/2+1), vals: make([]string, 0, fields)}
+}
+
+// formTrees are the trees of form bodies, reused: a request's tree is a
+// few kilobytes of slabs, and on a gateway holding a large compiled API
+// description every byte allocated per request costs collector work in
+// proportion (the collector runs once per heap's worth of allocation and
+// marks the whole heap each time). The decoded text is not reused: the
+// names and values in the shaped document, and whatever is copied out of
+// it, are views of it.
+var formTrees = sync.Pool{New: func() any { return &formTree{names: map[string]*formNode{}} }}
+
+// maxPooledFormNodes bounds the trees kept for reuse: one made for a huge
+// form is left to the collector, not kept for every later small one.
+const maxPooledFormNodes = 256
+
+// pooledFormTree returns an empty tree from formTrees, with room for
+// fields fields.
+func pooledFormTree(fields int) *formTree {
+	t := formTrees.Get().(*formTree)
+	if n := fields + fields/2 + 1; cap(t.slab) < n {
+		t.slab = make([]formNode, 0, n)
+	}
+	return t
+}
+
+// release returns t, emptied, to formTrees, unless it grew too large to
+// keep. Nothing t holds may be used after, the document shaped into it
+// included (the decoded text is not t's: what was copied out of the
+// document stays valid).
+func (t *formTree) release() {
+	if cap(t.slab) > maxPooledFormNodes || len(t.names) > maxPooledFormNodes ||
+		cap(t.items) > maxPooledFormNodes || len(t.maps) > maxPooledFormNodes {
+		return
+	}
+	t.reset()
+	formTrees.Put(t)
+}
+
+// reset empties t, keeping its room. A node's lists keep theirs (their
+// stale entries are overwritten before they are read); its values are
+// windows on t.vals and are dropped.
+func (t *formTree) reset() {
+	clear(t.names)
+	for i := range t.slab {
+		n := &t.slab[i]
+		*n = formNode{indexed: n.indexed[:0], pushed: n.pushed[:0], members: n.members[:0]}
+	}
+	for _, m := range t.maps[:t.nmaps] {
+		clear(m)
+	}
+	clear(t.vals)
+	clear(t.items)
+	t.slab, t.vals, t.spans, t.items, t.nmaps = t.slab[:0], t.vals[:0], t.spans[:0], t.items[:0], 0
+}
+
+// newMap returns an empty map for an object of the document shaped into
+// t with n members: one of an earlier document's, or a new one.
+func (t *formTree) newMap(n int) map[string]any {
+	if t.nmaps < len(t.maps) {
+		t.nmaps++
+		return t.maps[t.nmaps-1]
+	}
+	m := make(map[string]any, n)
+	t.maps = append(t.maps, m)
+	t.nmaps++
+	return m
+}
+
+// newList returns a list of n elements for an array of the document
+// shaped into t, from t's slab of elements.
+func (t *formTree) newList(n int) []any {
+	if len(t.items)+n > cap(t.items) {
+		t.items = make([]any, 0, max(16, 2*cap(t.items), n))
+	}
+	t.items = t.items[:len(t.items)+n]
+	return t.items[len(t.items)-n : len(t.items) : len(t.items)]
 }
 
 // add files one name=value pair.
@@ -183,6 +271,24 @@ type shaper struct {
 	resolve func(string) (map[string]any, bool)
 	enc     map[string]fieldEncoding // top-level fields of a form body
 	names   map[string]bool          // member names a location spells out
+	// out is where the document's maps and lists come from: nil for
+	// new ones, else a form body's tree (the document is then valid
+	// until the tree is released).
+	out *formTree
+}
+
+func (sh *shaper) newMap(n int) map[string]any {
+	if sh.out == nil {
+		return make(map[string]any, n)
+	}
+	return sh.out.newMap(n)
+}
+
+func (sh *shaper) newList(n int) []any {
+	if sh.out == nil {
+		return make([]any, n)
+	}
+	return sh.out.newList(n)
 }
 
 // token is how a member name appears in a location: "*" unless the
@@ -226,7 +332,7 @@ func (sh *shaper) shape(n *formNode, s any, enc *fieldEncoding) (any, *formProbl
 			return nil, &formProblem{code: CodeMalformed, msg: "is sent both as a value and with members"}
 		}
 		obj := sh.pick(m, tObject, 0)
-		out := make(map[string]any, len(n.members))
+		out := sh.newMap(len(n.members))
 		for _, mn := range n.members {
 			v, p := sh.shape(mn.node, sh.propertySchema(obj, mn.name), nil)
 			if p != nil {
@@ -250,7 +356,7 @@ func (sh *shaper) shape(n *formNode, s any, enc *fieldEncoding) (any, *formProbl
 				}
 			}
 		}
-		out := make([]any, len(elems))
+		out := sh.newList(len(elems))
 		for i, c := range elems {
 			v, p := sh.shape(c, items, nil)
 			if p != nil {
@@ -401,10 +507,19 @@ func delimiterOf(style string) string {
 // parseURLEncoded reads an application/x-www-form-urlencoded body: '&'
 // separates fields, '=' a name from its value, '+' is a space and %XX a
 // byte (an invalid escape is an error). Every name and value is decoded
-// into one buffer, so a field costs no allocation of its own.
+// into one buffer, so a field costs no allocation of its own. The tree
+// comes from formTrees: the caller releases it.
 func parseURLEncoded(b []byte) (*formTree, error) {
-	type span struct{ k0, k1, v0, v1 int }
-	spans := make([]span, 0, bytes.Count(b, []byte{'&'})+1)
+	t := pooledFormTree(min(bytes.Count(b, []byte{'&'})+1, maxFormFields))
+	if err := t.decodeURLEncoded(b); err != nil {
+		t.release()
+		return nil, err
+	}
+	return t, nil
+}
+
+// decodeURLEncoded files the fields of b in t (see parseURLEncoded).
+func (t *formTree) decodeURLEncoded(b []byte) error {
 	buf := make([]byte, 0, len(b))
 	var ok bool
 	for raw := b; len(raw) > 0; {
@@ -417,34 +532,33 @@ func parseURLEncoded(b []byte) (*formTree, error) {
 		if len(pair) == 0 {
 			continue
 		}
-		if len(spans) >= maxFormFields {
-			return nil, errors.New("too many fields")
+		if len(t.spans) >= maxFormFields {
+			return errors.New("too many fields")
 		}
 		k, v := pair, []byte(nil)
 		if i := bytes.IndexByte(pair, '='); i >= 0 {
 			k, v = pair[:i], pair[i+1:]
 		}
-		var sp span
+		var sp formSpan
 		sp.k0 = len(buf)
 		if buf, ok = appendUnescaped(buf, k); !ok {
-			return nil, errors.New("invalid percent-encoding")
+			return errors.New("invalid percent-encoding")
 		}
 		sp.k1, sp.v0 = len(buf), len(buf)
 		if buf, ok = appendUnescaped(buf, v); !ok {
-			return nil, errors.New("invalid percent-encoding")
+			return errors.New("invalid percent-encoding")
 		}
 		sp.v1 = len(buf)
-		spans = append(spans, sp)
+		t.spans = append(t.spans, sp)
 	}
 	// buf is not written again: the names and values are views of it.
 	text := unsafe.String(unsafe.SliceData(buf), len(buf))
-	t := newFormTree(len(spans))
-	for _, sp := range spans {
+	for _, sp := range t.spans {
 		if err := t.add(text[sp.k0:sp.k1], text[sp.v0:sp.v1]); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return t, nil
+	return nil
 }
 
 // appendUnescaped appends s form-decoded ('+' a space, %XX a byte).
@@ -481,42 +595,52 @@ func unhex(c byte) byte {
 }
 
 // parseMultipart reads a multipart/form-data body: each part's name and
-// content (a file's content is its value: OpenAPI's format binary).
+// content (a file's content is its value: OpenAPI's format binary). The
+// tree comes from formTrees: the caller releases it.
 func parseMultipart(b []byte, contentType string) (*formTree, error) {
 	_, params, err := mime.ParseMediaType(contentType)
 	if err != nil || params["boundary"] == "" {
 		return nil, errors.New("no boundary")
 	}
-	r := multipart.NewReader(bytes.NewReader(b), params["boundary"])
-	t := newFormTree(8)
+	t := pooledFormTree(8)
+	if err := t.decodeMultipart(multipart.NewReader(bytes.NewReader(b), params["boundary"])); err != nil {
+		t.release()
+		return nil, err
+	}
+	return t, nil
+}
+
+// decodeMultipart files the parts of r in t (see parseMultipart).
+func (t *formTree) decodeMultipart(r *multipart.Reader) error {
 	for n := 0; ; n++ {
 		p, err := r.NextPart()
 		if err == io.EOF {
-			return t, nil
+			return nil
 		}
 		if err != nil {
-			return nil, errors.New("malformed multipart body")
+			return errors.New("malformed multipart body")
 		}
 		if n >= maxFormFields {
-			return nil, errors.New("too many parts")
+			return errors.New("too many parts")
 		}
 		name := p.FormName()
 		if name == "" {
-			return nil, errors.New("a part without a name")
+			return errors.New("a part without a name")
 		}
 		v, err := io.ReadAll(p)
 		if err != nil {
-			return nil, errors.New("malformed multipart body")
+			return errors.New("malformed multipart body")
 		}
 		if err := t.add(name, string(v)); err != nil {
-			return nil, err
+			return err
 		}
 	}
 }
 
-// formBody decodes a form body of media type mt (the Content-Type as
-// sent: the multipart boundary is case-sensitive) and shapes it for ts.
-func (sh *shaper) formBody(b []byte, mt mediaType, contentType string, schema any) (any, []Violation) {
+// parseForm decodes a form body of media type mt (the Content-Type as
+// sent: the multipart boundary is case-sensitive). The tree comes from
+// formTrees: the caller releases it.
+func parseForm(b []byte, mt mediaType, contentType string) (*formTree, []Violation) {
 	var t *formTree
 	var err error
 	if mt.typ == "multipart" {
@@ -527,9 +651,32 @@ func (sh *shaper) formBody(b []byte, mt mediaType, contentType string, schema an
 	if err != nil {
 		return nil, []Violation{{Location: "body", Code: CodeMalformed, Message: "is not a valid form: " + err.Error()}}
 	}
+	return t, nil
+}
+
+// checkForm decodes a form body, shapes it for the schema and validates
+// the document it makes. The document lives in the body's tree, reused
+// once validated.
+func (ts *typedSchema) checkForm(b []byte, mt mediaType, contentType string) []Violation {
+	t, vs := parseForm(b, mt, contentType)
+	if t == nil {
+		return vs
+	}
+	defer t.release()
+	sh := ts.schema.shaper(ts.form)
+	sh.out = t
+	doc, vs := sh.shapeForm(t, ts.schema.raw)
+	if len(vs) > 0 {
+		return vs
+	}
+	return ts.schema.validate(doc, "body")
+}
+
+// shapeForm shapes t's fields for schema.
+func (sh *shaper) shapeForm(t *formTree, schema any) (any, []Violation) {
 	m := deref(schema, sh.resolve)
 	obj := sh.pick(m, tObject, 0)
-	out := make(map[string]any, len(t.names))
+	out := sh.newMap(len(t.names))
 	var vs []Violation
 	for k, n := range t.names {
 		var enc *fieldEncoding

@@ -38,6 +38,7 @@ type shapeCase struct {
 	body   string
 	status int    // 0: valid
 	loc    string // first violation's location, when status != 0
+	code   string // first violation's code, when set
 	// resp, when set, is a 200 JSON response checked after a valid request.
 	resp    string
 	badResp bool
@@ -61,6 +62,9 @@ func runShapes(t *testing.T, v *Validator, tests []shapeCase) {
 			}
 			if d.Status != tt.status || tt.loc != "" && (len(d.Violations) == 0 || d.Violations[0].Location != tt.loc) {
 				t.Fatalf("got %d %+v, want %d at %q", d.Status, d.Violations, tt.status, tt.loc)
+			}
+			if tt.code != "" && d.Violations[0].Code != tt.code {
+				t.Fatalf("got %+v, want code %s", d.Violations, tt.code)
 			}
 			if tt.resp == "" || !d.Valid() {
 				return
@@ -185,11 +189,8 @@ components:
 	})
 }
 
-// TestOpenAPIFormBodies: form-encoded and multipart bodies are decoded
-// by their encoding and validated; before, they passed unchecked.
-func TestOpenAPIFormBodies(t *testing.T) {
-	t.Parallel()
-	v := specValidator(t, `
+// formSpec is an operation taking form-encoded and multipart bodies.
+const formSpec = `
 openapi: 3.0.0
 info: {title: t, version: "1"}
 paths:
@@ -230,7 +231,10 @@ components:
             name: {type: string}
             address: {type: object, properties: {line1: {type: string}}, additionalProperties: false}
         tags: {type: array, items: {type: string}, maxItems: 2}
-`)
+`
+
+// formCases are requests to formSpec's operation and their verdicts.
+func formCases() []shapeCase {
 	const form = "application/x-www-form-urlencoded"
 	mp := func(parts ...string) (string, string) {
 		var b strings.Builder
@@ -243,7 +247,7 @@ components:
 	mpType, mpOK := mp("purpose", "dispute_evidence", "file", "%PDF-1.4 ...", "pages", "3")
 	_, mpBad := mp("purpose", "selfie", "file", "x")
 	_, mpBadInt := mp("purpose", "dispute_evidence", "file", "x", "pages", "three")
-	runShapes(t, v, []shapeCase{
+	return []shapeCase{
 		{name: "full form", method: "POST", target: "/charges", ctype: form,
 			body: "amount=100&capture=true&metadata[order]=6735&shipping[name]=Jenny&shipping[address][line1]=1+Main+St&tags=a,b"},
 		{name: "metadata emptied", method: "POST", target: "/charges", ctype: form, body: "amount=1&metadata="},
@@ -261,7 +265,47 @@ components:
 		{name: "multipart", method: "POST", target: "/charges", ctype: mpType, body: mpOK},
 		{name: "multipart enum", method: "POST", target: "/charges", ctype: mpType, body: mpBad, status: 400, loc: "body/purpose"},
 		{name: "multipart integer", method: "POST", target: "/charges", ctype: mpType, body: mpBadInt, status: 400, loc: "body/pages"},
-	})
+		{name: "percent-encoded brackets", method: "POST", target: "/charges", ctype: form,
+			body: "amount=1&shipping%5Bname%5D=J%20R&shipping%5Baddress%5D%5Bline1%5D=1+Main"},
+		{name: "percent-encoded value coerced", method: "POST", target: "/charges", ctype: form, body: "amount=%31%30&capture=%74rue"},
+		{name: "plus is a space", method: "POST", target: "/charges", ctype: form, body: "amount=1+", status: 400, loc: "body/amount", code: "type"},
+		{name: "member given twice", method: "POST", target: "/charges", ctype: form, body: "amount=1&shipping[name]=a&shipping[name]=b",
+			status: 400, loc: "body/shipping/name", code: CodeMultipleValues},
+		{name: "truncated escape", method: "POST", target: "/charges", ctype: form, body: "amount=1&capture=%7", status: 400, loc: "body", code: CodeMalformed},
+		{name: "malformed escape in a name", method: "POST", target: "/charges", ctype: form, body: "amo%unt=1", status: 400, loc: "body", code: CodeMalformed},
+		{name: "unclosed bracket", method: "POST", target: "/charges", ctype: form, body: "amount=1&shipping[name=x", status: 400, loc: "body", code: CodeMalformed},
+	}
+}
+
+// TestOpenAPIFormBodies: form-encoded and multipart bodies are decoded
+// by their encoding and validated; before, they passed unchecked.
+func TestOpenAPIFormBodies(t *testing.T) {
+	t.Parallel()
+	runShapes(t, specValidator(t, formSpec), formCases())
+}
+
+// TestOpenAPIFormBodiesConcurrent: form bodies checked at once by one
+// validator get the verdicts they get alone (decoding reuses trees
+// across requests).
+func TestOpenAPIFormBodiesConcurrent(t *testing.T) {
+	t.Parallel()
+	v := specValidator(t, formSpec)
+	cases := formCases()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 50 * len(cases) {
+				tt := cases[(i+g)%len(cases)]
+				h := map[string][]string{"content-length": {strconv.Itoa(len(tt.body))}, "content-type": {tt.ctype}}
+				d, err := v.Check(&Request{Method: tt.method, PathWithQuery: tt.target, Headers: h}, bodyOf(tt.body))
+				if err != nil || d.Status != tt.status || tt.loc != "" && d.Violations[0].Location != tt.loc {
+					t.Errorf("%s: got %d %+v %v, want %d at %q", tt.name, d.Status, d.Violations, err, tt.status, tt.loc)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // TestOpenAPIDiscriminator: a discriminator picks the member its value

@@ -247,12 +247,7 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 		} else if ts := opForm(op, mt); ts != nil {
 			// A form body: its fields decoded as the operation's
 			// encoding says, then validated as the object they make.
-			form, bad := ts.schema.shaper(ts.form).formBody(b, mt, r.Headers["content-type"][0], ts.schema.raw)
-			if len(bad) > 0 {
-				vs = append(vs, bad...)
-			} else {
-				vs = append(vs, ts.schema.validate(form, "body")...)
-			}
+			vs = append(vs, ts.checkForm(b, mt, r.Headers["content-type"][0])...)
 		}
 	case op != nil && op.bodyRequired:
 		vs = append(vs, Violation{Location: "body", Code: CodeBodyRequired, Message: "is required"})
