@@ -11,10 +11,6 @@ import (
 	"github.com/warden-gw/warden/pkg/uri"
 )
 
-// maxQueryArgs bounds the query arguments parsed for conditions, as Kong
-// bounds headers.
-const maxQueryArgs = 1000
-
 // Authz adapts a compiled authz.Policy to Kong's access phase.
 type Authz struct {
 	policy *authz.Policy
@@ -148,13 +144,13 @@ func authzEvent(d authz.Decision, method string, id *identity.Identity) audit.Ev
 }
 
 // parseQuery decodes a raw query as nginx does (uri.Pairs), keeping every
-// value of a repeated name in order and at most maxQueryArgs arguments. A
+// value of a repeated name in order and at most uri.MaxArgs arguments. A
 // flag (?debug) has the value "", so a condition sees that it was sent.
 func parseQuery(raw string) map[string][]string {
 	q := map[string][]string{}
 	n := 0
 	for p := range uri.Pairs(raw) {
-		if n++; n > maxQueryArgs {
+		if n++; n > uri.MaxArgs {
 			break
 		}
 		q[p.Name] = append(q[p.Name], p.Value)

@@ -41,6 +41,11 @@ func Pairs(raw string) iter.Seq[Pair] {
 	}
 }
 
+// MaxArgs is the most query arguments a plugin decodes: the largest
+// max_args kong.request.get_query accepts (kong/pdk/request.lua,
+// MAX_QUERY_ARGS), as Kong's PDK bounds them.
+const MaxArgs = 1000
+
 // ParseQuery decodes a raw query string as ngx.req.get_uri_args does for
 // kong.request.get_query (see Pairs), keeping every value of a repeated
 // name in order. A flag (a name without "=") has no value and is left out.

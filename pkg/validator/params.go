@@ -177,18 +177,15 @@ func isJSONNumber(s string) bool {
 // query is a parsed query string: values by name, in order.
 type query map[string][]string
 
-// maxQueryPairs bounds the work spent on a query string.
-const maxQueryPairs = 1000
-
 // parseQuery decodes a raw query as nginx does (uri.Pairs: '+' is a
 // space, '%XX' decoded, ';' no separator); a flag (?debug) has the value
 // "". ok is false for a malformed escape, which nginx would have passed on
-// as sent, or too many pairs.
+// as sent, or more than uri.MaxArgs pairs.
 func parseQuery(raw string) (query, bool) {
 	q := query{}
 	n := 0
 	for p := range uri.Pairs(raw) {
-		if n++; n > maxQueryPairs || !p.Clean {
+		if n++; n > uri.MaxArgs || !p.Clean {
 			return nil, false
 		}
 		q[p.Name] = append(q[p.Name], p.Value)
