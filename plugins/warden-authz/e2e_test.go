@@ -306,7 +306,7 @@ func TestE2EBadConfigFailsClosed(t *testing.T) {
 		t.Fatalf("status %d, proxied %v", r.status, up.Count() != before)
 	}
 	g.WaitLogs()
-	if !logs.Await("rules[1].condition") { // Kong counts list positions from 1
+	if !logs.Await(harnesstest.Field("warden-authz", "rules[1].condition")) { // Kong counts list positions from 1
 		t.Errorf("the log does not name the bad field:\n%s", logs.String())
 	}
 }
