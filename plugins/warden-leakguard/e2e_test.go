@@ -26,6 +26,11 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 const pluginName = "warden-leakguard"
 
+// runner is the plugin that runs warden-leakguard's policy in this run's
+// shape (itself, or warden-suite): its PDK calls are counted, and its
+// process settings read, under that name.
+var runner = harnesstest.Runner(pluginName)
+
 // Fake secrets, generated per run: random bodies in the providers'
 // public formats, GitHub's with a valid checksum. None is real.
 type secrets struct {
@@ -309,8 +314,8 @@ func TestE2E(t *testing.T) {
 			t.Errorf("Content-Length %s for %d bytes", got, len(r.body))
 		}
 		// get_headers, get_raw_body, get_status, exit + audit ids (3).
-		if n := r.calls.Total[pluginName]; n > 12 {
-			t.Errorf("%d PDK calls on a redacted response: %v", n, r.calls.ByPlugin[pluginName])
+		if n := r.calls.Total[runner]; n > 12 {
+			t.Errorf("%d PDK calls on a redacted response: %v", n, r.calls.ByPlugin[runner])
 		}
 	})
 
@@ -349,8 +354,8 @@ func TestE2E(t *testing.T) {
 		}
 		// The allow-list needs the path in the response phase too: one
 		// more request-line read than a plain route's one in access.
-		if n := r.calls.ByPlugin[pluginName]["kong.nginx.get_var"]; n != 2 {
-			t.Errorf("%d request-line reads: %v", n, r.calls.ByPlugin[pluginName])
+		if n := r.calls.ByPlugin[runner]["kong.nginx.get_var"]; n != 2 {
+			t.Errorf("%d request-line reads: %v", n, r.calls.ByPlugin[runner])
 		}
 	})
 
@@ -359,7 +364,7 @@ func TestE2E(t *testing.T) {
 		if r.status != 200 || !bytes.Contains(r.body, []byte(`"total":"12.50"`)) {
 			t.Fatalf("status %d body %s", r.status, r.body)
 		}
-		calls := r.calls.ByPlugin[pluginName]
+		calls := r.calls.ByPlugin[runner]
 		resp := calls["kong.response.get_headers"] + calls["kong.service.response.get_raw_body"] + calls["kong.request.get_path"]
 		if resp != 2 {
 			t.Errorf("%d PDK calls in the response phase of a clean body, want 2 (headers, body): %v", resp, calls)
@@ -367,10 +372,10 @@ func TestE2E(t *testing.T) {
 		// Access: the request line and the headers; an HTTP/1.1 request
 		// without Content-Length or Transfer-Encoding has no body to read
 		// (over HTTP/2 it might, and would be read).
-		if n := r.calls.Total[pluginName]; n != 4 {
+		if n := r.calls.Total[runner]; n != 4 {
 			t.Errorf("%d PDK calls for a clean GET, want 4: %v", n, calls)
 		}
-		t.Logf("clean GET: %d PDK calls %v", r.calls.Total[pluginName], calls)
+		t.Logf("clean GET: %d PDK calls %v", r.calls.Total[runner], calls)
 	})
 
 	t.Run("binary content type is not scanned", func(t *testing.T) {
@@ -378,7 +383,7 @@ func TestE2E(t *testing.T) {
 		if r.status != 200 || !bytes.Contains(r.body, []byte(s.github)) {
 			t.Errorf("status %d", r.status)
 		}
-		if r.calls.Count(pluginName, "kong.service.response.get_raw_body") != 0 {
+		if r.calls.Count(runner, "kong.service.response.get_raw_body") != 0 {
 			t.Errorf("read an out-of-scope body")
 		}
 	})
@@ -389,10 +394,10 @@ func TestE2E(t *testing.T) {
 			if r.status != 200 {
 				t.Errorf("%s: status %d", path, r.status)
 			}
-			if n := r.calls.Count(pluginName, "kong.service.response.get_raw_body"); n != 0 {
+			if n := r.calls.Count(runner, "kong.service.response.get_raw_body"); n != 0 {
 				t.Errorf("%s: read the body (%d calls)", path, n)
 			}
-			t.Logf("%s: %d PDK calls %v", path, r.calls.Total[pluginName], r.calls.ByPlugin[pluginName])
+			t.Logf("%s: %d PDK calls %v", path, r.calls.Total[runner], r.calls.ByPlugin[runner])
 		}
 		if r := do(t, g, "GET", "/redact/brotli", ""); !bytes.Contains(r.body, []byte(s.github)) {
 			t.Errorf("an undecodable body passes unchanged under unscannable_action=pass: %q", r.body)
@@ -431,8 +436,8 @@ func TestE2E(t *testing.T) {
 
 	t.Run("request scanning off: the access phase reads the headers only", func(t *testing.T) {
 		r := do(t, g, "GET", "/responsesonly/orders", "")
-		calls := r.calls.ByPlugin[pluginName]
-		if r.status != 200 || r.calls.Total[pluginName] != 3 || calls["kong.request.get_headers"] != 1 || calls["kong.request.get_path_with_query"] != 0 {
+		calls := r.calls.ByPlugin[runner]
+		if r.status != 200 || r.calls.Total[runner] != 3 || calls["kong.request.get_headers"] != 1 || calls["kong.request.get_path_with_query"] != 0 {
 			t.Errorf("status %d, calls %v, want get_headers in access and 2 in the response phase", r.status, calls)
 		}
 	})

@@ -22,7 +22,8 @@ func TestE2EFindingsMetric(t *testing.T) {
 	// Kong's workers pass a plugin server only the variables named by
 	// nginx env directives (KONG_NGINX_MAIN_ENV): without one the
 	// variable is set here but never reaches the binary.
-	t.Setenv("WARDEN_LEAKGUARD_METRICS_ADDR", addr)
+	env := strings.ToUpper(strings.ReplaceAll(runner, "-", "_")) + "_METRICS_ADDR" // WARDEN_LEAKGUARD_METRICS_ADDR, or warden-suite's
+	t.Setenv(env, addr)
 	s := newSecrets()
 	g, _, _ := startGateway(t, s)
 	if r := do(t, g, "GET", "/redact/leak/json", ""); r.status != 200 {
@@ -33,7 +34,7 @@ func TestE2EFindingsMetric(t *testing.T) {
 		t.Fatal("metrics served from an environment variable the worker does not pass on")
 	}
 	g.Close()
-	g, _, _ = startGateway(t, s, func(o *harness.Options) { o.Env = []string{"WARDEN_LEAKGUARD_METRICS_ADDR"} })
+	g, _, _ = startGateway(t, s, func(o *harness.Options) { o.Env = []string{env} })
 
 	if r := do(t, g, "GET", "/redact/leak/json", ""); r.status != 200 {
 		t.Fatalf("redact: status %d", r.status)

@@ -26,6 +26,11 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 const pluginName = "warden-ratelimit"
 
+// runner is the plugin that runs warden-ratelimit's policy in this run's
+// shape (itself, or warden-suite): its PDK calls are counted under that
+// name.
+var runner = harnesstest.Runner(pluginName)
+
 // namespace returns a counter namespace unique to this test run and
 // deletes its Redis keys at the end.
 func namespace(t testing.TB) string {
@@ -142,8 +147,8 @@ limits:
 			}
 		}
 		// get_forwarded_ip and set_headers.
-		if n := r.calls.Total[pluginName]; n != 2 {
-			t.Errorf("request %d: %d PDK calls (%v), want 2", i, n, r.calls.ByPlugin[pluginName])
+		if n := r.calls.Total[runner]; n != 2 {
+			t.Errorf("request %d: %d PDK calls (%v), want 2", i, n, r.calls.ByPlugin[runner])
 		}
 	}
 	r := get(t, g, "/limited")
@@ -160,8 +165,8 @@ limits:
 	// get_forwarded_ip, exit, and the audit event's ids: kong_request_id
 	// and the route (whose entity carries the service id; the instance's
 	// config names only its route).
-	if n := r.calls.Total[pluginName]; n != 4 {
-		t.Errorf("refusal made %d PDK calls (%v), want 4", n, r.calls.ByPlugin[pluginName])
+	if n := r.calls.Total[runner]; n != 4 {
+		t.Errorf("refusal made %d PDK calls (%v), want 4", n, r.calls.ByPlugin[runner])
 	}
 	// The refusal was remembered: the next one costs no Redis round trip
 	// and still refuses.
@@ -211,8 +216,8 @@ plugins:
 		t.Fatalf("first request: %d %s", r.status, r.body)
 	}
 	// get_route (both identifiers) and set_headers.
-	if n, route := r.calls.Total[pluginName], r.calls.Count(pluginName, "kong.router.get_route"); n != 2 || route != 1 {
-		t.Errorf("allowed request: %d PDK calls (%v), want 2 with one get_route", n, r.calls.ByPlugin[pluginName])
+	if n, route := r.calls.Total[runner], r.calls.Count(runner, "kong.router.get_route"); n != 2 || route != 1 {
+		t.Errorf("allowed request: %d PDK calls (%v), want 2 with one get_route", n, r.calls.ByPlugin[runner])
 	}
 	r = get(t, g, "/limited")
 	if r.status != 429 {
@@ -220,8 +225,8 @@ plugins:
 	}
 	// get_route, kong_request_id for the audit event (its route and
 	// service ids come from the config), exit.
-	if n := r.calls.Total[pluginName]; n != 3 {
-		t.Errorf("refusal made %d PDK calls (%v), want 3", n, r.calls.ByPlugin[pluginName])
+	if n := r.calls.Total[runner]; n != 3 {
+		t.Errorf("refusal made %d PDK calls (%v), want 3", n, r.calls.ByPlugin[runner])
 	}
 	g.WaitLogs()
 	logs.Await(`"decision":"deny"`)
@@ -265,8 +270,8 @@ limits:
 		// headers. A shadow refusal adds its audit event's ids:
 		// kong_request_id, and the route's service the first time (the
 		// route-scoped instance remembers it).
-		if n, want := r.calls.Total[pluginName], []int{1, 3, 2}[i]; n != want {
-			t.Errorf("shadow request %d: %d PDK calls (%v), want %d", i, n, r.calls.ByPlugin[pluginName], want)
+		if n, want := r.calls.Total[runner], []int{1, 3, 2}[i]; n != want {
+			t.Errorf("shadow request %d: %d PDK calls (%v), want %d", i, n, r.calls.ByPlugin[runner], want)
 		}
 	}
 	if up.Count() != 3 {
@@ -314,10 +319,10 @@ limits:
 				// Every decision here is audited. An allowed one costs no
 				// call for its ids; a refusal reads the request id, and
 				// the route (for its service id) the first time only.
-				ids := r.calls.Count(pluginName, "kong.nginx.get_var")
-				routeReads += r.calls.Count(pluginName, "kong.router.get_route")
+				ids := r.calls.Count(runner, "kong.nginx.get_var")
+				routeReads += r.calls.Count(runner, "kong.router.get_route")
 				if wantIDs := map[int]int{200: 0, 429: 1}[want]; ids != wantIDs {
-					t.Errorf("request %d (%d): %d request-id reads (%v), want %d", i, want, ids, r.calls.ByPlugin[pluginName], wantIDs)
+					t.Errorf("request %d (%d): %d request-id reads (%v), want %d", i, want, ids, r.calls.ByPlugin[runner], wantIDs)
 				}
 				if want == 429 && routeReads != 1 {
 					t.Errorf("request %d (429): %d route reads so far, want 1", i, routeReads)
@@ -530,13 +535,13 @@ limits:
 		t.Fatalf("second client, another address: %d %s (shares the first client's counter)", r.status, r.body)
 	}
 	// The header, then the consumer (missing), then the address.
-	if n := r.calls.Count(pluginName, "kong.client.get_forwarded_ip"); n != 1 {
-		t.Errorf("get_forwarded_ip called %d times (%v), want 1", n, r.calls.ByPlugin[pluginName])
+	if n := r.calls.Count(runner, "kong.client.get_forwarded_ip"); n != 1 {
+		t.Errorf("get_forwarded_ip called %d times (%v), want 1", n, r.calls.ByPlugin[runner])
 	}
 	// An identified request reads no address.
 	r = getFrom(t, g, "127.0.0.3", "/limited", "X-Tenant", "acme")
-	if r.status != 200 || r.calls.Count(pluginName, "kong.client.get_forwarded_ip") != 0 {
-		t.Errorf("identified request: %d, calls %v", r.status, r.calls.ByPlugin[pluginName])
+	if r.status != 200 || r.calls.Count(runner, "kong.client.get_forwarded_ip") != 0 {
+		t.Errorf("identified request: %d, calls %v", r.status, r.calls.ByPlugin[runner])
 	}
 	if up.Count() != 3 {
 		t.Errorf("upstream saw %d requests, want 3", up.Count())

@@ -104,6 +104,18 @@ services:
 	return g, hits
 }
 
+// phaseOff is the server arguments that leave the response phase
+// undeclared: none for warden-validator, which declares it only with
+// -response-phase; -response-phase=false for warden-suite, which declares
+// it unless told not to. The tests below of a missing phase run in both
+// shapes with these.
+func phaseOff() []string {
+	if harnesstest.Suite() {
+		return []string{"-response-phase=false"}
+	}
+	return nil
+}
+
 // postOrder posts a valid order; the upstream answers as replyWith says.
 // Extra headers come as name, value pairs.
 func postOrder(t *testing.T, g *harness.Gateway, path, replyWith string, header ...string) reply {
@@ -141,11 +153,11 @@ func TestE2EResponseValidation(t *testing.T) {
 	}
 	// Access: the request line, headers, body. Response: the request
 	// line, status, headers, body.
-	calls := r.calls.ByPlugin["warden-validator"]
-	if n := r.calls.Total["warden-validator"]; n > 7 || calls["kong.service.response.get_raw_body"] != 1 || calls["kong.service.response.get_status"] != 1 {
+	calls := r.calls.ByPlugin[runner]
+	if n := r.calls.Total[runner]; n > 7 || calls["kong.service.response.get_raw_body"] != 1 || calls["kong.service.response.get_status"] != 1 {
 		t.Errorf("a validated response cost %d PDK calls in all, want at most 7 (3 access + 4 response): %v", n, calls)
 	}
-	t.Logf("PDK calls, valid POST with its response validated: %d %v", r.calls.Total["warden-validator"], calls)
+	t.Logf("PDK calls, valid POST with its response validated: %d %v", r.calls.Total[runner], calls)
 
 	r = postOrder(t, g, "/v1/orders", "leaks-token")
 	if r.status != 502 || r.header.Get("Content-Type") != "application/problem+json" || strings.Contains(r.body, cardToken) || strings.Contains(r.body, "o-1") {
@@ -175,8 +187,8 @@ func TestE2EResponseValidation(t *testing.T) {
 	// 500 falls to default, which documents no content: passed as is,
 	// after reading only method, target and status.
 	r = postOrder(t, g, "/v1/orders", "server-error")
-	if r.status != 500 || r.body != "database down" || r.calls.Count("warden-validator", "kong.response.get_headers") != 0 {
-		t.Errorf("500 with no documented content: %d %q %v", r.status, r.body, r.calls.ByPlugin["warden-validator"])
+	if r.status != 500 || r.body != "database down" || r.calls.Count(runner, "kong.response.get_headers") != 0 {
+		t.Errorf("500 with no documented content: %d %q %v", r.status, r.body, r.calls.ByPlugin[runner])
 	}
 
 	// log_only: the invalid response is delivered and audited as a shadow deny.
@@ -196,8 +208,8 @@ func TestE2EResponseValidation(t *testing.T) {
 	// An instance without response validation in the same process reads
 	// nothing in the response phase, though Kong still sends the event.
 	r = postOrder(t, g, "/plain/orders", "leaks-token")
-	if r.status != 201 || r.calls.Events["warden-validator"] != 2 || r.calls.Count("warden-validator", "kong.service.response.get_status") != 0 || r.calls.Count("warden-validator", "kong.nginx.get_var") != 1 {
-		t.Errorf("response validation off: %d, %d events, calls %v", r.status, r.calls.Events["warden-validator"], r.calls.ByPlugin["warden-validator"])
+	if r.status != 201 || r.calls.Events[runner] != 2 || r.calls.Count(runner, "kong.service.response.get_status") != 0 || r.calls.Count(runner, "kong.nginx.get_var") != 1 {
+		t.Errorf("response validation off: %d, %d events, calls %v", r.status, r.calls.Events[runner], r.calls.ByPlugin[runner])
 	}
 	if hits.Load() != 8 {
 		t.Errorf("upstream saw %d requests, want 8 (every response is checked after the upstream answered)", hits.Load())
@@ -211,7 +223,7 @@ func TestE2EResponseValidation(t *testing.T) {
 func TestE2EResponseValidationNeedsFlag(t *testing.T) {
 	logs := &harnesstest.LogBuffer{}
 	logs.LogOnFailure(t)
-	g, hits := startOrders(t, nil, logs)
+	g, hits := startOrders(t, phaseOff(), logs)
 	for _, p := range g.Plugins() {
 		if !slices.Equal(p.Phases, []string{"access"}) {
 			t.Fatalf("without -response-phase the dump declares %v", p.Phases)
@@ -221,12 +233,12 @@ func TestE2EResponseValidationNeedsFlag(t *testing.T) {
 	if r.status != 500 || hits.Load() != 0 {
 		t.Fatalf("response validation without the phase: %d %s, upstream saw %d", r.status, r.body, hits.Load())
 	}
-	if !logs.Await("response_validation.enabled: needs the response phase") {
+	if !logs.Await(harnesstest.Field("warden-validator", "response_validation.enabled") + ": needs the response phase") {
 		t.Error("the error does not name response_validation.enabled")
 	}
 	r = postOrder(t, g, "/plain/orders", "valid")
-	if r.status != 201 || r.calls.Events["warden-validator"] != 1 {
-		t.Errorf("instance without response validation: %d, %d events", r.status, r.calls.Events["warden-validator"])
+	if r.status != 201 || r.calls.Events[runner] != 1 {
+		t.Errorf("instance without response validation: %d, %d events", r.status, r.calls.Events[runner])
 	}
 }
 
@@ -262,7 +274,7 @@ func TestE2EResponsePhaseMissingFromQueryCommand(t *testing.T) {
 	logs := &harnesstest.LogBuffer{}
 	logs.LogOnFailure(t)
 	g, _ := startOrders(t, []string{"-response-phase"}, logs, func(o *harness.Options) {
-		o.QueryArgs = map[string][]string{"warden-validator": nil}
+		o.QueryArgs = map[string][]string{"warden-validator": phaseOff()}
 	})
 	const warning = "Kong sent no response event for 1000 proxied requests"
 	for i := range 1010 {
@@ -293,12 +305,12 @@ func TestE2EResponsePhaseMissingFromQueryCommand(t *testing.T) {
 func TestE2EResponsePhaseMissingFromStartCommand(t *testing.T) {
 	logs := &harnesstest.LogBuffer{}
 	logs.LogOnFailure(t)
-	g, hits := startOrders(t, nil, logs, func(o *harness.Options) {
+	g, hits := startOrders(t, phaseOff(), logs, func(o *harness.Options) {
 		o.QueryArgs = map[string][]string{"warden-validator": {"-response-phase"}}
 	})
 	for range 3 {
-		if r := postOrder(t, g, "/plain/orders", "valid"); r.status != 201 || r.calls.Events["warden-validator"] != 2 {
-			t.Fatalf("instance without response validation: %d %s, %d events", r.status, r.body, r.calls.Events["warden-validator"])
+		if r := postOrder(t, g, "/plain/orders", "valid"); r.status != 201 || r.calls.Events[runner] != 2 {
+			t.Fatalf("instance without response validation: %d %s, %d events", r.status, r.body, r.calls.Events[runner])
 		}
 	}
 	const warning = "Kong sends response events, but this process was started without -response-phase"
