@@ -109,7 +109,7 @@ func (in *instance) run(phase string, p *pdk.PDK) {
 	}()
 	if phase == PhaseResponse && !Declares(PhaseResponse) {
 		undeclaredResponse.Do(func() {
-			in.rt.logf("Kong sends response events, but this process was started without -%s: add it to the start command too (responses are not checked)", ResponsePhaseFlag)
+			in.rt.logf("Kong sends response events, but this process does not declare the response phase: give %s and %s the same -%s setting (responses are not checked)", QueryCmd(), startCmd(), ResponsePhaseFlag)
 		})
 		return
 	}

@@ -118,7 +118,7 @@ func (h *Validator) Access(k *pluginkit.Kong) error {
 		n := h.awaiting.Add(1)
 		waited := time.Duration(now - h.firstSeen.Load())
 		if (n >= missingResponseAfter && waited >= missingResponseWait || n >= 10*missingResponseAfter) && h.warned.CompareAndSwap(false, true) {
-			k.Logf("response_validation is on, but Kong sent no response event for %d proxied requests whose responses are documented (over %s): is -%s missing from %s?", n, waited.Round(time.Second), pluginkit.ResponsePhaseFlag, pluginkit.QueryCmd())
+			k.Logf("response_validation is on, but Kong sent no response event for %d proxied requests whose responses are documented (over %s): does %s declare the response phase (-%s)?", n, waited.Round(time.Second), pluginkit.QueryCmd(), pluginkit.ResponsePhaseFlag)
 		}
 	}
 	return nil

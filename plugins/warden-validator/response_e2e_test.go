@@ -313,7 +313,7 @@ func TestE2EResponsePhaseMissingFromStartCommand(t *testing.T) {
 			t.Fatalf("instance without response validation: %d %s, %d events", r.status, r.body, r.calls.Events[runner])
 		}
 	}
-	const warning = "Kong sends response events, but this process was started without -response-phase"
+	const warning = "Kong sends response events, but this process does not declare the response phase"
 	if !logs.Await(warning) {
 		t.Fatal("no warning")
 	}
