@@ -11,8 +11,8 @@ import (
 )
 
 const (
-	module  = "github.com/warden-gw/warden"
-	gopdk = "github.com/Kong/go-pdk"
+	module = "github.com/warden-gw/warden"
+	gopdk  = "github.com/Kong/go-pdk"
 )
 
 // adapters may depend on go-pdk.
