@@ -22,7 +22,8 @@ var registerFormats = sync.OnceFunc(func() {
 		Add("uuid", formatFunc(isUUID)).
 		Add("ipv4", formatFunc(isIPv4)).
 		Add("ipv6", formatFunc(isIPv6)).
-		Add("uri", formatFunc(isURI))
+		Add("uri", formatFunc(isURI)).
+		Add("uri-template", formatFunc(isURITemplate))
 })
 
 type formatFunc func(string) bool
@@ -92,3 +93,23 @@ func isURI(s string) bool {
 }
 
 var schemeRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*$`)
+
+// uriTemplateRE is RFC 6570 section 2's URI-Template: literals (no
+// control characters, space, " ' < > \ ^ ` { | }, % only
+// percent-encoding) and expressions, an optional operator and a list of
+// variables with an optional :prefix or * modifier.
+var uriTemplateRE = func() *regexp.Regexp {
+	const (
+		pct     = `%[0-9A-Fa-f]{2}`
+		varchar = `(?:[A-Za-z0-9_]|` + pct + `)`
+		varspec = varchar + `(?:\.?` + varchar + `)*(?::[1-9][0-9]{0,3}|\*)?`
+		literal = `[^\x00-\x20\x7f-\x9f"'%<>\\^` + "`" + `{|}]|` + pct
+	)
+	return regexp.MustCompile(`^(?:` + literal + `|\{[+#./;?&=,!@|]?` + varspec + `(?:,` + varspec + `)*\})*$`)
+}()
+
+// isURITemplate accepts an RFC 6570 URI template. gojsonschema's own
+// checker matches the braces in the URL's path alone, so it refuses a
+// query expansion such as https://api.example.com/repos{?page,per_page}
+// (the path ends at the "?", leaving "{" unclosed).
+func isURITemplate(s string) bool { return uriTemplateRE.MatchString(s) }

@@ -45,6 +45,9 @@ func TestOpenAPISchemaConversion(t *testing.T) {
 		{"json gets its own schema", `{"application/json":{"schema":{"required":["id"]}},"application/*":{"schema":{"required":["title"]}}}`, `{}`, `{}`, "GET", "application/json", `{"id":"x"}`, true},
 		{"request: merge-patch schema", `{"application/json":{"schema":{}}}`, `{"application/json":{"schema":{"required":["name"]}},"application/merge-patch+json":{"schema":{"maxProperties":1}}}`, `{}`, "POST", "application/merge-patch+json", `{"age":3}`, true},
 		{"request: json schema", `{"application/json":{"schema":{}}}`, `{"application/json":{"schema":{"required":["name"]}},"application/merge-patch+json":{"schema":{"maxProperties":1}}}`, `{}`, "POST", "application/json", `{"age":3}`, false},
+		// RFC 6570 templates, query expansions included.
+		{"uri-template with a query expansion", `{"application/json":{"schema":{"properties":{"u":{"type":"string","format":"uri-template"}}}}}`, `{}`, `{}`, "GET", "application/json", `{"u":"https://example.com/things{?page,per_page}"}`, true},
+		{"uri-template with an unclosed expression", `{"application/json":{"schema":{"properties":{"u":{"type":"string","format":"uri-template"}}}}}`, `{}`, `{}`, "GET", "application/json", `{"u":"https://example.com/things{?page"}`, false},
 	}
 	for _, tt := range tests {
 		v := mustLoad(t, map[string]any{"openapi_spec": spec30(tt.response, tt.request, tt.schemas),

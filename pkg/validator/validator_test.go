@@ -301,6 +301,9 @@ func TestFormats(t *testing.T) {
 		{isIPv4, []string{"192.0.2.1"}, []string{"192.0.2.01", "::ffff:192.0.2.1", "192.0.2"}},
 		{isIPv6, []string{"2001:db8::1", "::1"}, []string{"fe80::1%eth0", "192.0.2.1"}},
 		{isURI, []string{"https://example.com/a?b=c", "urn:isbn:0451450523"}, []string{"/relative", "https://exa mple.com", "example.com"}},
+		{isURITemplate, []string{"https://example.com/things{?page,per_page}", "/a/{b}/c{/d}", "{+path}/here", "https://x.test/s?q={q}{&page,sort}",
+			"{var:3}", "{list*}", "{a.b}", "{#frag}", "/caf%C3%A9/{id}", "/café/{id}", "plain", ""},
+			[]string{"https://example.com/things{?page", "/a/b}", "{}", "{a b}", "/a b", "{!!x}", "{a:0}", "{a:10000}", "/a/%zz", "{a..b}", "{a}}"}},
 	}
 	for _, tt := range tests {
 		for _, s := range tt.good {
