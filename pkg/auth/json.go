@@ -23,7 +23,7 @@ var (
 
 // tokenJSON reads JSON as encoding/json does, into float64 numbers. Its
 // zero limits are none: the caller has capped the token's size.
-var tokenJSON = jsonscan.Options{Float64: true}
+var tokenJSON = jsonscan.New(jsonscan.Options{Float64: true})
 
 // walkObject calls fn with the decoded name and raw value of each
 // top-level member of the JSON object b, in order. It refuses invalid
@@ -31,13 +31,24 @@ var tokenJSON = jsonscan.Options{Float64: true}
 // whose header or claims parse differently in two parsers is an attack,
 // RFC 7515 5.2, RFC 8725 3.11).
 func walkObject(b []byte, fn func(name string, raw []byte) error) error {
-	err := tokenJSON.Members(b, fn)
+	return objectError(tokenJSON.Members(b, fn))
+}
+
+// decodeObject is walkObject handing fn each value decoded as
+// decodeValue decodes it, in the same pass.
+func decodeObject(b []byte, fn func(name string, v any) error) error {
+	return objectError(tokenJSON.MemberValues(b, fn))
+}
+
+// objectError is a jsonscan error as walkObject's: errNotObject,
+// errDuplicateKey or errInvalidJSON. Other errors (fn's) pass.
+func objectError(err error) error {
 	if err == nil {
 		return nil
 	}
 	var je *jsonscan.Error
 	if !errors.As(err, &je) {
-		return err // fn's
+		return err
 	}
 	switch je.Code {
 	case jsonscan.CodeNotObject:
@@ -45,7 +56,7 @@ func walkObject(b []byte, fn func(name string, raw []byte) error) error {
 	case jsonscan.CodeDuplicateKey:
 		return errDuplicateKey
 	}
-	return errInvalidJSON
+	return errInvalidJSON // a float out of range among them: encoding/json refuses it too
 }
 
 // decodeString decodes a JSON string (quotes included) as encoding/json

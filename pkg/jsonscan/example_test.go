@@ -6,8 +6,8 @@ import (
 	"github.com/warden-gw/warden/pkg/jsonscan"
 )
 
-func ExampleOptions_Check() {
-	o := jsonscan.Options{MaxDepth: 2, RefuseDuplicateKeys: true, StrictUTF8: true}
+func ExampleScanner_Check() {
+	o := jsonscan.New(jsonscan.Options{MaxDepth: 2, RefuseDuplicateKeys: true, StrictUTF8: true})
 	fmt.Println(o.Check([]byte(`{"a":[1,2]}`)))
 	fmt.Println(o.Check([]byte(`{"a":[[1]]}`)))
 	fmt.Println(o.Check([]byte(`{"a":1,"\u0061":2}`)))
@@ -17,8 +17,8 @@ func ExampleOptions_Check() {
 	// json_duplicate_key at byte 7
 }
 
-func ExampleOptions_Members() {
-	var o jsonscan.Options
+func ExampleScanner_Members() {
+	o := jsonscan.New(jsonscan.Options{})
 	err := o.Members([]byte(`{"alg":"ES256","kid":"k\u0031","crit":["b64"]}`), func(name string, raw []byte) error {
 		fmt.Printf("%s = %s\n", name, raw)
 		return nil
@@ -31,8 +31,8 @@ func ExampleOptions_Members() {
 	// <nil>
 }
 
-func ExampleOptions_Visit() {
-	o := jsonscan.Options{Pairs: func(name []byte) jsonscan.PairRole {
+func ExampleScanner_Visit() {
+	o := jsonscan.New(jsonscan.Options{Pairs: func(name []byte) jsonscan.PairRole {
 		switch string(name) {
 		case "name":
 			return jsonscan.PairName
@@ -40,9 +40,9 @@ func ExampleOptions_Visit() {
 			return jsonscan.PairValue
 		}
 		return jsonscan.NotPaired
-	}}
+	}})
 	doc := []byte(`{"env":[{"name":"API_TOKEN","value":"s3cr\u0065t"}]}`)
-	_ = o.Visit(doc, func(s *jsonscan.String) {
+	_ = o.Visit(doc, func(s jsonscan.String) {
 		if !s.IsKey {
 			fmt.Printf("%s %s=%s at [%d,%d)\n", s.Pointer(nil), s.Member, s.Value, s.Start, s.End)
 		}

@@ -7,26 +7,14 @@ const smallObject = 32
 // keyRef is one member name seen in the object being scanned.
 type keyRef struct {
 	hash uint64
-	off  int // into scanner.keyBuf
+	off  int // into state.keyBuf
 	n    int
 }
 
-// duplicate reports whether key, the decoded name of member n of the
-// object whose names start at keys[keysStart] and which is held at
-// keyBuf[off:], repeats an earlier name, and records it. The first
-// smallObject names are compared through keys (key stays in keyBuf);
-// past them, through *big.
-func (s *scanner) duplicate(keysStart, off int, key []byte, n int, big *map[string]struct{}) bool {
-	if n <= smallObject {
-		h := hashKey(key)
-		for _, r := range s.keys[keysStart:] {
-			if r.hash == h && string(s.keyBuf[r.off:r.off+r.n]) == string(key) {
-				return true
-			}
-		}
-		s.keys = append(s.keys, keyRef{hash: h, off: off, n: len(key)})
-		return false
-	}
+// duplicateBig reports whether key, a member name past the first
+// smallObject of the object whose names start at keys[keysStart], repeats
+// an earlier name, and records it in *big (made from keys on first use).
+func (s *state) duplicateBig(keysStart int, key []byte, big *map[string]struct{}) bool {
 	if *big == nil {
 		*big = make(map[string]struct{}, 2*smallObject)
 		for _, r := range s.keys[keysStart:] {

@@ -64,17 +64,32 @@ const (
 	PairValue
 )
 
-// norm returns o with zero limits made explicit, so that the scanner
-// compares without testing for zero.
-func (o *Options) norm() Options {
-	n := *o
-	for _, p := range []*int{&n.MaxBytes, &n.MaxArrayLength, &n.MaxObjectEntries, &n.MaxKeyLength, &n.MaxStringLength, &n.MaxNumberLength, &n.MaxValues} {
-		if *p == 0 {
-			*p = math.MaxInt
+// settings are Options as the scanner reads them: zero limits made
+// explicit, so that it compares without testing for zero, and no pointer,
+// so that copying them into a pooled scanner costs no write barrier.
+type settings struct {
+	MaxBytes, MaxDepth, MaxArrayLength, MaxObjectEntries      int
+	MaxKeyLength, MaxStringLength, MaxNumberLength, MaxValues int
+	MaxExponent                                               int
+	RefuseDuplicateKeys, StrictUTF8, Float64                  bool
+}
+
+func (o *Options) settings() settings {
+	orMax := func(v int) int {
+		if v == 0 {
+			return math.MaxInt
 		}
+		return v
 	}
-	if n.MaxDepth == 0 {
-		n.MaxDepth = DefaultMaxDepth
+	depth := o.MaxDepth
+	if depth == 0 {
+		depth = DefaultMaxDepth
 	}
-	return n
+	return settings{
+		MaxBytes: orMax(o.MaxBytes), MaxDepth: depth, MaxArrayLength: orMax(o.MaxArrayLength),
+		MaxObjectEntries: orMax(o.MaxObjectEntries), MaxKeyLength: orMax(o.MaxKeyLength),
+		MaxStringLength: orMax(o.MaxStringLength), MaxNumberLength: orMax(o.MaxNumberLength),
+		MaxValues: orMax(o.MaxValues), MaxExponent: o.MaxExponent,
+		RefuseDuplicateKeys: o.RefuseDuplicateKeys, StrictUTF8: o.StrictUTF8, Float64: o.Float64,
+	}
 }

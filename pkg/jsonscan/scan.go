@@ -2,13 +2,25 @@ package jsonscan
 
 import "sync"
 
+// Scanner reads JSON as the Options it was made from say. It is
+// immutable and safe for concurrent use.
+type Scanner struct {
+	set   settings
+	pairs func([]byte) PairRole
+}
+
+// New compiles o into a Scanner, once rather than per document.
+func New(o Options) Scanner {
+	return Scanner{set: o.settings(), pairs: o.Pairs}
+}
+
 // Check scans b once and reports the first limit it breaks or the first
 // syntax error, as an *Error; nil means b is one well-formed JSON value
 // within the limits. It allocates nothing for ordinary documents.
-func (o *Options) Check(b []byte) error {
-	s := getScanner(b, o)
+func (sc *Scanner) Check(b []byte) error {
+	s := getState(b, sc)
 	_, err := s.document()
-	putScanner(s)
+	putState(s)
 	return err
 }
 
@@ -17,11 +29,11 @@ func (o *Options) Check(b []byte) error {
 // float64, bool, nil), in the same single pass. Strings share no memory
 // with b. Later members win over earlier ones of the same name, as in
 // encoding/json, unless RefuseDuplicateKeys refuses them.
-func (o *Options) Decode(b []byte) (any, error) {
-	s := getScanner(b, o)
+func (sc *Scanner) Decode(b []byte) (any, error) {
+	s := getState(b, sc)
 	s.build = true
 	v, err := s.document()
-	putScanner(s)
+	putState(s)
 	return v, err
 }
 
@@ -33,51 +45,34 @@ func (o *Options) Decode(b []byte) (any, error) {
 // them, so "a", "\u0061" and, without StrictUTF8, two different invalid
 // bytes (both U+FFFD) are one name. Errors come in that order: the whole
 // document's, then for each member its duplicate or fn's error.
-func (o *Options) Members(b []byte, fn func(name string, raw []byte) error) error {
-	s := getScanner(b, o)
-	defer putScanner(s)
+func (sc *Scanner) Members(b []byte, fn func(name string, raw []byte) error) error {
+	return sc.members(b, fn, nil)
+}
+
+// MemberValues is Members handing fn each member's value decoded as
+// Decode decodes it (a number out of float64's range, with Float64, is
+// CodeNumberTooLong, in that member's turn).
+func (sc *Scanner) MemberValues(b []byte, fn func(name string, v any) error) error {
+	return sc.members(b, nil, fn)
+}
+
+// members is Members with raw, MemberValues with values.
+func (sc *Scanner) members(b []byte, raw func(string, []byte) error, values func(string, any) error) error {
+	s := getState(b, sc)
+	defer putState(s)
 	if _, err := s.document(); err != nil {
 		return err
 	}
-	// b is well-formed and within the limits: the walk below cannot fail.
+	// b is well-formed and within the limits: walked again, it fails only
+	// on a duplicate name, a float out of range or with fn's error.
 	s.i, s.depth, s.values = 0, 0, 0
 	s.skipSpace()
 	if s.b[s.i] != '{' {
 		return &Error{Code: CodeNotObject, Offset: s.i}
 	}
-	s.i++
-	s.skipSpace()
-	if s.b[s.i] == '}' {
-		return nil
-	}
-	var big map[string]struct{}
-	keysStart := len(s.keys)
-	for n := 1; ; n++ {
-		keyAt, off := s.i, len(s.keyBuf)
-		_, _ = s.keyInto()
-		key := s.keyBuf[off:]
-		if s.duplicate(keysStart, off, key, n, &big) {
-			return &Error{Code: CodeDuplicateKey, Offset: keyAt}
-		}
-		name := string(key)
-		if n > smallObject {
-			s.keyBuf = s.keyBuf[:off] // in big now
-		}
-		s.skipSpace()
-		s.i++ // :
-		s.skipSpace()
-		start := s.i
-		_, _ = s.value(nil)
-		if err := fn(name, s.b[start:s.i]); err != nil {
-			return err
-		}
-		s.skipSpace()
-		if s.b[s.i] == '}' {
-			return nil
-		}
-		s.i++ // ,
-		s.skipSpace()
-	}
+	s.hooked, s.members, s.memberValues, s.build = true, raw, values, values != nil
+	_, err := s.value()
+	return err
 }
 
 // Visit scans b as Check does and calls fn with every string, member
@@ -85,11 +80,11 @@ func (o *Options) Members(b []byte, fn func(name string, raw []byte) error) erro
 // look at values and splice replacements into b at their offsets. fn is
 // called as the scan reaches each string, so it may have seen some when
 // Visit reports an error further on.
-func (o *Options) Visit(b []byte, fn func(s *String)) error {
-	s := getScanner(b, o)
-	s.visit = fn
+func (sc *Scanner) Visit(b []byte, fn func(s String)) error {
+	s := getState(b, sc)
+	s.hooked, s.visit, s.pairs = fn != nil, fn, sc.pairs
 	_, err := s.document()
-	putScanner(s)
+	putState(s)
 	return err
 }
 
@@ -100,9 +95,8 @@ func Unquote(raw []byte) (string, error) {
 	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && isPlain(raw[1:len(raw)-1]) {
 		return string(raw[1 : len(raw)-1]), nil
 	}
-	var o Options
-	s := getScanner(raw, &o)
-	defer putScanner(s)
+	s := getState(raw, &plainJSON)
+	defer putState(s)
 	if len(raw) == 0 || raw[0] != '"' {
 		return "", s.fail(CodeSyntax, 0)
 	}
@@ -116,20 +110,26 @@ func Unquote(raw []byte) (string, error) {
 	return str, nil
 }
 
-// scanners keeps the buffers of finished scans.
-var scanners = sync.Pool{New: func() any { return new(scanner) }}
+// plainJSON reads JSON as encoding/json does, without limits.
+var plainJSON = New(Options{})
 
-func getScanner(b []byte, o *Options) *scanner {
-	s := scanners.Get().(*scanner)
-	s.b, s.i, s.o, s.depth, s.values = b, 0, o.norm(), 0, 0
+// states keeps the buffers of finished scans.
+var states = sync.Pool{New: func() any { return new(state) }}
+
+func getState(b []byte, sc *Scanner) *state {
+	s := states.Get().(*state)
+	s.b, s.i, s.o, s.depth, s.values = b, 0, sc.set, 0, 0
 	return s
 }
 
-func putScanner(s *scanner) {
-	if cap(s.keyBuf) > 64<<10 || cap(s.strBuf) > 64<<10 || cap(s.pairBuf) > 64<<10 || cap(s.keys) > 4096 || cap(s.path) > 4096 {
+func putState(s *state) {
+	if cap(s.keyBuf) > 64<<10 || cap(s.strBuf) > 64<<10 || cap(s.pairBuf) > 64<<10 || cap(s.keys) > 4096 || cap(s.path) > 4096 || cap(s.frames) > 4096 {
 		return // let an outsized buffer go
 	}
-	s.b, s.build, s.visit, s.o.Pairs, s.cur, s.last = nil, false, nil, nil, String{}, nil
-	s.keys, s.keyBuf, s.strBuf, s.pairBuf, s.path = s.keys[:0], s.keyBuf[:0], s.strBuf[:0], s.pairBuf[:0], s.path[:0]
-	scanners.Put(s)
+	s.b, s.build = nil, false
+	if s.hooked {
+		s.hooked, s.visit, s.pairs, s.members, s.memberValues, s.next, s.last = false, nil, nil, nil, nil, nil, nil
+	}
+	s.keys, s.keyBuf, s.strBuf, s.pairBuf, s.path, s.frames = s.keys[:0], s.keyBuf[:0], s.strBuf[:0], s.pairBuf[:0], s.path[:0], s.frames[:0]
+	states.Put(s)
 }

@@ -25,8 +25,8 @@ func code(t testing.TB, err error) string {
 
 func TestCheckModes(t *testing.T) {
 	t.Parallel()
-	strict := Options{StrictUTF8: true, RefuseDuplicateKeys: true}
-	lenient := Options{}
+	strict := New(Options{StrictUTF8: true, RefuseDuplicateKeys: true})
+	lenient := New(Options{})
 	tests := []struct {
 		name            string
 		doc             string
@@ -70,7 +70,7 @@ func TestCheckModes(t *testing.T) {
 func TestZeroLimits(t *testing.T) {
 	t.Parallel()
 	long := `{"` + strings.Repeat("k", 5000) + `":["` + strings.Repeat("s", 100000) + `",` + strings.Repeat("1", 2000) + `,1e999999]}`
-	var o Options
+	o := New(Options{})
 	if err := o.Check([]byte(long)); err != nil {
 		t.Errorf("zero limits refused a long document: %v", err)
 	}
@@ -88,7 +88,7 @@ func TestZeroLimits(t *testing.T) {
 
 func TestErrorPlace(t *testing.T) {
 	t.Parallel()
-	o := Options{MaxBytes: 100, MaxStringLength: 3, RefuseDuplicateKeys: true}
+	o := New(Options{MaxBytes: 100, MaxStringLength: 3, RefuseDuplicateKeys: true})
 	tests := []struct {
 		doc  string
 		want Error
@@ -122,7 +122,7 @@ func TestDecodeMatchesEncodingJSON(t *testing.T) {
 	}
 	for _, doc := range docs {
 		for _, float := range []bool{false, true} {
-			o := Options{Float64: float}
+			o := New(Options{Float64: float})
 			got, err := o.Decode([]byte(doc))
 			if err != nil {
 				t.Fatalf("%s: %v", doc, err)
@@ -132,7 +132,7 @@ func TestDecodeMatchesEncodingJSON(t *testing.T) {
 			}
 		}
 	}
-	o := Options{Float64: true}
+	o := New(Options{Float64: true})
 	if _, err := o.Decode([]byte(`[1e999]`)); code(t, err) != CodeNumberTooLong {
 		t.Errorf("float out of range: %v, want %s", err, CodeNumberTooLong)
 	}
@@ -174,7 +174,7 @@ func TestMembers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var got []member
-			var o Options
+			o := New(Options{})
 			err := o.Members([]byte(tt.doc), func(name string, raw []byte) error {
 				got = append(got, member{name, string(raw)})
 				if tt.stop && len(got) == 2 {
@@ -200,6 +200,42 @@ func TestMembers(t *testing.T) {
 	}
 }
 
+func TestMemberValues(t *testing.T) {
+	t.Parallel()
+	o := New(Options{Float64: true})
+	type member struct {
+		name string
+		v    any
+	}
+	tests := []struct {
+		name string
+		doc  string
+		want []member
+		code string
+	}{
+		{"values", `{"a":[1,"x"],"b":{"c":null,"c":true},"d":-2.5}`, []member{{"a", []any{1.0, "x"}}, {"b", map[string]any{"c": true}}, {"d", -2.5}}, ""},
+		{"float out of range in its turn", `{"a":1,"b":[1e999],"a":2}`, []member{{"a", 1.0}}, CodeNumberTooLong},
+		{"duplicate before a bad float", `{"a":1,"a":1e999}`, []member{{"a", 1.0}}, CodeDuplicateKey},
+		{"not an object", `[1]`, nil, CodeNotObject},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got []member
+			err := o.MemberValues([]byte(tt.doc), func(name string, v any) error {
+				got = append(got, member{name, v})
+				return nil
+			})
+			if c := code(t, err); c != tt.code {
+				t.Errorf("code %q, want %q", c, tt.code)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("members %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestMembersManyNames(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder
@@ -207,7 +243,7 @@ func TestMembersManyNames(t *testing.T) {
 	for i := range 100 {
 		b.WriteString(`"k` + strings.Repeat("x", i) + `":1,`)
 	}
-	var o Options
+	o := New(Options{})
 	for _, tail := range []string{`"k":2}`, `"k` + strings.Repeat("x", 99) + `":2}`} {
 		err := o.Members([]byte(b.String()+tail), func(string, []byte) error { return nil })
 		if code(t, err) != CodeDuplicateKey {
@@ -261,10 +297,10 @@ type visited struct {
 	Pointer       string
 }
 
-func visitAll(t *testing.T, o *Options, doc string) ([]visited, error) {
+func visitAll(t *testing.T, o *Scanner, doc string) ([]visited, error) {
 	t.Helper()
 	var got []visited
-	err := o.Visit([]byte(doc), func(s *String) {
+	err := o.Visit([]byte(doc), func(s String) {
 		got = append(got, visited{
 			Value: string(s.Value), Member: string(s.Member), NoMember: s.Member == nil, IsKey: s.IsKey,
 			Token: doc[s.Start:s.End], Pointer: s.Pointer(func(k string) string { return strings.ToUpper(k) }),
@@ -284,7 +320,7 @@ func TestVisit(t *testing.T) {
 		}
 		return NotPaired
 	}
-	o := Options{Pairs: pairs}
+	o := New(Options{Pairs: pairs})
 	doc := `{"a/b~":["x","y\n\u0041"],"t":[{"key":"aws_\u0073ecret","value":"s1","value":["s2"]},{"value":"s3"}],"n":{"key":1,"value":"s4"}}`
 	got, err := visitAll(t, &o, doc)
 	if err != nil {
@@ -315,7 +351,7 @@ func TestVisit(t *testing.T) {
 
 func TestVisitRawBytes(t *testing.T) {
 	t.Parallel()
-	var o Options
+	o := New(Options{})
 	got, err := visitAll(t, &o, "[\"a\xffb\",\"a\xff\\n\"]")
 	if err != nil {
 		t.Fatal(err)
@@ -333,11 +369,11 @@ func TestCheckAllocatesNothing(t *testing.T) {
 		t.Skip("the race detector allocates")
 	}
 	doc := []byte(`{"order":{"id":"o-1","items":[{"sku":"A1","quantity":2,"price":10.5}],"note":"caf\u00e9 \"x\"\n","gift":false,"coupon":null}}`)
-	o := Options{MaxDepth: 32, MaxValues: 1000, RefuseDuplicateKeys: true, StrictUTF8: true}
+	o := New(Options{MaxDepth: 32, MaxValues: 1000, RefuseDuplicateKeys: true, StrictUTF8: true})
 	if n := testing.AllocsPerRun(100, func() { _ = o.Check(doc) }); n > 0 {
 		t.Errorf("Check allocates %v times per document", n)
 	}
-	if n := testing.AllocsPerRun(100, func() { _ = o.Visit(doc, func(*String) {}) }); n > 0 {
+	if n := testing.AllocsPerRun(100, func() { _ = o.Visit(doc, func(String) {}) }); n > 0 {
 		t.Errorf("Visit allocates %v times per document", n)
 	}
 }
@@ -351,8 +387,8 @@ func FuzzScan(f *testing.F) {
 	for _, s := range []string{`{"a":[1,2,{"b":"\u00e9"}]}`, `[]`, `"\ud800"`, `{"a":1,"a":2}`, "\"\xff\"", `1e400`, `[[[[[[]]]]]]`, `{"k":"n","v":"\ud83d\ude00"}`} {
 		f.Add([]byte(s))
 	}
-	lenient := Options{Float64: true, Pairs: func(n []byte) PairRole { return PairRole(len(n) % 3) }}
-	strict := Options{StrictUTF8: true, RefuseDuplicateKeys: true, MaxDepth: 64}
+	lenient := New(Options{Float64: true, Pairs: func(n []byte) PairRole { return PairRole(len(n) % 3) }})
+	strict := New(Options{StrictUTF8: true, RefuseDuplicateKeys: true, MaxDepth: 64})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		err := lenient.Check(b)
 		if valid := json.Valid(b); valid != (err == nil) {
@@ -367,7 +403,7 @@ func FuzzScan(f *testing.F) {
 		if strict.Check(b) == nil && !(json.Valid(b) && utf8.Valid(b)) {
 			t.Fatal("strict accepted what encoding/json or utf8 refuses")
 		}
-		verr := lenient.Visit(b, func(s *String) {
+		verr := lenient.Visit(b, func(s String) {
 			tok := b[s.Start:s.End]
 			var want string
 			if err := json.Unmarshal(tok, &want); err != nil {

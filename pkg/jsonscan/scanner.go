@@ -5,37 +5,44 @@ import (
 	"strconv"
 )
 
-type scanner struct {
-	b      []byte
-	i      int
-	o      Options // normalised: no zero limits
-	build  bool
-	depth  int
-	values int
+type state struct {
+	b     []byte
+	i     int
+	o     settings
+	build bool
+	// invalid: the last string scanned held invalid UTF-8 (scanString).
+	invalid bool
+	depth   int
+	values  int
 
 	keys   []keyRef // member names of the objects being scanned
 	keyBuf []byte   // their unescaped bytes
 	strBuf []byte   // the last unescaped string
 
-	// Visit's state.
-	visit   func(*String)
-	cur     String
-	path    []segment // where the scan is, for String.Pointer
-	pairBuf []byte    // unescaped pair names, one per open object at most
-	last    []byte    // Value of the last string visited
-	lastEsc bool      // last is in strBuf, not in b
+	// The hooks' state (hooks.go); hooked: members or visit is set.
+	hooked       bool
+	members      func(name string, raw []byte) error // Members' fn, in its second pass
+	memberValues func(name string, v any) error      // MemberValues' fn, likewise
+	visit        func(String)
+	pairs        func([]byte) PairRole
+	path         []segment // where the scan is, for String.Pointer
+	frames       []frame   // Visit: per open object, innermost last
+	pairBuf      []byte    // unescaped pair names, one per open object at most
+	next         []byte    // String.Member of the string value being scanned
+	last         []byte    // Value of the last string visited
+	lastEsc      bool      // last is in strBuf, not in b
 }
 
-func (s *scanner) fail(code string, limit int) error {
+func (s *state) fail(code string, limit int) error {
 	return &Error{Code: code, Offset: s.i, Limit: limit}
 }
 
-func (s *scanner) document() (any, error) {
+func (s *state) document() (any, error) {
 	if len(s.b) > s.o.MaxBytes {
 		return nil, &Error{Code: CodeTooLarge, Offset: s.o.MaxBytes, Limit: s.o.MaxBytes}
 	}
 	s.skipSpace()
-	v, err := s.value(nil)
+	v, err := s.value()
 	if err != nil {
 		return nil, err
 	}
@@ -46,20 +53,21 @@ func (s *scanner) document() (any, error) {
 	return v, nil
 }
 
-func (s *scanner) skipSpace() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
+func (s *state) skipSpace() {
+	i := s.i
+	for i < len(s.b) {
+		switch s.b[i] {
 		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
+			i++
+			continue
 		}
+		break
 	}
+	s.i = i
 }
 
-// value scans one value. member is what a visited string value belongs
-// to (String.Member).
-func (s *scanner) value(member []byte) (any, error) {
+// value scans one value.
+func (s *state) value() (any, error) {
 	if s.i >= len(s.b) {
 		return nil, s.fail(CodeSyntax, 0)
 	}
@@ -74,7 +82,7 @@ func (s *scanner) value(member []byte) (any, error) {
 		return s.array()
 	case c == '"':
 		if s.visit != nil {
-			return nil, s.visitString(member)
+			return nil, s.visitString()
 		}
 		str, err := s.str(s.o.MaxStringLength, CodeStringTooLong, s.build)
 		if err != nil || !s.build {
@@ -93,7 +101,7 @@ func (s *scanner) value(member []byte) (any, error) {
 	return nil, s.fail(CodeSyntax, 0)
 }
 
-func (s *scanner) literal(word string, v any) (any, error) {
+func (s *state) literal(word string, v any) (any, error) {
 	if len(s.b)-s.i < len(word) || string(s.b[s.i:s.i+len(word)]) != word {
 		return nil, s.fail(CodeSyntax, 0)
 	}
@@ -101,7 +109,7 @@ func (s *scanner) literal(word string, v any) (any, error) {
 	return v, nil
 }
 
-func (s *scanner) enter() error {
+func (s *state) enter() error {
 	s.depth++
 	if s.depth > s.o.MaxDepth {
 		return s.fail(CodeTooDeep, s.o.MaxDepth)
@@ -109,7 +117,7 @@ func (s *scanner) enter() error {
 	return nil
 }
 
-func (s *scanner) array() (any, error) {
+func (s *state) array() (any, error) {
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
@@ -126,6 +134,7 @@ func (s *scanner) array() (any, error) {
 	}
 	visiting := s.visit != nil
 	if visiting {
+		s.next = nil // elements belong to no member
 		s.path = append(s.path, segment{index: 0, isArr: true})
 	}
 	for n := 1; ; n++ {
@@ -136,7 +145,7 @@ func (s *scanner) array() (any, error) {
 			s.path[len(s.path)-1].index = n - 1
 		}
 		s.skipSpace()
-		v, err := s.value(nil)
+		v, err := s.value()
 		if err != nil {
 			return nil, err
 		}
@@ -163,26 +172,34 @@ func (s *scanner) array() (any, error) {
 	}
 }
 
-func (s *scanner) object() (any, error) {
+func (s *state) object() (any, error) {
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
 	s.i++ // {
+	// top: the document's object, whose members Members hands over (and
+	// whose duplicate names it refuses) instead of building it.
+	top := s.hooked && s.depth == 1 && s.visit == nil
 	var out map[string]any
-	if s.build {
+	if s.build && !top {
 		out = map[string]any{}
 	}
-	keysStart, bufStart, pairStart := len(s.keys), len(s.keyBuf), len(s.pairBuf)
-	defer func() {
-		s.keys, s.keyBuf, s.pairBuf = s.keys[:keysStart], s.keyBuf[:bufStart], s.pairBuf[:pairStart]
-	}()
+	keysStart, bufStart := len(s.keys), len(s.keyBuf)
+	defer func() { s.keys, s.keyBuf = s.keys[:keysStart], s.keyBuf[:bufStart] }()
+	refuse := s.o.RefuseDuplicateKeys || top
+	needKey := s.build || refuse
 	var big map[string]struct{} // duplicate detection past smallObject members
-	var pair []byte             // Visit: the string value of this object's last PairName member
+	if s.hooked {
+		s.enterObject()
+	}
 
 	s.skipSpace()
 	if s.i < len(s.b) && s.b[s.i] == '}' {
 		s.i++
 		s.depth--
+		if s.hooked {
+			s.leaveObject()
+		}
 		return out, nil
 	}
 	for n := 1; ; n++ {
@@ -194,47 +211,43 @@ func (s *scanner) object() (any, error) {
 			return nil, s.fail(CodeSyntax, 0)
 		}
 		keyAt := s.i
-		// Keys are always unescaped into keyBuf: duplicate detection
-		// must see "a" and "\u0061" as the same name.
+		// Keys are unescaped into keyBuf: duplicate detection must see
+		// "a" and "\u0061" as the same name. Visit alone needs only the
+		// escaped ones there.
 		off := len(s.keyBuf)
-		escaped, err := s.keyInto()
+		escaped, err := s.keyInto(needKey)
 		if err != nil {
 			return nil, err
 		}
 		key := s.keyBuf[off:]
 		var k string
-		if s.build {
+		if out != nil {
 			k = string(key)
 		}
-		if s.o.RefuseDuplicateKeys {
-			var dup bool
-			if s.build {
+		if refuse {
+			dup := false
+			switch {
+			case out != nil:
 				_, dup = out[k]
-			} else {
-				dup = s.duplicate(keysStart, off, key, n, &big)
+			case n <= smallObject:
+				h := hashKey(key)
+				for _, r := range s.keys[keysStart:] {
+					if r.hash == h && string(s.keyBuf[r.off:r.off+r.n]) == string(key) {
+						dup = true
+						break
+					}
+				}
+				s.keys = append(s.keys, keyRef{hash: h, off: off, n: len(key)})
+			default:
+				dup = s.duplicateBig(keysStart, key, &big)
 			}
 			if dup {
 				s.i = keyAt
 				return nil, s.fail(CodeDuplicateKey, 0)
 			}
 		}
-		// Visit: the name as a visitor sees it, and what its value
-		// belongs to.
-		var member []byte
-		role := NotPaired
-		if s.visit != nil {
-			name := key
-			if !escaped {
-				name = s.b[keyAt+1 : s.i-1]
-			}
-			s.visitKey(keyAt, name)
-			s.path = append(s.path, segment{key: name})
-			member = name
-			if s.o.Pairs != nil {
-				if role = s.o.Pairs(name); role == PairValue && pair != nil {
-					member = pair
-				}
-			}
+		if s.hooked {
+			s.name(keyAt, off, escaped)
 		}
 		s.skipSpace()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
@@ -243,20 +256,19 @@ func (s *scanner) object() (any, error) {
 		s.i++
 		s.skipSpace()
 		valAt := s.i
-		v, err := s.value(member)
+		v, err := s.value()
 		if err != nil {
 			return nil, err
 		}
-		if s.build {
+		if out != nil {
 			out[k] = v
 		}
-		if s.visit != nil {
-			s.path = s.path[:len(s.path)-1]
-			if role == PairName && s.b[valAt] == '"' {
-				pair = s.keepPair(pairStart)
+		if s.hooked {
+			if err := s.member(off, valAt, v); err != nil {
+				return nil, err
 			}
 		}
-		if s.build || !s.o.RefuseDuplicateKeys || n > smallObject {
+		if out != nil || !refuse || n > smallObject {
 			s.keyBuf = s.keyBuf[:off] // not needed for later comparisons
 		}
 		s.skipSpace()
@@ -269,6 +281,9 @@ func (s *scanner) object() (any, error) {
 		case '}':
 			s.i++
 			s.depth--
+			if s.hooked {
+				s.leaveObject()
+			}
 			return out, nil
 		default:
 			return nil, s.fail(CodeSyntax, 0)
@@ -278,7 +293,7 @@ func (s *scanner) object() (any, error) {
 
 // number scans -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? and bounds its
 // length and exponent.
-func (s *scanner) number() (any, error) {
+func (s *state) number() (any, error) {
 	start := s.i
 	b := s.b
 	if b[s.i] == '-' {
@@ -340,7 +355,7 @@ func (s *scanner) number() (any, error) {
 // float converts the number b[start:s.i] as encoding/json does
 // (strconv.ParseFloat), with a short path for small integers, which are
 // exact in a float64.
-func (s *scanner) float(start int) (any, error) {
+func (s *state) float(start int) (any, error) {
 	raw := s.b[start:s.i]
 	if len(raw) <= 15 {
 		n, ok := int64(0), true

@@ -23,20 +23,20 @@ func isPlain(b []byte) bool {
 
 // str scans a string value. When build is set it returns the string as
 // encoding/json decodes it (sharing no memory with the input).
-func (s *scanner) str(max int, code string, build bool) (string, error) {
+func (s *state) str(max int, code string, build bool) (string, error) {
 	if !build {
-		_, _, err := s.scanString(max, code, nil)
+		_, err := s.scanString(max, code, nil)
 		return "", err
 	}
 	s.strBuf = s.strBuf[:0]
 	start := s.i + 1
-	escaped, invalid, err := s.scanString(max, code, &s.strBuf)
+	escaped, err := s.scanString(max, code, &s.strBuf)
 	switch {
 	case err != nil:
 		return "", err
 	case escaped:
 		return string(s.strBuf), nil
-	case invalid:
+	case s.invalid:
 		s.strBuf = appendText(s.strBuf, s.b[start:s.i-1], true)
 		return string(s.strBuf), nil
 	}
@@ -44,12 +44,17 @@ func (s *scanner) str(max int, code string, build bool) (string, error) {
 }
 
 // keyInto scans a member name and appends it, decoded as encoding/json
-// decodes it, to keyBuf. It reports whether the name had an escape.
-func (s *scanner) keyInto() (bool, error) {
+// decodes it, to keyBuf: always when all is set, else only when it has
+// an escape. It reports whether the name had an escape.
+func (s *state) keyInto(all bool) (bool, error) {
 	start := s.i + 1
-	escaped, invalid, err := s.scanString(s.o.MaxKeyLength, CodeKeyTooLong, &s.keyBuf)
-	if err == nil && !escaped {
-		s.keyBuf = appendText(s.keyBuf, s.b[start:s.i-1], invalid)
+	escaped, err := s.scanString(s.o.MaxKeyLength, CodeKeyTooLong, &s.keyBuf)
+	switch {
+	case err != nil || escaped || !all:
+	case s.invalid:
+		s.keyBuf = appendText(s.keyBuf, s.b[start:s.i-1], true)
+	default:
+		s.keyBuf = append(s.keyBuf, s.b[start:s.i-1]...)
 	}
 	return escaped, err
 }
@@ -77,24 +82,29 @@ func appendText(dst, text []byte, invalid bool) []byte {
 // escapes and UTF-8 (refusing invalid UTF-8 under StrictUTF8). When out
 // is not nil and the string has an escape, it appends the whole string,
 // decoded as encoding/json decodes it, to *out. It reports whether the
-// string had an escape (when it had none, *out is untouched) and whether
-// it held invalid UTF-8 bytes (never under StrictUTF8).
-func (s *scanner) scanString(max int, code string, out *[]byte) (escaped, invalid bool, err error) {
+// string had an escape (when it had none, *out is untouched); s.invalid
+// says whether it held invalid UTF-8 bytes (never under StrictUTF8).
+func (s *state) scanString(max int, code string, out *[]byte) (escaped bool, err error) {
 	start := s.i
 	s.i++
+	s.invalid = false
 	chars := 0
 	seg := s.i // start of the not yet copied run, when unescaping
 	for {
-		for s.i < len(s.b) && plain[s.b[s.i]] {
-			s.i++
-			chars++
+		// A run of plain bytes, in locals: through s, its fields would
+		// be loaded and stored again for every byte.
+		i, b := s.i, s.b
+		run := i
+		for i < len(b) && plain[b[i]] {
+			i++
 		}
-		if chars > max {
+		s.i = i
+		if chars += s.i - run; chars > max {
 			s.i = start
-			return false, false, s.fail(code, max)
+			return false, s.fail(code, max)
 		}
 		if s.i >= len(s.b) {
-			return false, false, s.fail(CodeSyntax, 0)
+			return false, s.fail(CodeSyntax, 0)
 		}
 		c := s.b[s.i]
 		switch {
@@ -103,28 +113,28 @@ func (s *scanner) scanString(max int, code string, out *[]byte) (escaped, invali
 				*out = append(*out, s.b[seg:s.i]...)
 			}
 			s.i++
-			return escaped, invalid, nil
+			return escaped, nil
 		case c == '\\':
 			if !escaped && out != nil {
-				*out = appendText(*out, s.b[start+1:s.i], invalid)
+				*out = appendText(*out, s.b[start+1:s.i], s.invalid)
 			} else if out != nil {
 				*out = append(*out, s.b[seg:s.i]...)
 			}
 			escaped = true
 			if err := s.escape(out); err != nil {
-				return false, false, err
+				return false, err
 			}
 			seg = s.i
 			chars++
 		case c < 0x20:
-			return false, false, s.fail(CodeSyntax, 0)
+			return false, s.fail(CodeSyntax, 0)
 		default:
 			r, size := utf8.DecodeRune(s.b[s.i:])
 			if r == utf8.RuneError && size == 1 {
 				if s.o.StrictUTF8 {
-					return false, false, s.fail(CodeInvalidUTF8, 0)
+					return false, s.fail(CodeInvalidUTF8, 0)
 				}
-				invalid = true
+				s.invalid = true
 				if escaped && out != nil {
 					*out = utf8.AppendRune(append(*out, s.b[seg:s.i]...), utf8.RuneError)
 					seg = s.i + 1
@@ -140,7 +150,7 @@ func (s *scanner) scanString(max int, code string, out *[]byte) (escaped, invali
 // character to *out when out is not nil. A \u escape of half a surrogate
 // pair decodes to no character at all: StrictUTF8 refuses it, otherwise
 // it reads as U+FFFD, as encoding/json reads it.
-func (s *scanner) escape(out *[]byte) error {
+func (s *state) escape(out *[]byte) error {
 	if s.i+1 >= len(s.b) {
 		return s.fail(CodeSyntax, 0)
 	}
@@ -191,7 +201,7 @@ func (s *scanner) escape(out *[]byte) error {
 // surrogate completes the surrogate r just read from a \u escape: a high
 // one followed by an escaped low one is a pair, consumed; anything else
 // is refused under StrictUTF8, or U+FFFD (consuming only r's escape).
-func (s *scanner) surrogate(r rune) (rune, error) {
+func (s *state) surrogate(r rune) (rune, error) {
 	bad := func() (rune, error) {
 		if s.o.StrictUTF8 {
 			return 0, s.fail(CodeInvalidUTF8, 0)

@@ -61,7 +61,7 @@ func FuzzRedactJSON(f *testing.F) {
 	fuzzSeeds(f)
 	g := newGuard(f, func(c *Config) { c.Response.ActMinConfidence = "low" })
 	f.Fuzz(func(t *testing.T, data []byte) {
-		werr := bodyJSON.Visit(data, func(*jsonscan.String) {})
+		werr := bodyJSON.Visit(data, func(jsonscan.String) {})
 		valid := json.Valid(data)
 		if valid != (werr == nil) {
 			t.Fatalf("json.Valid=%v, scanner error %v", valid, werr)

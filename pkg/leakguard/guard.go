@@ -677,7 +677,7 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 		saved := d.snapshot()
 		var scratch []byte
 		var edits []jsonEdit
-		err := bodyJSON.Visit(data, func(s *jsonscan.String) {
+		err := bodyJSON.Visit(data, func(s jsonscan.String) {
 			var ms []Match
 			var decoded [][]byte
 			if s.IsKey {

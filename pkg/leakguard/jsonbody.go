@@ -10,7 +10,7 @@ import (
 // bodyJSON is how a JSON body is read: strictly (RFC 8259), nesting up
 // to 512 levels (deeper documents are scanned as text), invalid UTF-8
 // left as it is, name/value pair objects recognised.
-var bodyJSON = jsonscan.Options{MaxDepth: 512, Pairs: pairRole}
+var bodyJSON = jsonscan.New(jsonscan.Options{MaxDepth: 512, Pairs: pairRole})
 
 // pairRole recognises the members of name/value pair objects: AWS tags
 // and parameters, Kubernetes env, settings APIs. In

@@ -165,12 +165,14 @@ func isJSONInteger(s string) bool {
 	return true
 }
 
+// paramNumber reads a coerced number as a JSON document.
+var paramNumber = jsonscan.New(jsonscan.Options{MaxBytes: maxParamNumber, MaxNumberLength: maxParamNumber, MaxExponent: maxExponent})
+
 func isJSONNumber(s string) bool {
 	if len(s) == 0 || len(s) > maxParamNumber || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) {
 		return false
 	}
-	o := jsonscan.Options{MaxBytes: maxParamNumber, MaxNumberLength: maxParamNumber, MaxExponent: maxExponent}
-	return o.Check([]byte(s)) == nil
+	return paramNumber.Check([]byte(s)) == nil
 }
 
 // query is a parsed query string: values by name, in order.

@@ -43,30 +43,31 @@ type Limits struct {
 // 1e308; anything beyond is not a number an API means.
 const maxExponent = 400
 
-// options are the scanner's options for l: l's limits, strict UTF-8
-// (invalid UTF-8 and lone surrogates refused), numbers as json.Number.
-func (l *Limits) options() jsonscan.Options {
-	return jsonscan.Options{
+// scanner is the JSON scanner for l: l's limits, strict UTF-8 (invalid
+// UTF-8 and lone surrogates refused), numbers as json.Number.
+func (l *Limits) scanner() jsonscan.Scanner {
+	return jsonscan.New(jsonscan.Options{
 		MaxBytes: l.MaxBytes, MaxDepth: l.MaxDepth, MaxArrayLength: l.MaxArrayLength,
 		MaxObjectEntries: l.MaxObjectEntries, MaxKeyLength: l.MaxKeyLength,
 		MaxStringLength: l.MaxStringLength, MaxNumberLength: l.MaxNumberLength,
 		MaxExponent: maxExponent, MaxValues: l.MaxValues,
 		RefuseDuplicateKeys: !l.AllowDuplicateKeys, StrictUTF8: true,
-	}
+	})
 }
 
 // CheckJSON scans b once and reports the first limit it breaks or the first
 // syntax error, as a *ThreatError; nil means b is one well-formed JSON value
-// within the limits. It allocates nothing for ordinary documents.
+// within the limits. It allocates nothing for ordinary documents. A
+// Validator scans with its limits compiled once (Validator.scan).
 func (l *Limits) CheckJSON(b []byte) error {
-	o := l.options()
-	return o.Check(b)
+	sc := l.scanner()
+	return sc.Check(b)
 }
 
 // DecodeJSON is CheckJSON that also builds the document the way
 // encoding/json does with UseNumber (map[string]any, []any, string,
 // json.Number, bool, nil), in the same single pass.
 func (l *Limits) DecodeJSON(b []byte) (any, error) {
-	o := l.options()
-	return o.Decode(b)
+	sc := l.scanner()
+	return sc.Decode(b)
 }
