@@ -5,9 +5,9 @@ import (
 	"strings"
 )
 
-// The hooks of Members and Visit, called by object only when one of them
-// is set (state.hooked), so that Check and Decode pay one untaken branch
-// per member for them.
+// The hooks of Members, MemberValues and Visit, called by object only
+// when one of them is set (state.hooked), so that Check and Decode pay
+// an untaken branch or two per member for them.
 
 // String is one string of a document, as Visit hands it over. Its
 // slices and Pointer are valid only during the call.

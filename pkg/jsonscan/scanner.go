@@ -5,6 +5,8 @@ import (
 	"strconv"
 )
 
+// state is one scan's working state: input, place, settings, and the
+// buffers kept from scan to scan (states pools it).
 type state struct {
 	b     []byte
 	i     int
@@ -19,7 +21,8 @@ type state struct {
 	keyBuf []byte   // their unescaped bytes
 	strBuf []byte   // the last unescaped string
 
-	// The hooks' state (hooks.go); hooked: members or visit is set.
+	// The hooks' state (hooks.go); hooked: members, memberValues or
+	// visit is set.
 	hooked       bool
 	members      func(name string, raw []byte) error // Members' fn, in its second pass
 	memberValues func(name string, v any) error      // MemberValues' fn, likewise
