@@ -109,8 +109,9 @@ func TestErrorPlace(t *testing.T) {
 	}
 }
 
-// TestDecodeMatchesEncodingJSON: Decode builds what encoding/json builds,
-// with UseNumber or without.
+// TestDecodeMatchesEncodingJSON: Decode builds what json.Unmarshal builds
+// into an interface value; without Float64 the same, numbers as their
+// literal's json.Number.
 func TestDecodeMatchesEncodingJSON(t *testing.T) {
 	t.Parallel()
 	docs := []string{
@@ -120,33 +121,50 @@ func TestDecodeMatchesEncodingJSON(t *testing.T) {
 		`{"a":1,"a":2,"b":{"c":[true,null]}}`,
 		`"plain"`, `0`, `true`, `null`,
 	}
+	floats, numbers := New(Options{Float64: true}), New(Options{})
 	for _, doc := range docs {
-		for _, float := range []bool{false, true} {
-			o := New(Options{Float64: float})
-			got, err := o.Decode([]byte(doc))
-			if err != nil {
-				t.Fatalf("%s: %v", doc, err)
-			}
-			if want := stdDecode(t, []byte(doc), !float); !reflect.DeepEqual(got, want) {
-				t.Errorf("%s, Float64 %v:\n got %#v\nwant %#v", doc, float, got, want)
-			}
+		var want any
+		if err := json.Unmarshal([]byte(doc), &want); err != nil {
+			t.Fatalf("encoding/json: %v", err)
+		}
+		got, err := floats.Decode([]byte(doc))
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s, Float64:\n got %#v, %v\nwant %#v", doc, got, err, want)
+		}
+		got, err = numbers.Decode([]byte(doc))
+		if err != nil || !reflect.DeepEqual(asFloats(t, got), want) {
+			t.Errorf("%s:\n got %#v, %v\nwant %#v with json.Number", doc, got, err, want)
 		}
 	}
-	o := New(Options{Float64: true})
-	if _, err := o.Decode([]byte(`[1e999]`)); code(t, err) != CodeNumberTooLong {
+	if got, _ := numbers.Decode([]byte(`[1e3,-0.50]`)); !reflect.DeepEqual(got, []any{json.Number("1e3"), json.Number("-0.50")}) {
+		t.Errorf("numbers %#v, want their literals", got)
+	}
+	if _, err := floats.Decode([]byte(`[1e999]`)); code(t, err) != CodeNumberTooLong {
 		t.Errorf("float out of range: %v, want %s", err, CodeNumberTooLong)
 	}
 }
 
-func stdDecode(t testing.TB, b []byte, useNumber bool) any {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	if useNumber {
-		dec.UseNumber()
-	}
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("encoding/json: %v", err)
+// asFloats is v with each json.Number as its float64.
+func asFloats(t *testing.T, v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		f, err := v.Float64()
+		if err != nil {
+			t.Fatalf("json.Number %q: %v", v, err)
+		}
+		return f
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = asFloats(t, e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = asFloats(t, e)
+		}
+		return out
 	}
 	return v
 }

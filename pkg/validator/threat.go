@@ -8,21 +8,10 @@ import "github.com/warden-gw/warden/pkg/jsonscan"
 // maximum; a value at the limit passes, one above fails. A zero limit is
 // no limit (jsonscan.Options); configuration never sets one.
 type Limits struct {
-	// MaxBytes is the largest document, in bytes.
-	MaxBytes int
-	// MaxDepth is the deepest nesting of arrays and objects; a scalar
-	// document has depth 0, `[]` depth 1.
-	MaxDepth int
-	// MaxArrayLength is the most elements one array may hold.
-	MaxArrayLength int
-	// MaxObjectEntries is the most members one object may hold.
-	MaxObjectEntries int
-	// MaxKeyLength is the longest member name, in characters (code points)
-	// after unescaping.
-	MaxKeyLength int
-	// MaxStringLength is the longest string value, in characters (code
-	// points) after unescaping.
-	MaxStringLength int
+	// MaxBytes (document size), MaxDepth, MaxArrayLength,
+	// MaxObjectEntries, MaxKeyLength and MaxStringLength (characters after
+	// unescaping) mean what the jsonscan.Options fields of those names do.
+	MaxBytes, MaxDepth, MaxArrayLength, MaxObjectEntries, MaxKeyLength, MaxStringLength int
 	// MaxNumberLength is the longest number literal, in bytes. Numbers
 	// also may not have an exponent beyond ±maxExponent: gojsonschema
 	// parses every number with big.Rat, whose cost grows with the
