@@ -58,6 +58,19 @@ test: vet
 	$(GO) -C bench/leakguard vet ./...
 	$(GO) -C bench/leakguard test ./...
 
+## cover: every test with coverage of every package, counting the plugin servers the end-to-end
+## tests run as child processes (WARDEN_E2E_COVERDIR: harnesstest.BuildPlugins builds them with
+## -cover); prints each package's percentage, then the total. Data and profile in $(COVERDIR).
+COVERDIR ?= $(BIN)/cover
+.PHONY: cover
+cover:
+	@rm -rf $(COVERDIR) && mkdir -p $(COVERDIR)/unit $(COVERDIR)/e2e
+	WARDEN_E2E_COVERDIR=$(abspath $(COVERDIR)/e2e) $(GO) test -timeout 20m -covermode=atomic -coverpkg=github.com/warden-gw/warden/... ./... -args -test.gocoverdir=$(abspath $(COVERDIR)/unit)
+	@echo "cover: each package, its tests and the end-to-end plugin servers merged:"
+	@$(GO) tool covdata percent -i=$(COVERDIR)/unit,$(COVERDIR)/e2e
+	@$(GO) tool covdata textfmt -i=$(COVERDIR)/unit,$(COVERDIR)/e2e -o $(COVERDIR)/cover.out
+	@$(GO) tool cover -func=$(COVERDIR)/cover.out | tail -n 1
+
 ## check: validate kong/kong.yml offline as Kong and the plugins would (schemas, Validate, compile)
 check:
 	$(GO) run ./cmd/warden check -env kong/kong.yml

@@ -54,6 +54,9 @@ func queryPlugin(ctx context.Context, bin string, args ...string) (PluginInfo, e
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, bin, append(slices.Clone(args), "-dump")...)
+	if cover := coverEnv(); cover != nil {
+		cmd.Env = append(os.Environ(), cover...)
+	}
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return PluginInfo{}, fmt.Errorf("%w: error loading plugins info from [%s]: %v: %s", ErrDiscovery, bin, err, strings.TrimSpace(stderr.String()))
@@ -223,7 +226,8 @@ func (ps *pluginServer) spawn() error {
 }
 
 // workerEnv is the environment of an nginx worker: TZ and the variables
-// kept by env directives, from this process's environment.
+// kept by env directives, from this process's environment (and, only for
+// make cover, GOCOVERDIR: coverEnv).
 func workerEnv(keep []string) []string {
 	env := []string{}
 	for _, name := range append([]string{"TZ"}, keep...) {
@@ -231,7 +235,7 @@ func workerEnv(keep []string) []string {
 			env = append(env, name+"="+v)
 		}
 	}
-	return env
+	return append(env, coverEnv()...)
 }
 
 func exitReason(err error) string {

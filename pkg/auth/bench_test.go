@@ -284,3 +284,20 @@ func BenchmarkDPoPProof(b *testing.B) {
 	b.ReportMetric(float64(ours.Nanoseconds())/float64(b.N), "warden-ns/op")
 	b.ReportMetric(ratios[len(ratios)/2], "x-golang-jwt")
 }
+
+// BenchmarkParseCompact is the JSON part of verifying a first-seen token:
+// splitting, base64 and reading the header and claims (pkg/jsonscan),
+// without the signature check that BenchmarkVerify's figures are mostly
+// made of.
+func BenchmarkParseCompact(b *testing.B) {
+	testKeys(b)
+	tok := sign(b, jwt.SigningMethodES256, ecA, "k1", goodClaims())
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := parseCompact(tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -94,10 +94,9 @@ func parseCompact(token string) (*parsed, error) {
 		return nil, fmt.Errorf("%w: payload encoding", ErrMalformedToken)
 	}
 	out.claims = make(map[string]any, 12)
-	if err := walkObject(pb, func(name string, raw []byte) error {
-		v, err := decodeValue(raw)
+	if err := decodeObject(pb, func(name string, v any) error {
 		out.claims[name] = v
-		return err
+		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("%w: payload: %v", ErrMalformedToken, err)
 	}

@@ -12,10 +12,9 @@ import (
 // decodeClaims is parseCompact's claims decoding, for tests.
 func decodeClaims(b []byte) (map[string]any, error) {
 	out := map[string]any{}
-	err := walkObject(b, func(name string, raw []byte) error {
-		v, err := decodeValue(raw)
+	err := decodeObject(b, func(name string, v any) error {
 		out[name] = v
-		return err
+		return nil
 	})
 	return out, err
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"testing"
+
+	"github.com/warden-gw/warden/pkg/jsonscan"
 )
 
 func fuzzSeeds(f *testing.F) {
@@ -53,16 +55,16 @@ func FuzzScan(f *testing.F) {
 	})
 }
 
-// FuzzRedactJSON: valid JSON in, valid JSON out, and the JSON walker
-// accepts exactly what encoding/json accepts.
+// FuzzRedactJSON: valid JSON in, valid JSON out, and the body's JSON
+// reading accepts exactly what encoding/json accepts.
 func FuzzRedactJSON(f *testing.F) {
 	fuzzSeeds(f)
 	g := newGuard(f, func(c *Config) { c.Response.ActMinConfidence = "low" })
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, werr := walkJSON(data, nil, nil)
+		werr := bodyJSON.Visit(data, func(jsonscan.String) {})
 		valid := json.Valid(data)
 		if valid != (werr == nil) {
-			t.Fatalf("json.Valid=%v, walker error %v", valid, werr)
+			t.Fatalf("json.Valid=%v, scanner error %v", valid, werr)
 		}
 		d := g.InspectResponse(Response{Headers: jsonHeaders(), Body: data})
 		if valid && d.BodyChanged && !json.Valid(d.Body) {

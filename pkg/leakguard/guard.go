@@ -13,6 +13,7 @@ import (
 
 	"github.com/warden-gw/warden/pkg/config"
 	"github.com/warden-gw/warden/pkg/httpbody"
+	"github.com/warden-gw/warden/pkg/jsonscan"
 	"github.com/warden-gw/warden/pkg/uri"
 )
 
@@ -675,33 +676,34 @@ func (g *Guard) scanBody(d *Decision, dir direction, headers map[string][]string
 		// secret is reported once.
 		saved := d.snapshot()
 		var scratch []byte
-		edits, err := walkJSON(data, func(s jsonString, pointer func() string) []byte {
+		var edits []jsonEdit
+		err := bodyJSON.Visit(data, func(s jsonscan.String) {
 			var ms []Match
 			var decoded [][]byte
 			if s.IsKey {
 				ms = g.scanner.Scan(s.Value, path)
 			} else {
-				ms = g.scanField(&scratch, s.Key, s.Value, path)
+				ms = g.scanField(&scratch, s.Member, s.Value, path)
 				if wholeBase64(s.Value) {
-					ms, decoded = withWrapped(ms, g.scanBase64(&budget, &scratch, s.Key, s.Value, path))
+					ms, decoded = withWrapped(ms, g.scanBase64(&budget, &scratch, s.Member, s.Value, path))
 				}
 			}
 			if len(ms) == 0 {
-				return nil
+				return
 			}
 			ms = dir.cap(ms)
-			ptr := pointer()
+			ptr := s.Pointer(g.safe)
 			if ms, decoded = allowedOnRoute(dir.routes, ms, decoded, ptr); len(ms) == 0 {
-				return nil
+				return
 			}
 			for i, m := range ms {
 				d.add(g.finding(dir, m, secretOf(s.Value, m, decoded, i), dir.bodyLoc, "", ptr))
 			}
 			if !hasRedaction(ms, dir) {
-				return nil
+				return
 			}
-			return redactSpans(s.Value, ms, dir.redacting)
-		}, g.safe)
+			edits = append(edits, jsonEdit{start: s.Start, end: s.End, repl: encodeJSONString(redactSpans(s.Value, ms, dir.redacting))})
+		})
 		if err == nil {
 			if len(edits) > 0 {
 				out, changed = applyEdits(data, edits), true

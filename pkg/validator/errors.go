@@ -2,7 +2,8 @@ package validator
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/warden-gw/warden/pkg/jsonscan"
 )
 
 // Sentinel errors.
@@ -21,35 +22,22 @@ var (
 // Violation codes: stable, snake_case, safe to show a client and to count
 // in metrics. Each names what was wrong, never the submitted value.
 const (
-	CodeJSONSyntax         = "json_syntax"
-	CodeJSONTooLarge       = "json_too_large"
-	CodeJSONTooDeep        = "json_too_deep"
-	CodeJSONArrayTooLong   = "json_array_too_long"
-	CodeJSONTooManyEntries = "json_too_many_entries"
-	CodeJSONKeyTooLong     = "json_key_too_long"
-	CodeJSONStringTooLong  = "json_string_too_long"
-	CodeJSONNumberTooLong  = "json_number_too_long"
-	CodeJSONDuplicateKey   = "json_duplicate_key"
-	CodeJSONInvalidUTF8    = "json_invalid_utf8"
-	CodeJSONTooManyValues  = "json_too_many_values"
+	CodeJSONSyntax         = jsonscan.CodeSyntax
+	CodeJSONTooLarge       = jsonscan.CodeTooLarge
+	CodeJSONTooDeep        = jsonscan.CodeTooDeep
+	CodeJSONArrayTooLong   = jsonscan.CodeArrayTooLong
+	CodeJSONTooManyEntries = jsonscan.CodeTooManyEntries
+	CodeJSONKeyTooLong     = jsonscan.CodeKeyTooLong
+	CodeJSONStringTooLong  = jsonscan.CodeStringTooLong
+	CodeJSONNumberTooLong  = jsonscan.CodeNumberTooLong
+	CodeJSONDuplicateKey   = jsonscan.CodeDuplicateKey
+	CodeJSONInvalidUTF8    = jsonscan.CodeInvalidUTF8
+	CodeJSONTooManyValues  = jsonscan.CodeTooManyValues
 )
 
-// ThreatError is a JSON document that breaks a Limit or the JSON grammar.
-type ThreatError struct {
-	// Code is one of the CodeJSON* constants.
-	Code string
-	// Offset is the byte offset where the problem was found.
-	Offset int
-	// Limit is the limit broken, 0 for syntax and encoding errors.
-	Limit int
-}
-
-func (e *ThreatError) Error() string {
-	if e.Limit > 0 {
-		return fmt.Sprintf("%s at byte %d (limit %d)", e.Code, e.Offset, e.Limit)
-	}
-	return fmt.Sprintf("%s at byte %d", e.Code, e.Offset)
-}
+// ThreatError is a JSON document that breaks a Limit or the JSON grammar;
+// its Code is one of the CodeJSON* constants.
+type ThreatError = jsonscan.Error
 
 // Import errors.
 var (

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/warden-gw/warden/pkg/config"
+	"github.com/warden-gw/warden/pkg/jsonscan"
 	"github.com/warden-gw/warden/pkg/uri"
 )
 
@@ -164,14 +165,14 @@ func isJSONInteger(s string) bool {
 	return true
 }
 
+// paramNumber reads a coerced number as a JSON document.
+var paramNumber = jsonscan.New(jsonscan.Options{MaxBytes: maxParamNumber, MaxNumberLength: maxParamNumber, MaxExponent: maxExponent})
+
 func isJSONNumber(s string) bool {
 	if len(s) == 0 || len(s) > maxParamNumber || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) {
 		return false
 	}
-	lim := Limits{MaxBytes: maxParamNumber, MaxNumberLength: maxParamNumber}
-	sc := scanner{b: []byte(s), lim: &lim}
-	_, err := sc.document()
-	return err == nil
+	return paramNumber.Check([]byte(s)) == nil
 }
 
 // query is a parsed query string: values by name, in order.

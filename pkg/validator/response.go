@@ -236,7 +236,7 @@ func (s *ResponseSpec) Check(headers map[string][]string, body func() ([]byte, e
 	case len(b) == 0:
 		return fail(Violation{Location: "response/body", Code: CodeBodyRequired, Message: "is required for this status"})
 	}
-	doc, err := v.respLimits.DecodeJSON(b)
+	doc, err := v.respScan.Decode(b)
 	if err != nil {
 		var te *ThreatError
 		errors.As(err, &te)

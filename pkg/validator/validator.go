@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/warden-gw/warden/pkg/jsonscan"
 	"github.com/warden-gw/warden/pkg/respond"
 	"github.com/warden-gw/warden/pkg/uri"
 )
@@ -68,7 +69,7 @@ type Validator struct {
 	maxErrors     int
 	maxBody       int64
 	basePath      string
-	limits        Limits
+	scan          jsonscan.Scanner // the limits of request bodies
 	ctypes        []mediaRange
 	routes        atomic.Pointer[router] // nil while the document is imported
 	pending       *importedDoc           // the import routes waits for
@@ -79,6 +80,7 @@ type Validator struct {
 	respEnabled   bool
 	respMode      string
 	respLimits    Limits
+	respScan      jsonscan.Scanner // respLimits
 }
 
 // New compiles cfg (defaulted and validated).
@@ -91,9 +93,11 @@ func New(cfg *Config) (*Validator, error) {
 	v := &Validator{
 		mode: cfg.Mode, failureStatus: cfg.FailureStatus, unknown: cfg.UnknownOperation,
 		maxErrors: cfg.MaxErrors, maxBody: int64(cfg.MaxBodyBytes),
-		basePath: strings.TrimSuffix(cfg.BasePath, "/"), limits: cfg.limits(),
+		basePath:    strings.TrimSuffix(cfg.BasePath, "/"),
 		respEnabled: cfg.ResponseValidation.Enabled, respMode: cfg.ResponseValidation.Mode, respLimits: responseLimits(cfg),
 	}
+	limits := cfg.limits()
+	v.scan, v.respScan = limits.scanner(), v.respLimits.scanner()
 	if still != nil {
 		v.pending, v.pendingCfg = still.doc, cfg
 	} else {
@@ -234,7 +238,7 @@ func (v *Validator) Check(r *Request, body BodyReader) (Decision, error) {
 			break
 		}
 		if isJSON = mt.isJSON(); isJSON {
-			if doc, err = v.limits.DecodeJSON(b); err != nil {
+			if doc, err = v.scan.Decode(b); err != nil {
 				var te *ThreatError
 				errors.As(err, &te)
 				return v.finish(http.StatusBadRequest, []Violation{threatViolation(te)}, nil, d.Operation), nil

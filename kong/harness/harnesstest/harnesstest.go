@@ -24,7 +24,9 @@ var (
 
 // BuildPlugins builds the given main packages (patterns as for go build, run
 // from the module root) into one directory, once per test process per
-// package list, and returns the directory.
+// package list, and returns the directory. With harness.CoverDirEnv set
+// (make cover) it builds them with -cover (coverBuild), so that the
+// harness's plugin servers write their coverage to that directory.
 func BuildPlugins(t testing.TB, pkgs ...string) string {
 	t.Helper()
 	if Suite() && slices.ContainsFunc(pkgs, func(p string) bool { return strings.Contains(p, "plugins/warden-") }) && !slices.Contains(pkgs, "./plugins/warden-suite") && !slices.Contains(pkgs, "./plugins/...") {
@@ -44,8 +46,19 @@ func BuildPlugins(t testing.TB, pkgs ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)
-	cmd := exec.Command("go", args...)
+	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	cmd := exec.Command("go")
+	if os.Getenv(harness.CoverDirEnv) != "" {
+		cover, env, done, err := coverBuild(root, pkgs)
+		if err != nil {
+			t.Fatalf("preparing a -cover build: %v", err)
+		}
+		defer done()
+		args = append(args, cover...)
+		cmd.Env = append(os.Environ(), env...)
+	}
+	args = append(args, pkgs...)
+	cmd.Args = append(cmd.Args, args...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
