@@ -25,7 +25,7 @@ func TestWalkthrough(t *testing.T) {
 		t.Fatal("the walkthrough needs curl")
 	}
 	dir := harnesstest.BuildPlugins(t, "./plugins/...", "./examples/echo", "./examples/idp")
-	echoAddr, idpAddr := freeAddr(t), freeAddr(t)
+	echoAddr, idpAddr := harnesstest.FreeAddr(t), harnesstest.FreeAddr(t)
 	idpURL := "http://" + idpAddr
 	env := demoEnv(t)
 	pub, _ := env("WARDEN_ASSERTION_PUBLIC_KEY")
@@ -81,15 +81,6 @@ func demoEnv(t *testing.T) func(string) (string, bool) {
 		}
 	}
 	return func(name string) (string, bool) { v, ok := env[name]; return v, ok }
-}
-
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func start(t *testing.T, bin string, args ...string) {

@@ -42,12 +42,11 @@ const (
 func NewSuite(cfg *suite.Config) (*Suite, error) {
 	s := &Suite{}
 	var errs []error
-	add := func(name, field string, access, response func(*pluginkit.Kong) error, err error) {
+	add := func(st *pluginkit.Stage, field string, access, response func(*pluginkit.Kong) error, err error) {
 		if err != nil {
 			errs = append(errs, config.Prefix(field, err))
 			return
 		}
-		st := pluginkit.NewStage(name)
 		s.access = append(s.access, step{st, access})
 		if response != nil {
 			s.response = append(s.response, step{st, response})
@@ -55,24 +54,26 @@ func NewSuite(cfg *suite.Config) (*Suite, error) {
 	}
 	if cfg.Auth != nil {
 		a, err := NewAuth(cfg.Auth, cfg.ShareIdentity)
-		add(NameAuth, "auth", a.Access, nil, err)
+		add(pluginkit.NewStage(NameAuth), "auth", a.Access, nil, err)
 	}
 	if cfg.Validator != nil {
 		v, err := NewValidator(cfg.Validator)
-		add(NameValidator, "validator", v.Access, v.Response, err)
+		add(pluginkit.NewStage(NameValidator), "validator", v.Access, v.Response, err)
 		s.bodyMax = max(s.bodyMax, int64(cfg.Validator.MaxBodyBytes))
 	}
 	if cfg.Authz != nil {
 		a, err := NewAuthz(cfg.Authz)
-		add(NameAuthz, "authz", a.Access, nil, err)
+		add(pluginkit.NewStage(NameAuthz), "authz", a.Access, nil, err)
 	}
 	if cfg.RateLimit != nil {
-		r, err := NewRateLimit(cfg.RateLimit, pluginkit.NewStage(NameRateLimit).Metrics)
-		add(NameRateLimit, "ratelimit", r.Access, nil, err)
+		st := pluginkit.NewStage(NameRateLimit)
+		r, err := NewRateLimit(cfg.RateLimit, st.Metrics)
+		add(st, "ratelimit", r.Access, nil, err)
 	}
 	if cfg.LeakGuard != nil {
-		l, err := NewLeakGuard(cfg.LeakGuard, pluginkit.NewStage(NameLeakGuard).Metrics)
-		add(NameLeakGuard, "leakguard", l.Access, l.Response, err)
+		st := pluginkit.NewStage(NameLeakGuard)
+		l, err := NewLeakGuard(cfg.LeakGuard, st.Metrics)
+		add(st, "leakguard", l.Access, l.Response, err)
 		if err == nil {
 			s.bodyMax = max(s.bodyMax, int64(l.g.MaxScanBytes()))
 		}

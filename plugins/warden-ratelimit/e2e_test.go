@@ -300,7 +300,7 @@ func TestE2ERedisDown(t *testing.T) {
 		{mode: "local", status: []int{200, 200, 429}},
 	} {
 		t.Run(tt.mode, func(t *testing.T) {
-			metricsAddr := freeAddr(t)
+			metricsAddr := harnesstest.FreeAddr(t)
 			g, _, logs := startGateway(t, `
 limit_by: [ip]
 on_redis_error: `+tt.mode+`
@@ -347,17 +347,6 @@ limits:
 			}
 		})
 	}
-}
-
-// freeAddr returns a loopback address nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // scrape reads the plugin process's Prometheus metrics.

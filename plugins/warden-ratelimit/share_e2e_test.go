@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/warden-gw/warden/kong/harness"
+	"github.com/warden-gw/warden/kong/harness/harnesstest"
 )
 
 // redisProxy forwards TCP connections to the test Redis until Cut, which
@@ -132,7 +133,7 @@ func TestE2EGatewayNodesConfigured(t *testing.T) {
 	g, _, _ := startGateway(t, `
 limit_by: [ip]
 gateway_nodes: 4
-redis: {addresses: ["`+freeAddr(t)+`"]}
+redis: {addresses: ["`+harnesstest.FreeAddr(t)+`"]}
 limits:
   - {window: hour, limit: 10}
 `)

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -107,7 +106,7 @@ func get(t *testing.T, g *harness.Gateway, path, key string) *http.Response {
 // identity on in process, answer with each other's headers, and audit
 // under their own plugin names.
 func TestSuiteE2E(t *testing.T) {
-	metricsAddr := freeAddr(t)
+	metricsAddr := harnesstest.FreeAddr(t)
 	g, up, logs := start(t, map[string][]string{"warden-suite": {"-metrics-addr=" + metricsAddr}})
 
 	t.Run("allowed: one event, credential stripped, rate-limit headers", func(t *testing.T) {
@@ -213,14 +212,4 @@ func TestDumpGolden(t *testing.T) {
 	}
 	dir := harnesstest.BuildPlugins(t, "./plugins/warden-suite")
 	harnesstest.DumpGolden(t, dir, "warden-suite", filepath.Join("testdata", "dump.golden.json"), *update)
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

@@ -4,6 +4,7 @@ package harnesstest
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -182,4 +183,16 @@ func (e *EchoUpstream) Count() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return len(e.reqs)
+}
+
+// FreeAddr returns a loopback address nothing listens on, for a server a
+// test starts (a metrics endpoint, a child process's listener).
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
