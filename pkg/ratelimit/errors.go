@@ -40,7 +40,10 @@ func ErrorClass(err error) string {
 		return "circuit_open"
 	case errors.Is(err, ErrBadReply):
 		return "bad_reply"
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, redis.ErrPoolTimeout), errors.As(err, &ne) && ne.Timeout():
+		// ErrPoolTimeout: no connection within PoolTimeout, which is
+		// also how a dial that answers late reaches the caller (go-redis
+		// dials in the background and the caller waits for its turn).
 		return "timeout"
 	case isTLSError(err):
 		return "tls"
