@@ -3,7 +3,7 @@ module github.com/warden-gw/warden
 go 1.26.8
 
 require (
-	cel.dev/cel-go v0.33.2
+	cel.dev/cel-go v0.33.3
 	github.com/BurntSushi/toml v1.6.0
 	github.com/Kong/go-pdk v0.11.2
 	github.com/getkin/kin-openapi v0.153.0
