@@ -27,7 +27,7 @@ override IDP_ADDR  := 127.0.0.1:9000
 include examples/demo.env
 export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' examples/demo.env)
 
-.PHONY: all build test vet check bench docs run demo demo-down fmt clean conformance
+.PHONY: all build test vet check bench docs run demo demo-down fmt clean conformance fuzz
 
 all: build
 
@@ -89,6 +89,16 @@ conformance:
 ## docs: regenerate docs/plugins (a page per plugin from its config struct and -dump), the plugin table in docs/operations.md and the defaults stated in README.md and docs/*.md
 docs:
 	$(GO) run ./cmd/warden docs -ops docs/operations.md docs/plugins
+
+## fuzz: run every fuzz target of the module for FUZZTIME each (default 20s); new failing inputs land in the package's testdata/fuzz
+FUZZTIME ?= 20s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | cut -c6-); do \
+			echo "== $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME); \
+		done; \
+	done
 
 ## bench: every benchmark and bench/leakguard; writes docs/benchmarks.md, each figure next to its baseline and goal
 bench:
