@@ -77,8 +77,8 @@ type Config struct {
 	// init.lua get_local_key): a digest of the route id, the service id
 	// (none for a global plugin, whose counters every route shares) and
 	// the limit and identifier settings. The same instance on every node,
-	// and again after Kong restarts it on a config change, finds its
-	// counters; two routes with equal configs count apart. Set, it is the
+	// and again after Kong restarts it on a config change or go-pdk drops
+	// it when idle, finds its counters; two routes with equal configs count apart. Set, it is the
 	// counters' whole name: every instance with the same namespace,
 	// algorithm and Redis shares them, whatever its scope (the opt-in to
 	// sharing).

@@ -60,6 +60,10 @@ func (l *Local) Decide(identifier string, limits []Limit, cost int64, countRejec
 	return res
 }
 
+// sweep drops the identifiers whose state stopped mattering and returns
+// how many are left.
+func (l *Local) sweep() int { return l.entries.Sweep(l.now().UnixMicro()) }
+
 // step mirrors the scripts in lua.go; keep is how long (µs) the state
 // matters.
 func (l *Local) step(slots []slot, limits []Limit, cost float64, countRejected bool, now float64) (Result, float64) {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
-
-	"github.com/warden-gw/warden/pkg/pool"
 )
 
 // Policy is a compiled Config: what one plugin instance enforces.
@@ -29,7 +27,9 @@ type Policy struct {
 type CompileOptions struct {
 	// Backend replaces the shared Redis backend for cfg.Redis.
 	Backend *Backend
-	// Now is the local clock (time.Now if nil).
+	// Now is the local clock (time.Now if nil). Set, the limiter counts
+	// in a store of its own, not in the one shared by every instance
+	// with the same algorithm and namespace.
 	Now func() time.Time
 	// Hooks report outage events, for metrics.
 	Hooks Hooks
@@ -86,17 +86,20 @@ func CompileWith(cfg *Config, co CompileOptions) (*Policy, error) {
 		o.Timeout = time.Duration(cfg.Redis.TimeoutMS) * time.Millisecond
 		o.Nodes = nodeCount(cfg.GatewayNodes, b.Nodes)
 	}
+	var lim *Limiter
 	if co.Now == nil {
 		// Kong restarts every instance whose config it rebuilt, on any
 		// config change (kong/runloop/plugins_iterator.lua gives each a
 		// new __seq__, plugin_servers/plugin.lua then closes and starts
-		// it): in-process counters live in a store shared by namespace,
-		// as Redis counters are, so a restart does not reset them.
-		if o.Local, err = sharedLocal(alg, namespace(cfg)); err != nil {
-			return nil, err
-		}
+		// it), and go-pdk drops an instance idle for 60 s: in-process
+		// counters live in a store shared by algorithm and namespace, as
+		// Redis counters are, so a new instance does not reset them. The
+		// store is freed once no limiter uses it and it holds no
+		// unexpired count (stores.go).
+		lim, err = localStores.newLimiter(o, namespace(cfg))
+	} else {
+		lim, err = New(o)
 	}
-	lim, err := New(o)
 	if err != nil {
 		return nil, err
 	}
@@ -234,15 +237,4 @@ func (p *Policy) Decide(ctx context.Context, r Request) Verdict {
 		v.Headers = Headers(v.Result, v.Refuse)
 	}
 	return v
-}
-
-// localStores are the in-process counters, by algorithm and namespace; the
-// number of stores is bounded by the distinct configurations the process
-// has seen, each by DefaultLocalMaxKeys identifiers.
-var localStores = pool.New[*Local]()
-
-func sharedLocal(alg Algorithm, ns string) (*Local, error) {
-	return localStores.Get([]string{string(alg), ns}, func() (*Local, error) {
-		return NewLocal(alg, 0, nil), nil
-	})
 }

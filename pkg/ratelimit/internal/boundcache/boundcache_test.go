@@ -173,7 +173,84 @@ func TestRemoveKeepsIndex(t *testing.T) {
 	}
 }
 
-// TestConcurrent runs Get, Put and Update from many goroutines (run with
+// TestSweep: Sweep drops exactly the entries expired at now, from every
+// shard, and every key left still finds its own value.
+func TestSweep(t *testing.T) {
+	t.Parallel()
+	const n = 1000
+	c := New[int](4 * n) // room to spare: no shard evicts
+	if len(c.shards) < 2 {
+		t.Fatalf("%d shard: the test wants several", len(c.shards))
+	}
+	for i := range n {
+		c.Put(strconv.Itoa(i), i, int64(i%10), 0) // expiries 0..9
+	}
+	if c.Len() != n {
+		t.Fatalf("cache holds %d, want %d", c.Len(), n)
+	}
+	if left := c.Sweep(-1); left != n {
+		t.Errorf("Sweep before any expiry left %d, want %d", left, n)
+	}
+	if left := c.Sweep(4); left != n/2 || c.Len() != n/2 {
+		t.Fatalf("Sweep(4) left %d (Len %d), want %d: the entries expiring 5..9", left, c.Len(), n/2)
+	}
+	for i := range n {
+		s := c.shard(strconv.Itoa(i))
+		s.mu.Lock()
+		j, held := s.index[strconv.Itoa(i)]
+		ok := held && s.vals[j] == i && s.keys[j] == strconv.Itoa(i)
+		s.mu.Unlock()
+		if want := i%10 > 4; held != want || (held && !ok) {
+			t.Fatalf("key %d: held %v (index consistent %v), want held %v", i, held, ok, want)
+		}
+	}
+	if s := c.Stats(); s.Evictions != 0 {
+		t.Errorf("a sweep counted %d evictions; it drops only expired entries", s.Evictions)
+	}
+	if left := c.Sweep(9); left != 0 || c.Len() != 0 {
+		t.Errorf("Sweep after every expiry left %d (Len %d), want 0", left, c.Len())
+	}
+}
+
+// TestSweepShrinks: a shard swept nearly empty gives its arrays and
+// index back, and keeps working.
+func TestSweepShrinks(t *testing.T) {
+	t.Parallel()
+	const n = 4096
+	c := New[int](4 * n) // room to spare: no shard evicts
+	for i := range n {
+		expires := int64(10)
+		if i%100 == 0 {
+			expires = 1000 // a few outlive the sweep
+		}
+		c.Put(strconv.Itoa(i), i, expires, 0)
+	}
+	before := 0
+	for i := range c.shards {
+		before += cap(c.shards[i].keys)
+	}
+	left := c.Sweep(10)
+	after := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		after += cap(s.keys)
+		if cap(s.expires) != cap(s.keys) || cap(s.vals) != cap(s.keys) || len(s.index) != len(s.keys) {
+			t.Fatalf("shard %d: caps %d/%d/%d, index %d for %d entries", i, cap(s.keys), cap(s.expires), cap(s.vals), len(s.index), len(s.keys))
+		}
+	}
+	if left != (n+99)/100 || after > 2*left {
+		t.Fatalf("Sweep left %d entries in arrays of %d (%d before); want %d entries, arrays at most twice that", left, after, before, (n+99)/100)
+	}
+	for i := 0; i < n; i += 100 {
+		if v, ok := c.Get(strconv.Itoa(i), 10); !ok || v != i {
+			t.Fatalf("key %d after the shrink: %d, %v", i, v, ok)
+		}
+	}
+	// The shrunk cache fills to its capacity again.
+	fill(t, c, 4*n)
+}
+
+// TestConcurrent runs Get, Put, Update and Sweep from many goroutines (run with
 // -race): the bound holds, and Update is atomic per key.
 func TestConcurrent(t *testing.T) {
 	t.Parallel()
@@ -200,6 +277,14 @@ func TestConcurrent(t *testing.T) {
 			}
 		}()
 	}
+	// A sweeper too: it drops only expired entries, never the shared one.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range rounds / 10 {
+			c.Sweep(int64(10 * i))
+		}
+	}()
 	wg.Wait()
 	if n := c.Len(); n > capacity {
 		t.Errorf("cache holds %d, capacity %d", n, capacity)
