@@ -93,12 +93,13 @@ docs:
 ## fuzz: run every fuzz target of the module for FUZZTIME each (default 20s); new failing inputs land in the package's testdata/fuzz
 FUZZTIME ?= 20s
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	@failed=""; for pkg in $$($(GO) list ./...); do \
 		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | cut -c6-); do \
-			echo "== $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME); \
+			echo "== $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) || failed="$$failed $$pkg.$$f"; \
 		done; \
-	done
+	done; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
 
 ## bench: every benchmark and bench/leakguard; writes docs/benchmarks.md, each figure next to its baseline and goal
 bench:
