@@ -170,6 +170,7 @@ func TestPolicyLocal(t *testing.T) {
 	cfg.Shadow = false
 	cfg.Limits = []LimitConfig{{Window: "hour", Limit: 2}}
 	cfg.Tiers = []TierConfig{{By: "group", Value: "gold", Multiplier: 2}}
+	cfg.SetScope(freshRoute(), "")
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
