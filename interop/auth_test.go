@@ -19,13 +19,14 @@ import (
 	"github.com/warden-gw/warden/pkg/auth"
 )
 
-// kongYML protects three routes with warden-auth: /id accepts the OP's ID
-// tokens (found by OIDC discovery, audience web), /billing accepts the
-// same issuer for another audience, /intro asks the OP's introspection
-// endpoint about opaque access tokens as the web client. The verified-token
-// cache is off on /id and /intro, so every request is verified anew: the
-// key set and discovery counts are what 20 verifications cost, and a
-// revocation shows on the next request.
+// kongYML protects five routes with warden-auth: /id accepts the OP's ID
+// tokens (keys found by OIDC discovery, audience web), /billing the same
+// issuer for another audience; /intro asks the OP's introspection endpoint
+// about opaque access tokens as the web client, /intro-cached too with
+// answers cached for a second, /intro-issuer with introspection.issuer
+// set. The verified-token cache is off on /id and /intro, so every request
+// is verified anew: the discovery and JWKS counts are what 20
+// verifications cost, and a revocation shows on the next request.
 const kongYML = `
 _format_version: "3.0"
 services:
@@ -81,6 +82,25 @@ services:
               assertion:
                 private_key: "{vault://env/WARDEN_ASSERTION_KEY}"
                 audience: api
+      - name: intro-cached
+        paths: ["/intro-cached"]
+        plugins:
+          - name: warden-auth
+            config:
+              http: {allow_http: true}
+              cache: {max_ttl_sec: 1}
+              introspection: {endpoint: INTROSPECT, client_id: web, client_secret: "{vault://env/OP_CLIENT_SECRET}"}
+              claims_to_headers: [{claim: sub, header: x-sub}]
+              assertion:
+                private_key: "{vault://env/WARDEN_ASSERTION_KEY}"
+                audience: api
+      - name: intro-issuer
+        paths: ["/intro-issuer"]
+        plugins:
+          - name: warden-auth
+            config:
+              http: {allow_http: true}
+              introspection: {endpoint: INTROSPECT, client_id: web, client_secret: "{vault://env/OP_CLIENT_SECRET}", issuer: ISSUER}
 `
 
 type gateway struct {
@@ -90,9 +110,9 @@ type gateway struct {
 	asKey *ecdsa.PrivateKey
 }
 
-// startGateway serves kongYML for op through the harness with the real
+// startGateway serves doc (UPSTREAM, ISSUER and INTROSPECT replaced) for op through the harness with the real
 // warden-auth binary.
-func startGateway(t *testing.T, op *provider) *gateway {
+func startGateway(t *testing.T, op *provider, doc string) *gateway {
 	t.Helper()
 	// BuildPlugins builds from the module it finds in the working
 	// directory: the warden module, so the binary is the one make build
@@ -106,7 +126,7 @@ func startGateway(t *testing.T, op *provider) *gateway {
 	logs := &harnesstest.LogBuffer{}
 	logs.LogOnFailure(t)
 	yml := strings.NewReplacer("UPSTREAM", up.URL, "ISSUER", op.URL,
-		"INTROSPECT", op.endpoint(t, "introspection_endpoint")).Replace(kongYML)
+		"INTROSPECT", op.endpoint(t, "introspection_endpoint")).Replace(doc)
 	g := harnesstest.StartGateway(t, harness.Options{
 		Config:    []byte(yml),
 		PluginDir: dir,
@@ -181,7 +201,7 @@ func (gw *gateway) allowed(t *testing.T, path, token, sub string) harnesstest.Re
 	}
 	last, _ := gw.up.Last()
 	if v := last.Header.Values("Authorization"); len(v) > 0 {
-		t.Errorf("credential reached the upstream: %q", v)
+		t.Errorf("the credential reached the upstream (%d Authorization headers)", len(v))
 	}
 	if got := last.Header.Get("X-Sub"); got != sub {
 		t.Errorf("upstream x-sub %q, want %q", got, sub)
@@ -221,7 +241,7 @@ func (gw *gateway) refused(t *testing.T, path, token string) map[string]any {
 // and JWKS, answers about opaque tokens from its introspection endpoint.
 func TestZitadelExampleOP(t *testing.T) {
 	op := startProvider(t, "")
-	gw := startGateway(t, op)
+	gw := startGateway(t, op, kongYML)
 
 	// The example's clients all get opaque access tokens (JWE, five
 	// parts, readable only by the OP), so the JWT warden-auth verifies is
@@ -284,6 +304,32 @@ func TestZitadelExampleOP(t *testing.T) {
 		if got := last.Header.Get("X-Username"); got != "test-user@127.0.0.1" {
 			t.Errorf("upstream x-username %q", got)
 		}
+	})
+
+	// RFC 7662 2.2 makes iss optional and the example OP sends none, so
+	// introspection.issuer (the answer's iss must equal it) refuses all
+	// of its tokens: with this OP it must stay empty.
+	t.Run("introspection.issuer refuses answers without iss", func(t *testing.T) {
+		tok := op.login(t, "openid").AccessToken
+		if ans := op.introspect(t, tok); ans["active"] != true || ans["iss"] != nil {
+			t.Fatalf("the OP's answer changed: %v", ans)
+		}
+		if ev := gw.refused(t, "/intro-issuer", tok); ev["reason"] != "claim_check_failed" {
+			t.Errorf("audit reason %v, want claim_check_failed", ev["reason"])
+		}
+	})
+
+	// warden-auth caches an active answer like a verified JWT, up to
+	// cache.max_ttl_sec (default 300 s, never past exp): a token revoked
+	// at the OP keeps passing until its entry expires (RFC 7662 4 lets
+	// the resource server cache, trading revocation latency for load).
+	t.Run("revocation seen once the cached answer expires", func(t *testing.T) {
+		tok := op.login(t, "openid").AccessToken
+		gw.allowed(t, "/intro-cached", tok, userID)
+		op.revoke(t, tok)
+		gw.allowed(t, "/intro-cached", tok, userID)
+		time.Sleep(1100 * time.Millisecond)
+		gw.refused(t, "/intro-cached", tok)
 	})
 
 	t.Run("revoked and unknown opaque tokens refused", func(t *testing.T) {
