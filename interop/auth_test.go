@@ -19,9 +19,9 @@ import (
 	"github.com/warden-gw/warden/pkg/auth"
 )
 
-// kongYML protects five routes with warden-auth: /id accepts the OP's ID
+// kongYML protects six routes with warden-auth: /id accepts the OP's ID
 // tokens (keys found by OIDC discovery, audience web), /billing the same
-// issuer for another audience; /intro asks the OP's introspection endpoint
+// issuer for another audience, /at-jwt only RFC 9068 access tokens; /intro asks the OP's introspection endpoint
 // about opaque access tokens as the web client, /intro-cached too with
 // answers cached for a second, /intro-issuer with introspection.issuer
 // set. The verified-token cache is off on /id and /intro, so every request
@@ -63,6 +63,18 @@ services:
                   algorithms: [RS256]
                   discovery: true
                   audiences: [billing]
+      - name: at-jwt
+        paths: ["/at-jwt"]
+        plugins:
+          - name: warden-auth
+            config:
+              http: {allow_http: true}
+              issuers:
+                - issuer: ISSUER
+                  algorithms: [RS256]
+                  discovery: true
+                  audiences: [web]
+                  types: [at+jwt]
       - name: intro
         paths: ["/intro"]
         plugins:
@@ -281,6 +293,9 @@ func TestZitadelExampleOP(t *testing.T) {
 	}{
 		{"signature with one byte changed", "/id", flipSignatureByte(t, login.IDToken), "bad_signature"},
 		{"audience not accepted", "/billing", login.IDToken, "audience_mismatch"},
+		// zitadel/oidc signs every JWT with typ JWT (pkg/op/signer.go),
+		// its JWT access tokens too, not at+jwt as RFC 9068 2.1 asks.
+		{"typ JWT where at+jwt is required", "/at-jwt", login.IDToken, "type_not_allowed"},
 		{"another OP claiming the issuer, own key", "/id", impostor.login(t, "openid").IDToken, "unknown_key"},
 		{"another OP, issuer not configured", "/id", other.login(t, "openid").IDToken, "unknown_issuer"},
 	} {
@@ -342,6 +357,16 @@ func TestZitadelExampleOP(t *testing.T) {
 		gw.g.WaitLogs()
 		if strings.Contains(gw.logs.String(), sig(fresh)) {
 			t.Errorf("the revoked token is in the logs")
+		}
+	})
+
+	t.Run("no token in logs", func(t *testing.T) {
+		gw.g.WaitLogs()
+		logs := gw.logs.String()
+		for name, tok := range map[string]string{"ID token": login.IDToken, "access token": login.AccessToken} {
+			if strings.Contains(logs, sig(tok)) {
+				t.Errorf("the accepted %s is in the logs", name)
+			}
 		}
 	})
 }
