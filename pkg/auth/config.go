@@ -85,7 +85,7 @@ type Config struct {
 	// HTTP configures outbound requests (JWKS, discovery, introspection).
 	HTTP HTTPSettings `json:"http" desc:"Outbound HTTP requests of the plugin: JWKS, OIDC discovery and token introspection."`
 	// Cache configures the verified-token cache.
-	Cache CacheSettings `json:"cache" desc:"Cache of verified tokens, so a token's signature is checked once, not on every request."`
+	Cache CacheSettings `json:"cache" desc:"Cache of verified tokens and of active introspection answers, so a token's signature is checked, or the introspection endpoint asked, once, not on every request. A token revoked at the introspection endpoint passes until its entry expires (max_ttl_sec)."`
 	// DPoP configures DPoP proof checks (RFC 9449), for issuers whose
 	// dpop mode is allowed or required.
 	DPoP DPoPSettings `json:"dpop" desc:"How DPoP proofs (RFC 9449) are checked, for issuers whose dpop mode is allowed or required."`
@@ -321,7 +321,7 @@ type CacheSettings struct {
 	MaxEntries int `json:"max_entries" kong:"between=0:1000000" desc:"Most verified tokens cached; 0 disables the cache."`
 	// MaxTTLSec caps how long a verified token stays cached (it never
 	// outlives its exp).
-	MaxTTLSec int `json:"max_ttl_sec" kong:"between=1:86400" desc:"Longest a verified token stays cached, in seconds; never past its exp."`
+	MaxTTLSec int `json:"max_ttl_sec" kong:"between=1:86400" desc:"Longest a verified token or an active introspection answer stays cached, in seconds, and so the longest a revoked token can still pass; never past its exp."`
 }
 
 // SetDefaults fills defaults.
