@@ -8,12 +8,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/warden-gw/warden/kong/harness"
 	"github.com/warden-gw/warden/kong/harness/harnesstest"
 	"github.com/warden-gw/warden/pkg/auth"
@@ -222,6 +225,9 @@ func (gw *gateway) allowed(t *testing.T, path, token, sub string) harnesstest.Re
 	if err != nil || a.Subject != sub {
 		t.Errorf("identity assertion: %v %+v", err, a)
 	}
+	if got, err := joseSubject(last.Header.Get("X-Warden-Identity"), &gw.asKey.PublicKey); err != nil || got != sub {
+		t.Errorf("identity assertion, as go-jose reads it: subject %q, %v; want %q", got, err, sub)
+	}
 	if ev := gw.audit(t, allowMarker, allows+1); ev["decision"] != "allow" || ev["subject"] != sub {
 		t.Errorf("audit event %v, want allow for %s", ev, sub)
 	}
@@ -383,4 +389,29 @@ func flipSignatureByte(t *testing.T, tok string) string {
 	}
 	raw[len(raw)/2] ^= 0x01
 	return tok[:i+1] + base64.RawURLEncoding.EncodeToString(raw)
+}
+
+// joseSubject verifies an identity assertion as a backend using another
+// JOSE library would (go-jose, which zitadel/oidc builds on): ES256 only,
+// typ warden-id+jwt, issuer warden, audience api, not expired (5 s of
+// leeway), and returns its subject.
+func joseSubject(token string, pub *ecdsa.PublicKey) (string, error) {
+	tok, err := josejwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		return "", err
+	}
+	if typ := tok.Headers[0].ExtraHeaders[jose.HeaderType]; typ != auth.AssertionType {
+		return "", fmt.Errorf("typ %v, want %s", typ, auth.AssertionType)
+	}
+	var c josejwt.Claims
+	if err := tok.Claims(pub, &c); err != nil {
+		return "", err
+	}
+	if err := c.ValidateWithLeeway(josejwt.Expected{Issuer: "warden", AnyAudience: josejwt.Audience{"api"}, Time: time.Now()}, 5*time.Second); err != nil {
+		return "", err
+	}
+	if c.Expiry == nil {
+		return "", fmt.Errorf("no exp")
+	}
+	return c.Subject, nil
 }
