@@ -92,15 +92,7 @@ func TestKeyWindowsMatchesUnion(t *testing.T) {
 			k.add(data, w)
 			ext = append(ext, extendWindow(data, w))
 		}
-		slices.SortFunc(ext, func(a, b window) int { return a.start - b.start })
-		var want []window
-		for _, w := range ext {
-			if n := len(want); n > 0 && w.start <= want[n-1].end {
-				want[n-1].end = max(want[n-1].end, w.end)
-				continue
-			}
-			want = append(want, w)
-		}
+		want := mergeWindows(ext)
 		var got []window
 		for i := range k.list {
 			got = append(got, window{k.list[i].start, k.list[i].extEnd(data)})

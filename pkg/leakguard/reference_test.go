@@ -57,20 +57,26 @@ func referenceScan(s *Scanner, rules []Rule, data []byte, path string) []Match {
 				wins = append(wins, extendWindow(data, w))
 			}
 		}
-		sort.Slice(wins, func(i, j int) bool { return wins[i].start < wins[j].start })
-		var merged []window
-		for _, w := range wins {
-			if n := len(merged); n > 0 && w.start <= merged[n-1].end {
-				merged[n-1].end = max(merged[n-1].end, w.end)
-				continue
-			}
-			merged = append(merged, w)
-		}
-		for _, w := range merged {
+		for _, w := range mergeWindows(wins) {
 			out = s.runRule(out, r, data, w, path)
 		}
 	}
 	return resolve(s.pair(out), s.rules)
+}
+
+// mergeWindows sorts windows by start and merges those that overlap or
+// touch.
+func mergeWindows(wins []window) []window {
+	sort.Slice(wins, func(i, j int) bool { return wins[i].start < wins[j].start })
+	var merged []window
+	for _, w := range wins {
+		if n := len(merged); n > 0 && w.start <= merged[n-1].end {
+			merged[n-1].end = max(merged[n-1].end, w.end)
+			continue
+		}
+		merged = append(merged, w)
+	}
+	return merged
 }
 
 // referencePEMEnd is the end of the first END line starting at or after
