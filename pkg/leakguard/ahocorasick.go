@@ -19,13 +19,6 @@ type ahoCorasick struct {
 	keywords []string
 }
 
-// acHit is one keyword occurrence: keyword index and the offset just past
-// its last byte.
-type acHit struct {
-	kw  int32
-	end int32
-}
-
 func foldByte(b byte) byte {
 	if 'A' <= b && b <= 'Z' {
 		return b + ('a' - 'A')
@@ -117,9 +110,11 @@ func newAhoCorasick(keywords []string) *ahoCorasick {
 	return ac
 }
 
-// scan appends every keyword occurrence in data to hits. It stops adding
-// after limit hits (the caller then falls back to scanning everything).
-func (ac *ahoCorasick) scan(data []byte, hits []acHit, limit int) ([]acHit, bool) {
+// each calls fn for every keyword occurrence in data, in the order of
+// the offset just past its last byte (end); keywords ending at the same
+// offset come in any order. It stores nothing, so any number of hits
+// costs one pass and the caller's work per hit.
+func (ac *ahoCorasick) each(data []byte, fn func(kw int32, end int)) {
 	trans, classes := ac.trans, &ac.classes
 	nc := uint32(ac.nclass)
 	row := uint32(0)
@@ -130,13 +125,9 @@ func (ac *ahoCorasick) scan(data []byte, hits []acHit, limit int) ([]acHit, bool
 			continue
 		}
 		for _, kw := range ac.out[row/nc] {
-			if len(hits) >= limit {
-				return hits, false
-			}
-			hits = append(hits, acHit{kw: kw, end: int32(i + 1)})
+			fn(kw, i+1)
 		}
 	}
-	return hits, true
 }
 
 // any reports whether data contains any keyword.

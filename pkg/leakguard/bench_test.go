@@ -2,6 +2,7 @@ package leakguard
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/warden-gw/warden/pkg/leakguard/leaktest"
@@ -81,4 +82,41 @@ func BenchmarkScanDense(b *testing.B) {
 			_ = s.ScanFull(body, "/")
 		}
 	})
+}
+
+// hostileBodies are 1 MiB bodies full of keyword hits: the cost a client
+// can force. kty-flood repeats a JWK-looking member, every-keyword repeats
+// each keyword of the scanner once, space separated, and spaced-keywords
+// puts 48 spaces after each, so tight windows stay apart.
+func hostileBodies(s *Scanner) map[string][]byte {
+	fill := func(unit string) []byte {
+		return []byte(strings.Repeat(unit, (1<<20)/len(unit)+1)[:1<<20])
+	}
+	return map[string][]byte{
+		"kty-flood":       fill(`{"kty":"EC","x":1},`),
+		"every-keyword":   fill(strings.Join(s.ac.keywords, " ") + " "),
+		"spaced-keywords": fill(strings.Join(s.ac.keywords, strings.Repeat(" ", 48)) + strings.Repeat(" ", 48)),
+	}
+}
+
+// BenchmarkScanHostile is the prefiltered scan on bodies full of keyword
+// hits, next to the baseline of every regex over the whole body.
+func BenchmarkScanHostile(b *testing.B) {
+	s := builtinScanner(b)
+	bodies := hostileBodies(s)
+	for _, name := range []string{"kty-flood", "every-keyword", "spaced-keywords"} {
+		body := bodies[name]
+		b.Run(name+"/prefilter", func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				_ = s.Scan(body, "/")
+			}
+		})
+		b.Run(name+"/baseline-all-regexes", func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				_ = s.ScanFull(body, "/")
+			}
+		})
+	}
 }

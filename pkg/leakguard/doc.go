@@ -9,7 +9,7 @@
 // automaton over the input finds the rules' keywords; each rule's RE2
 // regex then runs only on windows around its keywords' hits, merged per
 // rule and widened to the nearest separator so word boundaries are the
-// same as in the whole input. PEM rules run from each BEGIN line to the
+// same as in the whole input, however many hits a body has. PEM rules run from each BEGIN line to the
 // first END line after it, however long the key. Matches pass the rule's entropy minimum,
 // checksum, placeholder filter and allow-lists; overlaps keep the more
 // confident finding.

@@ -44,11 +44,6 @@ type ScannerOptions struct {
 	Allow []Allowlist
 }
 
-// maxHits bounds the keyword hits recorded per scan; past it the scanner
-// runs every keyword rule over the whole input, which costs what the
-// baseline costs and no more.
-const maxHits = 1 << 14
-
 // NewScanner compiles rules. A rule that cannot compile makes the whole
 // set fail with an error naming the rule id; duplicate ids are refused.
 func NewScanner(rules []Rule, opts ScannerOptions) (*Scanner, error) {
@@ -145,56 +140,51 @@ type window struct{ start, end int }
 
 // Scan returns the secrets in data, sorted by offset, overlaps resolved
 // in favour of the more confident (then longer) finding. path is the
-// request path, for path-scoped rules and allowlists.
+// request path, for path-scoped rules and allowlists. A keyword rule's
+// regex runs only in windows around its keyword hits (see keyWindows),
+// however many hits there are.
 func (s *Scanner) Scan(data []byte, path string) []Match {
-	hits, ok := s.ac.scan(data, nil, maxHits)
-	if !ok {
-		return s.ScanFull(data, path)
-	}
-	var wins map[int32][]window
+	var wins map[int32]*keyWindows
 	var ends pemEnds
 	var runs runEnds
-	for _, h := range hits {
-		kwLen := len(s.ac.keywords[h.kw])
-		kwStart := int(h.end) - kwLen
-		if exact := s.kwExact[h.kw]; exact != "" && string(data[kwStart:h.end]) != exact {
-			continue
+	s.ac.each(data, func(kw int32, end int) {
+		kwStart := end - len(s.ac.keywords[kw])
+		if exact := s.kwExact[kw]; exact != "" && string(data[kwStart:end]) != exact {
+			return
 		}
-		for _, ri := range s.kwRules[h.kw] {
-			if a := s.after[ri]; a != nil && (int(h.end) >= len(data) || !a[data[h.end]]) {
+		for _, ri := range s.kwRules[kw] {
+			if a := s.after[ri]; a != nil && (end >= len(data) || !a[data[end]]) {
 				continue
 			}
 			r := s.rules[ri]
-			w := window{start: kwStart - r.Back, end: int(h.end) + r.Window}
+			w := window{start: kwStart - r.Back, end: end + r.Window}
 			switch {
 			case r.pem:
-				end, ok := ends.after(data, int(h.end))
+				e, ok := ends.after(data, end)
 				if !ok {
 					continue // no END line: no block
 				}
-				w.end = end
+				w.end = e
 			case r.run:
-				w.end = runs.after(data, int(h.end))
+				w.end = runs.after(data, end)
 			}
-			w = extendWindow(data, w)
 			if wins == nil {
-				wins = map[int32][]window{}
+				wins = map[int32]*keyWindows{}
 			}
-			list := wins[ri]
-			if n := len(list); n > 0 && w.start <= list[n-1].end {
-				last := &list[n-1]
-				last.start = min(last.start, w.start)
-				last.end = max(last.end, w.end)
-				continue
+			k := wins[ri]
+			if k == nil {
+				k = &keyWindows{}
+				wins[ri] = k
 			}
-			wins[ri] = append(list, w)
+			k.add(data, w)
 		}
-	}
+	})
 	var out []Match
-	for ri, list := range wins {
+	for ri, k := range wins {
 		r := s.rules[ri]
-		for _, w := range list {
-			out = s.runRule(out, r, data, w, path)
+		for i := range k.list {
+			w := &k.list[i]
+			out = s.runRule(out, r, data, window{w.start, w.extEnd(data)}, path)
 		}
 	}
 	for _, ri := range s.fullRules {
@@ -223,9 +213,10 @@ func (s *Scanner) pair(ms []Match) []Match {
 	return ms
 }
 
-// ScanFull runs every rule's regex over the whole input, without the
-// keyword prefilter. It is the baseline the prefilter is measured
-// against, and the fallback when keywords hit too often.
+// ScanFull runs every rule's regex over the whole input, blind to
+// keywords. It is the baseline benchmarks measure Scan against, not what
+// Scan means: a rule whose keyword is context rather than part of the
+// match (jwk-private-key's "kty") finds here what Scan rightly leaves.
 func (s *Scanner) ScanFull(data []byte, path string) []Match {
 	var out []Match
 	for _, r := range s.rules {
@@ -291,27 +282,6 @@ func (r *runEnds) after(data []byte, pos int) int {
 		r.end++
 	}
 	return r.end
-}
-
-// windowSlack is how much further a window grows to reach a separator.
-const windowSlack = 256
-
-// extendWindow clamps w to data and moves its edges outwards to the
-// nearest separator (whitespace, quote, bracket, comma...) within
-// windowSlack, so that the regex sees the same word boundaries at a cut
-// as in the whole input.
-func extendWindow(data []byte, w window) window {
-	if w.start < 0 {
-		w.start = 0
-	}
-	if w.end > len(data) {
-		w.end = len(data)
-	}
-	for lim := max(0, w.start-windowSlack); w.start > lim && !isSeparator(data[w.start-1]); w.start-- {
-	}
-	for lim := min(len(data), w.end+windowSlack); w.end < lim && !isSeparator(data[w.end]); w.end++ {
-	}
-	return w
 }
 
 func isSeparator(b byte) bool {
