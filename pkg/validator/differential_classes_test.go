@@ -1,0 +1,161 @@
+package validator
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Kinds of disagreement.
+const (
+	kindWardenBug  = "warden-bug"     // Warden is wrong: fixed, or reported
+	kindKin        = "kin-limitation" // openapi3filter is wrong or does not implement it
+	kindDeliberate = "deliberate"     // Warden differs on purpose, documented
+)
+
+// diffClass is a known kind of disagreement: a precise predicate on the
+// request, the document and the two verdicts (never on messages).
+type diffClass struct {
+	name string
+	kind string
+	// why cites the code, issue or document behind the class.
+	why   string
+	match func(d *diffDoc, r diffReq, w, k diffVerdict) bool
+}
+
+var diffClasses = []diffClass{
+	{
+		name: "kin-deepobject-array-param", kind: kindKin,
+		why: "openapi3filter req_resp_decoder.go urlValuesDecoder.DecodeArray refuses style deepObject for an array " +
+			"(invalidSerializationMethodErr), for every request of the operation, the parameter sent or not; " +
+			"Stripe's expand[] is such a parameter. Warden reads expand[]=a and expand[0]=a (docs/openapi.md).",
+		match: func(d *diffDoc, r diffReq, w, k diffVerdict) bool {
+			return w.ok && !k.ok && d.opHas(r, func(p *openapi3.Parameter) bool {
+				return p.In == "query" && p.Style == "deepObject" && p.Schema != nil && p.Schema.Value.Type.Is("array")
+			})
+		},
+	},
+	{
+		name: "kin-form-fields-unread", kind: kindKin,
+		why: "openapi3filter UrlencodedBodyDecoder builds the object from the schema's declared properties only " +
+			"(decodeSchemaConstructs): an undeclared field never reaches additionalProperties: false, a repeated one " +
+			"is read once, bracketed names (tags[0], shipping[address][x]) and type-less (anyOf) properties are not " +
+			"decoded. Warden decodes fields as qs/PHP/Rack do and validates the whole object (docs/openapi.md).",
+		match: func(d *diffDoc, r diffReq, w, k diffVerdict) bool {
+			return !w.ok && k.ok && formFieldsUnread(d, r)
+		},
+	},
+	{
+		name: "warden-bracketed-query-name", kind: kindDeliberate,
+		why: "docs/openapi.md, bracketed spellings (issue #13 item 5): limit[]=1000 and limit[0]=1000, which qs, " +
+			"PHP and Rack read as limit, are checked as limit; openapi3filter ignores the unknown name limit[].",
+		match: func(d *diffDoc, r diffReq, w, k diffVerdict) bool {
+			return !w.ok && k.ok && bracketedDeclared(d, r)
+		},
+	},
+}
+
+func classify(d *diffDoc, r diffReq, w, k diffVerdict) *diffClass {
+	for i := range diffClasses {
+		if diffClasses[i].match(d, r, w, k) {
+			return &diffClasses[i]
+		}
+	}
+	return nil
+}
+
+// route is the operation kin-openapi's router finds for r, or nil.
+func (d *diffDoc) route(r diffReq) *openapi3.Operation {
+	req, ok := d.httpRequest(r)
+	if !ok {
+		return nil
+	}
+	rt, _, err := d.router.FindRoute(req)
+	if err != nil {
+		return nil
+	}
+	return rt.Operation
+}
+
+// opHas reports whether the operation r is routed to declares a
+// parameter f holds for.
+func (d *diffDoc) opHas(r diffReq, f func(*openapi3.Parameter) bool) bool {
+	req, ok := d.httpRequest(r)
+	if !ok {
+		return false
+	}
+	rt, _, err := d.router.FindRoute(req)
+	if err != nil {
+		return false
+	}
+	for _, ps := range []openapi3.Parameters{rt.PathItem.Parameters, rt.Operation.Parameters} {
+		for _, p := range ps {
+			if f(p.Value) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var bracketed = regexp.MustCompile(`^([^\[\]]+)\[[0-9]*\]$`)
+
+// bracketedDeclared reports whether r's query spells a declared,
+// non-deepObject query parameter with brackets (limit[] or limit[0]).
+func bracketedDeclared(d *diffDoc, r diffReq) bool {
+	_, raw, _ := strings.Cut(r.Path, "?")
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return false
+	}
+	for key := range q {
+		m := bracketed.FindStringSubmatch(key)
+		if m != nil && d.opHas(r, func(p *openapi3.Parameter) bool {
+			return p.In == "query" && p.Name == m[1] && p.Style != "deepObject"
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+// formFieldsUnread reports whether r's form body has a field
+// openapi3filter's form decoder does not read as Warden does: a name the
+// schema does not declare (bracketed names included), a name given twice,
+// or a declared property without a type.
+func formFieldsUnread(d *diffDoc, r diffReq) bool {
+	op := d.route(r)
+	if op == nil || op.RequestBody == nil || !hasHeaderValue(r, "content-type", "application/x-www-form-urlencoded") {
+		return false
+	}
+	mt := op.RequestBody.Value.Content.Get("application/x-www-form-urlencoded")
+	if mt == nil || mt.Schema == nil {
+		return false
+	}
+	props := mt.Schema.Value.Properties
+	q, err := url.ParseQuery(string(r.Body))
+	if err != nil {
+		return false
+	}
+	for name, vs := range q {
+		p, declared := props[name]
+		if !declared || len(vs) > 1 || p.Value.Type == nil || len(p.Value.Type.Slice()) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasHeaderValue reports whether r has header name (any case) whose media
+// type, before parameters, is want.
+func hasHeaderValue(r diffReq, name, want string) bool {
+	for _, h := range r.Headers {
+		if strings.EqualFold(h[0], name) {
+			mt, _, _ := strings.Cut(h[1], ";")
+			return strings.EqualFold(strings.TrimSpace(mt), want)
+		}
+	}
+	return false
+}
