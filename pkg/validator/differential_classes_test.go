@@ -3,6 +3,7 @@ package validator
 import (
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -45,6 +46,26 @@ var diffClasses = []diffClass{
 			"decoded. Warden decodes fields as qs/PHP/Rack do and validates the whole object (docs/openapi.md).",
 		match: func(d *diffDoc, r diffReq, w, k diffVerdict) bool {
 			return !w.ok && k.ok && formFieldsUnread(d, r)
+		},
+	},
+	{
+		name: "kin-lenient-scalar-text", kind: kindKin,
+		why: "openapi3filter parsePrimitive (req_resp_decoder.go) reads parameter and form text with strconv: " +
+			"ParseBool takes 1, 0, t, F, TRUE; ParseInt takes +1 and 007; ParseFloat takes .5 and 1E5; and empty text " +
+			"of a non-string type is taken as absent. Warden coerces only JSON literals (true, false, JSON numbers): " +
+			"what an upstream reads as \"1\" or \"t\" is its own parser's choice.",
+		match: func(d *diffDoc, r diffReq, w, k diffVerdict) bool {
+			return !w.ok && k.ok && kinLenientScalar(d, r)
+		},
+	},
+	{
+		name: "warden-checks-undeclared-body", kind: kindDeliberate,
+		why: "Warden checks every body it reads (Check: the Content-Type allow-list, then the JSON threat limits), " +
+			"the operation declaring a requestBody or not: an undeclared body is still proxied upstream. " +
+			"openapi3filter ignores a body the operation does not declare (Options.RejectWhenRequestBodyNotSpecified off).",
+		match: func(d *diffDoc, r diffReq, w, k diffVerdict) bool {
+			op := d.route(r)
+			return !w.ok && k.ok && len(r.Body) > 0 && op != nil && op.RequestBody == nil && onlyBodyViolations(w.d)
 		},
 	},
 	{
@@ -158,4 +179,101 @@ func hasHeaderValue(r diffReq, name, want string) bool {
 		}
 	}
 	return false
+}
+
+// scalarText is the text of a declared parameter or form field whose
+// schema has one scalar type.
+type scalarText struct{ typ, text string }
+
+// scalarTexts lists r's texts of declared integer, number and boolean
+// parameters (query, header, path) and form fields.
+func scalarTexts(d *diffDoc, r diffReq) []scalarText {
+	req, ok := d.httpRequest(r)
+	if !ok {
+		return nil
+	}
+	rt, pathParams, err := d.router.FindRoute(req)
+	if err != nil {
+		return nil
+	}
+	typ := func(s *openapi3.SchemaRef) string {
+		if s == nil || s.Value.Type == nil || len(s.Value.Type.Slice()) != 1 {
+			return ""
+		}
+		return s.Value.Type.Slice()[0]
+	}
+	var out []scalarText
+	q := req.URL.Query()
+	for _, ps := range []openapi3.Parameters{rt.PathItem.Parameters, rt.Operation.Parameters} {
+		for _, pr := range ps {
+			p := pr.Value
+			t := typ(p.Schema)
+			switch p.In {
+			case "query":
+				for _, v := range q[p.Name] {
+					out = append(out, scalarText{t, v})
+				}
+			case "header":
+				for _, v := range req.Header.Values(p.Name) {
+					out = append(out, scalarText{t, v})
+				}
+			case "path":
+				out = append(out, scalarText{t, pathParams[p.Name]})
+			}
+		}
+	}
+	if rt.Operation.RequestBody != nil && hasHeaderValue(r, "content-type", "application/x-www-form-urlencoded") {
+		if mt := rt.Operation.RequestBody.Value.Content.Get("application/x-www-form-urlencoded"); mt != nil && mt.Schema != nil {
+			form, _ := url.ParseQuery(string(r.Body))
+			for name, p := range mt.Schema.Value.Properties {
+				for _, v := range form[name] {
+					out = append(out, scalarText{typ(p), v})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// kinLenientScalar reports whether r has a scalar text openapi3filter's
+// parsePrimitive (req_resp_decoder.go) reads as its type that is not a
+// JSON literal of it: empty text of a non-string type (read as absent),
+// strconv.ParseBool's 1, t, TRUE..., strconv.ParseInt's +1 and 007,
+// strconv.ParseFloat's +1, .5, 1., 1E5.
+func kinLenientScalar(d *diffDoc, r diffReq) bool {
+	for _, st := range scalarTexts(d, r) {
+		if st.typ != "integer" && st.typ != "number" && st.typ != "boolean" {
+			continue
+		}
+		if _, strict := coerceScalar(st.text, st.typ).(string); !strict {
+			continue
+		}
+		var err error
+		switch st.typ {
+		case "integer":
+			_, err = strconv.ParseInt(st.text, 10, 64)
+		case "number":
+			if strings.Trim(st.text, "+-.0123456789eE") != "" {
+				continue
+			}
+			_, err = strconv.ParseFloat(st.text, 64)
+		case "boolean":
+			_, err = strconv.ParseBool(st.text)
+		}
+		if st.text == "" || err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// onlyBodyViolations reports whether every violation of d is of the body
+// or its Content-Type.
+func onlyBodyViolations(d Decision) bool {
+	for _, v := range d.Violations {
+		if v.Location != "header/content-type" && v.Location != "body" && !strings.HasPrefix(v.Location, "body/") {
+			return false
+		}
+	}
+	return len(d.Violations) > 0
 }
