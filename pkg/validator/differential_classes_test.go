@@ -51,8 +51,7 @@ var diffClasses = []diffClass{
 	{
 		name: "kin-lenient-scalar-text", kind: kindKin,
 		why: "openapi3filter parsePrimitive (req_resp_decoder.go) reads parameter and form text with strconv: " +
-			"ParseBool takes 1, 0, t, F, TRUE; ParseInt takes +1 and 007; ParseFloat takes .5 and 1E5; and empty text " +
-			"of a non-string type is taken as absent. Warden coerces only JSON literals (true, false, JSON numbers): " +
+			"ParseBool takes 1, 0, t, F, TRUE; ParseInt takes +1 and 007; ParseFloat takes .5 and 1E5;. Warden coerces only JSON literals (true, false, JSON numbers): " +
 			"what an upstream reads as \"1\" or \"t\" is its own parser's choice.",
 		match: func(d *diffDoc, r diffReq, w, k diffVerdict) bool {
 			return !w.ok && k.ok && kinLenientScalar(d, r)
@@ -237,8 +236,7 @@ func scalarTexts(d *diffDoc, r diffReq) []scalarText {
 
 // kinLenientScalar reports whether r has a scalar text openapi3filter's
 // parsePrimitive (req_resp_decoder.go) reads as its type that is not a
-// JSON literal of it: empty text of a non-string type (read as absent),
-// strconv.ParseBool's 1, t, TRUE..., strconv.ParseInt's +1 and 007,
+// JSON literal of it: strconv.ParseBool's 1, t, TRUE..., strconv.ParseInt's +1 and 007,
 // strconv.ParseFloat's +1, .5, 1., 1E5.
 func kinLenientScalar(d *diffDoc, r diffReq) bool {
 	for _, st := range scalarTexts(d, r) {
@@ -260,7 +258,7 @@ func kinLenientScalar(d *diffDoc, r diffReq) bool {
 		case "boolean":
 			_, err = strconv.ParseBool(st.text)
 		}
-		if st.text == "" || err == nil {
+		if st.text != "" && err == nil {
 			return true
 		}
 	}
