@@ -51,7 +51,7 @@ var diffClasses = []diffClass{
 	{
 		name: "kin-lenient-scalar-text", kind: kindKin,
 		why: "openapi3filter parsePrimitive (req_resp_decoder.go) reads parameter and form text with strconv: " +
-			"ParseBool takes 1, 0, t, F, TRUE; ParseInt takes +1 and 007; ParseFloat takes .5 and 1E5;. Warden coerces only JSON literals (true, false, JSON numbers): " +
+			"ParseBool takes 1, 0, t, F, TRUE; ParseInt takes +1 and 007; ParseFloat takes .5 and 1E5. Warden coerces only JSON literals (true, false, JSON numbers): " +
 			"what an upstream reads as \"1\" or \"t\" is its own parser's choice.",
 		match: func(d *diffDoc, r diffReq, w, k diffVerdict) bool {
 			return !w.ok && k.ok && kinLenientScalar(d, r)
@@ -65,6 +65,16 @@ var diffClasses = []diffClass{
 		match: func(d *diffDoc, r diffReq, w, k diffVerdict) bool {
 			op := d.route(r)
 			return !w.ok && k.ok && len(r.Body) > 0 && op != nil && op.RequestBody == nil && onlyBodyViolations(w.d)
+		},
+	},
+	{
+		name: "warden-raw-fragment", kind: kindDeliberate,
+		why: "Check refuses a request target holding a raw # (uri.HasFragment): clients never send one, and " +
+			"upstreams end the target there, reading another path or query than the one validated. net/http's " +
+			"url.ParseRequestURI keeps the # in the path or query, and openapi3filter validates what is left.",
+		match: func(d *diffDoc, r diffReq, w, k diffVerdict) bool {
+			return !w.ok && k.ok && strings.Contains(r.Path, "#") && len(w.d.Violations) == 1 &&
+				w.d.Violations[0].Location == "path" && w.d.Violations[0].Code == CodeMalformed
 		},
 	},
 	{

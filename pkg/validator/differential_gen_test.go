@@ -428,8 +428,15 @@ func generate(doc *openapi3.T, base string, limit int) []diffReq {
 			if _, present := bodyVal[name]; !present || ps.ReadOnly {
 				continue
 			}
-			if w, ok := wrongType(ps); ok && !ps.Type.Is("object") && (ctype == "application/json" || !ps.Type.Is("string")) {
+			if w, ok := wrongType(ps); ok && !ps.Type.Is("object") && (ctype == "application/json" || !ps.Type.Is("string") && !ps.Type.Is("array")) {
 				edit(mutBodyType, name, func(m map[string]any) { m[name] = w })
+			}
+			if ctype == "application/json" && (ps.Nullable || ps.Type.IncludesNull()) {
+				// Valid: null where nullable: true (3.0) or a type list
+				// with "null" (3.1) allows it.
+				c := deepCopy(bodyVal).(map[string]any)
+				c[name] = nil
+				mut(mutNone, name, vals, encodeBody(ctype, c), ctype, true)
 			}
 			if ps.Type.Is("string") && len(ps.Enum) > 0 {
 				edit(mutBodyEnum, name, func(m map[string]any) { m[name] = "zzz" })

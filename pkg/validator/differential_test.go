@@ -164,6 +164,7 @@ type diffTally struct {
 	compared, agree int
 	byClass         map[string]int
 	unknown         []diffUnknown
+	bothOff         []string
 }
 
 func (d *diffDoc) compare(t testing.TB, reqs []diffReq, tally *diffTally) {
@@ -172,6 +173,11 @@ func (d *diffDoc) compare(t testing.TB, reqs []diffReq, tally *diffTally) {
 		tally.compared++
 		if w.ok == k.ok {
 			tally.agree++
+			// Both wrong about what the generator meant: its bug, or a
+			// shared one; listed below.
+			if w.ok != (r.Mutation == mutNone) && !strings.HasPrefix(r.Mutation, "apigen:") {
+				tally.bothOff = append(tally.bothOff, fmt.Sprintf("%s %s (%s %s): both ok=%v; warden %s; kin %s", d.name, r, r.Mutation, r.Target, w.ok, w.reason, k.reason))
+			}
 			continue
 		}
 		if c := classify(d, r, w, k); c != nil {
@@ -222,7 +228,12 @@ func TestDifferential(t *testing.T) {
 	docs, reqs := diffDocs(t)
 	tally := &diffTally{byClass: map[string]int{}}
 	for i, d := range docs {
+		n, a := tally.compared, tally.agree
 		d.compare(t, reqs[i], tally)
+		t.Logf("%s: %d requests, %d agree", d.name, tally.compared-n, tally.agree-a)
+	}
+	for _, b := range tally.bothOff {
+		t.Log("agreed, against the generator's intent: " + b)
 	}
 	var classes []string
 	for c, n := range tally.byClass {
