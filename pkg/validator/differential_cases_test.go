@@ -42,6 +42,8 @@ func TestDiffClasses(t *testing.T) {
 			req: diffReq{Method: "DELETE", Path: "/v2/items/1", Headers: [][2]string{{"Content-Type", "application/json"}}, Body: []byte("{"), HasBody: true}},
 		{class: "warden-raw-fragment", doc: diff,
 			req: diffReq{Method: "POST", Path: "/v2/forms?#", Headers: [][2]string{form}, Body: []byte("amount=1"), HasBody: true}},
+		{class: "warden-path-any-case", doc: diff, wardenOK: true,
+			req: diffReq{Method: "DELETE", Path: "/V2/Items/1"}},
 		{class: "warden-bracketed-query-name", doc: github,
 			req: diffReq{Method: "GET", Path: "/repos/o/r/things-0?per_page[]=1000"}},
 		{class: "warden-bracketed-query-name", doc: diff,

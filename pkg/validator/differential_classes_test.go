@@ -78,6 +78,23 @@ var diffClasses = []diffClass{
 		},
 	},
 	{
+		name: "warden-path-any-case", kind: kindDeliberate,
+		why: "Warden's router matches paths and base_path in any case (router.find, Validator.relative), as Kong's " +
+			"routes do; openapi3filter's router matches them as spelled, so /Items is no operation for it.",
+		match: func(d *diffDoc, r diffReq, w, k diffVerdict) bool {
+			if !w.ok || k.ok || d.route(r) != nil {
+				return false
+			}
+			path, query, hasQ := strings.Cut(r.Path, "?")
+			lower := r
+			lower.Path = strings.ToLower(path)
+			if hasQ {
+				lower.Path += "?" + query
+			}
+			return d.route(lower) != nil
+		},
+	},
+	{
 		name: "warden-bracketed-query-name", kind: kindDeliberate,
 		why: "docs/openapi.md, bracketed spellings (issue #13 item 5): limit[]=1000 and limit[0]=1000, which qs, " +
 			"PHP and Rack read as limit, are checked as limit; openapi3filter ignores the unknown name limit[].",
