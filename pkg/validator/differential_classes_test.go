@@ -79,8 +79,10 @@ var diffClasses = []diffClass{
 	},
 	{
 		name: "warden-path-any-case", kind: kindDeliberate,
-		why: "Warden's router matches paths and base_path in any case (router.find, Validator.relative), as Kong's " +
-			"routes do; openapi3filter's router matches them as spelled, so /Items is no operation for it.",
+		why: "Warden's router tries a path no template matches as spelled again in any case (router.find, " +
+			"Validator.relative), because frameworks behind Kong (Express by default, ASP.NET Core, Tomcat, Spring) " +
+			"route /ITEMS to /items and such a spelling must not skip the operation's checks; openapi3filter's " +
+			"router matches paths as spelled, so /Items is no operation for it.",
 		match: func(d *diffDoc, r diffReq, w, k diffVerdict) bool {
 			if !w.ok || k.ok || d.route(r) != nil {
 				return false
