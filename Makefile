@@ -93,13 +93,15 @@ conformance:
 docs:
 	$(GO) run ./cmd/warden docs -ops docs/operations.md docs/plugins
 
-## fuzz: run every fuzz target of the module for FUZZTIME each (default 20s); new failing inputs land in the package's testdata/fuzz
+## fuzz: run every fuzz target of the module for FUZZTIME each (default 20s); new failing inputs land in the package's testdata/fuzz.
+## FUZZMINIMIZE bounds the shrinking of each new input (go's default, 60s, let FuzzIdentify spend whole runs shrinking its 5,000-byte seeds: 7,025 execs in 12 s, against 244,795 with 1s)
 FUZZTIME ?= 20s
+FUZZMINIMIZE ?= 5s
 fuzz:
 	@failed=""; for pkg in $$($(GO) list ./...); do \
 		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | cut -c6-); do \
-			echo "== $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) || failed="$$failed $$pkg.$$f"; \
+			echo "== $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) || failed="$$failed $$pkg.$$f"; \
 		done; \
 	done; \
 	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
