@@ -459,17 +459,19 @@ func (g *Guard) finish(d *Decision, dir direction) {
 	for _, c := range d.Counts {
 		acted = acted || c.Action != ActionLogOnly
 	}
+	// unscannable_action block comes before redaction and detection: what
+	// the headers or query held says nothing of the body left unscanned.
 	switch {
 	case d.Reason == ReasonDecodeLimit:
 		d.Action = ActionBlock
 	case acted && dir.action == ActionBlock:
 		d.Action, d.Reason = ActionBlock, ReasonBlocked
+	case d.Unscanned != "" && d.Unscanned != UnscannedContentType && g.unscannable == UnscannableBlock:
+		d.Action, d.Reason = ActionBlock, ReasonUnscannableBlock
 	case acted && dir.action == ActionRedact:
 		d.Action, d.Reason = ActionRedact, ReasonRedacted
 	case d.Total > 0:
 		d.Action, d.Reason = ActionLogOnly, ReasonDetected
-	case d.Unscanned != "" && d.Unscanned != UnscannedContentType && g.unscannable == UnscannableBlock:
-		d.Action, d.Reason = ActionBlock, ReasonUnscannableBlock
 	case d.Unscanned != "":
 		d.Action, d.Reason = ActionLogOnly, ReasonUnscannablePassed
 	}

@@ -309,3 +309,31 @@ func TestNewRefusesBadRules(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestUnscannableBlockWinsOverFindings: with unscannable_action block, a
+// body that could not be scanned is blocked whatever the headers held: a
+// redacted header secret, or a finding only logged, does not make the
+// unscanned body safe to pass.
+func TestUnscannableBlockWinsOverFindings(t *testing.T) {
+	ghp := newGen(11).Checksummed("ghp_")
+	for _, tt := range []struct {
+		name, policy, action string
+		wantAction, wantWhy  string
+	}{
+		{"redact, blocked", UnscannableBlock, ActionRedact, ActionBlock, ReasonUnscannableBlock},
+		{"log_only, blocked", UnscannableBlock, ActionLogOnly, ActionBlock, ReasonUnscannableBlock},
+		{"redact, passes", UnscannablePass, ActionRedact, ActionRedact, ReasonRedacted},
+		{"log_only, passes", UnscannablePass, ActionLogOnly, ActionLogOnly, ReasonDetected},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newGuard(t, func(c *Config) {
+				c.MaxScanBytes, c.UnscannableAction, c.Response.Action = 1024, tt.policy, tt.action
+			})
+			d := g.InspectResponse(Response{Headers: jsonHeaders("X-Token", ghp), Body: bytes.Repeat([]byte("a"), 2048)})
+			if d.Action != tt.wantAction || d.Reason != tt.wantWhy || d.Unscanned != UnscannedTooLarge || d.Total == 0 {
+				t.Errorf("action %q reason %q unscanned %q findings %d, want %q %q %q and the header's finding",
+					d.Action, d.Reason, d.Unscanned, d.Total, tt.wantAction, tt.wantWhy, UnscannedTooLarge)
+			}
+		})
+	}
+}
