@@ -304,7 +304,7 @@ func (s *Scanner) runRule(out []Match, r *compiledRule, data []byte, w window, p
 		return out
 	}
 	seg := data[w.start:w.end]
-	for _, m := range r.re.FindAllSubmatchIndex(seg, -1) {
+	for _, m := range r.findAll(seg) {
 		start, end := secretSpan(r, m)
 		if start < 0 || end <= start {
 			continue
