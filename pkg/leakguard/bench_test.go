@@ -2,6 +2,7 @@ package leakguard
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -96,15 +97,20 @@ func hostileBodies(s *Scanner) map[string][]byte {
 		"kty-flood":       fill(`{"kty":"EC","x":1},`),
 		"every-keyword":   fill(strings.Join(s.ac.keywords, " ") + " "),
 		"spaced-keywords": fill(strings.Join(s.ac.keywords, strings.Repeat(" ", 48)) + strings.Repeat(" ", 48)),
+		"password-flood":  fill("password_password_password_ "),
+		"token-flood":     fill("token "),
 	}
 }
+
+// hostileNames orders hostileBodies for the benchmarks.
+var hostileNames = []string{"kty-flood", "every-keyword", "spaced-keywords", "password-flood", "token-flood"}
 
 // BenchmarkScanHostile is the prefiltered scan on bodies full of keyword
 // hits, next to the baseline of every regex over the whole body.
 func BenchmarkScanHostile(b *testing.B) {
 	s := builtinScanner(b)
 	bodies := hostileBodies(s)
-	for _, name := range []string{"kty-flood", "every-keyword", "spaced-keywords"} {
+	for _, name := range hostileNames {
 		body := bodies[name]
 		b.Run(name+"/prefilter", func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
@@ -118,5 +124,35 @@ func BenchmarkScanHostile(b *testing.B) {
 				_ = s.ScanFull(body, "/")
 			}
 		})
+	}
+}
+
+// BenchmarkRuleCost is one rule's share of Scan: its matcher over its
+// windows, per byte of the whole body, on the hostile bodies and the
+// dense text.
+func BenchmarkRuleCost(b *testing.B) {
+	s := builtinScanner(b)
+	bodies := hostileBodies(s)
+	dense, _ := leaktest.Dense(64 << 10)
+	bodies["dense"] = dense
+	for _, id := range []string{"keyed-secret", "generic-secret-assignment"} {
+		ri := slices.IndexFunc(s.rules, func(r *compiledRule) bool { return r.ID == id })
+		for _, name := range append(hostileNames, "dense") {
+			body := bodies[name]
+			k := s.windows(body)[int32(ri)]
+			if k == nil {
+				continue
+			}
+			b.Run(id+"/"+name, func(b *testing.B) {
+				b.SetBytes(int64(len(body)))
+				for b.Loop() {
+					for i := range k.list {
+						w := &k.list[i]
+						_ = s.runRule(nil, s.rules[ri], body, window{w.start, w.extEnd(body)}, "/")
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(body)), "ns/byte")
+			})
+		}
 	}
 }

@@ -251,11 +251,11 @@ func BuiltinRules() []Rule {
 		{ID: "url-basic-auth", Description: "HTTP Basic credentials in a URL (https://user:password@host)",
 			Regex:    `(?i:\bhttps?://)[^:@/\s"'<>]{1,128}:([^@/\s"'<>]{3,128})@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`,
 			Keywords: []string{"http"}, Entropy: 2.5, Back: 8, Check: notDefaultPassword, Confidence: High},
-		{ID: "generic-secret-assignment", Description: "A password, secret or API key name assigned a random-looking value",
-			Regex: kv(`[a-z0-9_.\-]{0,32}(?:password|passwd|passphrase|secret|api[_\-]?key|access[_\-]?key|auth[_\-]?token|private[_\-]?key|client[_\-]?secret)[a-z0-9_.\-]{0,16}`,
-				`[A-Za-z0-9_\-+/=.~!@#$%^&*]{10,128}`) + `(?:[^A-Za-z0-9_\-+/=.~!@#$%^&*]|$)`,
+		keyNamed(Rule{ID: "generic-secret-assignment", Description: "A password, secret or API key name assigned a random-looking value",
 			Keywords: []string{"password", "passwd", "passphrase", "secret", "api_key", "apikey", "api-key", "access_key", "accesskey", "access-key", "auth_token", "authtoken", "auth-token", "private_key", "privatekey", "private-key", "client_secret"},
 			Back:     48, Window: 200, Entropy: 3.5, Check: notWordy, Confidence: Low},
+			keyName{words: []string{"password", "passwd", "passphrase", "secret", `api[_\-]?key`, `access[_\-]?key`, `auth[_\-]?token`, `private[_\-]?key`, `client[_\-]?secret`},
+				value: `A-Za-z0-9_\-+/=.~!@#$%^&*`, min: 10, max: 128}),
 	}
 	rules = append(rules, providerRules()...)
 	for i := range rules {

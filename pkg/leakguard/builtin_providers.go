@@ -124,12 +124,12 @@ func providerRules() []Rule {
 		// token prefix (Okta, Postmark, Algolia, Twilio and Alibaba secrets)
 		// hand their credentials to configuration. Names of digests, public
 		// keys, cursors and CSRF tokens are not credentials.
-		{ID: "keyed-secret", Description: "A secret, password, token or API key name assigned a random value of 16+ characters",
-			Regex: kv(`[a-z0-9_.\-]{0,32}(?:password|passwd|secret|api[_\-]?key|access[_\-]?key|token|private[_\-]?key|client[_\-]?secret)[a-z0-9_.\-]{0,16}`,
-				`[A-Za-z0-9_\-+/=.~]{16,128}`) + `(?:[^A-Za-z0-9_\-+/=.~]|$)`,
+		keyNamed(Rule{ID: "keyed-secret", Description: "A secret, password, token or API key name assigned a random value of 16+ characters",
 			Keywords: []string{"password", "passwd", "secret", "api_key", "apikey", "api-key", "access_key", "accesskey", "access-key", "token", "private_key", "privatekey", "private-key"},
 			Back:     48, Window: 200, Entropy: 3.5, Check: randomLooking, Confidence: High, requestConfidence: Low,
 			Allow: []Allowlist{{Regexes: []string{`(?i)(?:hash|digest|public|publishable|fingerprint|checksum|page|cursor|csrf|xsrf|nonce|state|type|_url|_uri|expires|_id\b)`}, RegexTarget: "match"}}},
+			keyName{words: []string{"password", "passwd", "secret", `api[_\-]?key`, `access[_\-]?key`, "token", `private[_\-]?key`, `client[_\-]?secret`},
+				value: `A-Za-z0-9_\-+/=.~`, min: 16, max: 128}),
 	}
 }
 

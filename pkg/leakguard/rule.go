@@ -98,6 +98,9 @@ type Rule struct {
 	// length (a JWT, an OAuth access token); the window ends at the first
 	// separator after the keyword, however far, and Window does not apply.
 	run bool
+	// keyName, if set, is the shape Regex was built from (keyName.regex);
+	// its matcher finds the same matches faster.
+	keyName *keyName
 }
 
 // Allowlist suppresses findings. A finding is allowed when any configured
@@ -131,6 +134,7 @@ const (
 type compiledRule struct {
 	Rule
 	re    *regexp.Regexp
+	names *keyNameMatcher // replaces re when set
 	allow []compiledAllowlist
 	paths []*regexp.Regexp
 }
@@ -176,6 +180,11 @@ func compileRule(r Rule) (*compiledRule, error) {
 	}
 	r.Keywords = kws
 	cr := &compiledRule{Rule: r, re: re}
+	if r.keyName != nil && r.keyName.regex() == r.Regex {
+		if cr.names, err = r.keyName.compile(); err != nil {
+			return nil, fmt.Errorf("%w: rule %s: %v", ErrRuleInvalid, r.ID, err)
+		}
+	}
 	for i, a := range r.Allow {
 		ca, err := compileAllowlist(a)
 		if err != nil {
@@ -298,4 +307,13 @@ func entropy(s []byte) float64 {
 		}
 	}
 	return h
+}
+
+// findAll returns the rule's matches in seg as regexp's
+// FindAllSubmatchIndex does.
+func (r *compiledRule) findAll(seg []byte) [][]int {
+	if r.names != nil {
+		return r.names.findAll(seg)
+	}
+	return r.re.FindAllSubmatchIndex(seg, -1)
 }

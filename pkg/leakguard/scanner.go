@@ -144,6 +144,23 @@ type window struct{ start, end int }
 // regex runs only in windows around its keyword hits (see keyWindows),
 // however many hits there are.
 func (s *Scanner) Scan(data []byte, path string) []Match {
+	var out []Match
+	for ri, k := range s.windows(data) {
+		r := s.rules[ri]
+		for i := range k.list {
+			w := &k.list[i]
+			out = s.runRule(out, r, data, window{w.start, w.extEnd(data)}, path)
+		}
+	}
+	for _, ri := range s.fullRules {
+		out = s.runRule(out, s.rules[ri], data, window{0, len(data)}, path)
+	}
+	return resolve(s.pair(out), s.rules)
+}
+
+// windows returns, by rule index, the windows of each keyword rule with a
+// hit in data.
+func (s *Scanner) windows(data []byte) map[int32]*keyWindows {
 	var wins map[int32]*keyWindows
 	var ends pemEnds
 	var runs runEnds
@@ -179,18 +196,7 @@ func (s *Scanner) Scan(data []byte, path string) []Match {
 			k.add(data, w)
 		}
 	})
-	var out []Match
-	for ri, k := range wins {
-		r := s.rules[ri]
-		for i := range k.list {
-			w := &k.list[i]
-			out = s.runRule(out, r, data, window{w.start, w.extEnd(data)}, path)
-		}
-	}
-	for _, ri := range s.fullRules {
-		out = s.runRule(out, s.rules[ri], data, window{0, len(data)}, path)
-	}
-	return resolve(s.pair(out), s.rules)
+	return wins
 }
 
 // pair raises the matches of a rule paired with a key-id rule to that
@@ -298,7 +304,7 @@ func (s *Scanner) runRule(out []Match, r *compiledRule, data []byte, w window, p
 		return out
 	}
 	seg := data[w.start:w.end]
-	for _, m := range r.re.FindAllSubmatchIndex(seg, -1) {
+	for _, m := range r.findAll(seg) {
 		start, end := secretSpan(r, m)
 		if start < 0 || end <= start {
 			continue
