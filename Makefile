@@ -98,8 +98,8 @@ docs:
 FUZZTIME ?= 20s
 FUZZMINIMIZE ?= 5s
 fuzz:
-	@failed=""; for pkg in $$($(GO) list ./...); do \
-		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	@failed=""; for dir in $$($(GO) list -f '{{.Dir}}' ./...); do \
+		pkg=./$${dir#$(CURDIR)/}; \
 		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | cut -c6-); do \
 			echo "== $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) || failed="$$failed $$pkg.$$f"; \
 		done; \

@@ -2,8 +2,8 @@ package leakguard
 
 // A keyword rule's regex runs over windows: each keyword hit gives a raw
 // window (Back bytes before the keyword to Window bytes after it, or to
-// the END line or the separator for PEM and run rules), extendWindow
-// grows it to separators, and windows that overlap or touch are merged.
+// the END line or the separator for PEM and run rules), extendStart and
+// extendEnd grow it to separators, and windows that overlap or touch are merged.
 // keyWindows builds that set as hits stream in, with no list of hits and
 // no cap on their number, so the windows never depend on how many hits a
 // body has.
@@ -79,16 +79,13 @@ func (k *keyWindows) add(data []byte, raw window) {
 // windowSlack is how much further a window grows to reach a separator.
 const windowSlack = 256
 
-// extendWindow clamps w to data and moves its edges outwards to the
-// nearest separator (whitespace, quote, bracket, comma...) within
-// windowSlack, so that the regex sees the same word boundaries at a cut
-// as in the whole input.
-func extendWindow(data []byte, w window) window {
-	return window{start: extendStart(data, w.start, 0), end: extendEnd(data, w.end)}
-}
+// A window's edges are clamped to data and moved outwards to the nearest
+// separator (whitespace, quote, bracket, comma...) within windowSlack, so
+// that the regex sees the same word boundaries at a cut as in the whole
+// input.
 
-// extendStart is extendWindow's start for a raw start x. With floor > 0
-// it looks no further back than floor: the result is exact when above
+// extendStart is the extended start for a raw start x. With floor > 0 it
+// looks no further back than floor: the result is exact when above
 // floor, else some offset at or below floor, which is all a caller asking
 // "does it reach floor?" needs.
 func extendStart(data []byte, x, floor int) int {
@@ -98,7 +95,7 @@ func extendStart(data []byte, x, floor int) int {
 	return x
 }
 
-// extendEnd is extendWindow's end for a raw end x.
+// extendEnd is the extended end for a raw end x.
 func extendEnd(data []byte, x int) int {
 	x = min(x, len(data))
 	for lim := min(len(data), x+windowSlack); x < lim && !isSeparator(data[x]); x++ {

@@ -102,3 +102,9 @@ func asciiLower(b []byte) []byte {
 	}
 	return out
 }
+
+// extendWindow extends both edges of w at once, as the reference does
+// window by window.
+func extendWindow(data []byte, w window) window {
+	return window{start: extendStart(data, w.start, 0), end: extendEnd(data, w.end)}
+}
